@@ -1,0 +1,31 @@
+# One entry point for newcomers and CI. `make check` builds .venv from the pinned requirements
+# (from scratch on a fresh clone) and runs every lint and test.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: check venv lint test clean
+
+check: lint test
+
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy components/security_groups_component
+	@if [ -f policies/__main__.py ]; then $(BIN)/mypy policies; fi
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Security groups from validated config: the component, its presets and its config loader."""
