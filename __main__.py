@@ -1,0 +1,28 @@
+"""security-groups: this stack's EC2 security groups, built from stacks/Pulumi.<stack>.yaml.
+
+The config is read and checked as a whole first; if anything is wrong, one error lists every problem
+and nothing is created. See README.md for the config format.
+"""
+
+import pulumi
+from security_groups_component import build_security_groups, load_settings
+
+STACK_CONFIG_DIR = "stacks"
+"""Where the stack files live: Pulumi.yaml's `stackConfigDir` (named in config errors)."""
+
+settings = load_settings(STACK_CONFIG_DIR)
+groups = build_security_groups(settings)
+
+pulumi.export(
+    "groups",
+    {
+        key: {
+            "id": group.security_group_id,
+            "arn": group.security_group_arn,
+            "name": group.security_group_name,
+            "vpcId": group.vpc_id,
+            "ruleIds": group.rule_ids,
+        }
+        for key, group in groups.items()
+    },
+)

@@ -1,0 +1,582 @@
+"""Bad stack config: one error listing every problem with its path, value and fix; nothing registered.
+
+Each case changes one thing in a valid baseline and runs the real program with the config encoded as the
+Pulumi CLI encodes it (so groups arrive sorted by key: app, db, web).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import Pulumi, cli_config
+from security_groups_component import ConfigError
+
+BASELINE: dict[str, Any] = {
+    "aws:region": "eu-west-1",
+    "groups": {
+        "web": {
+            "description": "Public web tier",
+            "ingress": [{"rule": "https", "from": ["anywhere"], "description": "HTTPS from the internet"}],
+        },
+        "app": {
+            "description": "Application servers",
+            "ingress": [
+                {
+                    "protocol": "tcp",
+                    "ports": 8080,
+                    "from": ["group:web"],
+                    "description": "App traffic from the web tier",
+                }
+            ],
+        },
+        "db": {
+            "description": "PostgreSQL",
+            "ingress": [
+                {"rule": "postgresql", "from": ["group:app", "10.20.0.0/16"], "description": "App tier and ops subnet"}
+            ],
+            "egress": [],
+        },
+    },
+}
+
+Patch = Callable[[dict[str, Any]], None]
+
+
+def web_rule(**changes: Any) -> Patch:
+    def patch(config: dict[str, Any]) -> None:
+        rule = config["groups"]["web"]["ingress"][0]
+        for key, value in changes.items():
+            if value is DELETE:
+                del rule[key]
+            else:
+                rule[key] = value
+
+    return patch
+
+
+def app_rule(**changes: Any) -> Patch:
+    def patch(config: dict[str, Any]) -> None:
+        rule = config["groups"]["app"]["ingress"][0]
+        for key, value in changes.items():
+            if value is DELETE:
+                del rule[key]
+            else:
+                rule[key] = value
+
+    return patch
+
+
+def db_from(*peers: Any) -> Patch:
+    def patch(config: dict[str, Any]) -> None:
+        config["groups"]["db"]["ingress"][0]["from"] = list(peers)
+
+    return patch
+
+
+def group(key: str, **changes: Any) -> Patch:
+    def patch(config: dict[str, Any]) -> None:
+        for field, value in changes.items():
+            if value is DELETE:
+                del config["groups"][key][field]
+            else:
+                config["groups"][key][field] = value
+
+    return patch
+
+
+def top(**changes: Any) -> Patch:
+    def patch(config: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            if value is DELETE:
+                del config[key]
+            else:
+                config[key] = value
+
+    return patch
+
+
+def add_web_rule(rule: dict[str, Any]) -> Patch:
+    def patch(config: dict[str, Any]) -> None:
+        config["groups"]["web"]["ingress"].append(rule)
+
+    return patch
+
+
+DELETE = object()
+ALLOWED_RULE_KEYS = "rule, protocol, ports, icmpType, icmpCode, from, description"
+ALLOWED_GROUP_KEYS = "description, name, vpcId, tags, ingress, egress"
+
+CASES = [
+    # --- presets and protocols
+    pytest.param(
+        db_from("group:app", "10.20.0.0/16"),
+        [],
+        id="baseline-is-valid",
+    ),
+    pytest.param(
+        web_rule(rule="postgres"),
+        ["groups.web.ingress[0].rule: unknown preset 'postgres'; did you mean 'postgresql'?"],
+        id="preset-typo",
+    ),
+    pytest.param(
+        web_rule(rule="kafka"),
+        ["groups.web.ingress[0].rule: unknown preset 'kafka'; see the preset table in the README"],
+        id="preset-unknown",
+    ),
+    pytest.param(
+        web_rule(ports=8443),
+        [
+            "groups.web.ingress[0].ports: rule: https fixes protocol and ports; remove 'ports', "
+            "or replace 'rule' with 'protocol'"
+        ],
+        id="ports-with-preset",
+    ),
+    pytest.param(
+        web_rule(protocol="tcp"),
+        ["groups.web.ingress[0]: give either 'rule' (a console preset) or 'protocol' (with 'ports'), not both"],
+        id="preset-and-protocol",
+    ),
+    pytest.param(
+        web_rule(rule=DELETE),
+        [
+            "groups.web.ingress[0]: a rule needs 'rule' (a console preset such as ssh or https) "
+            "or 'protocol' with 'ports'"
+        ],
+        id="neither-preset-nor-protocol",
+    ),
+    pytest.param(
+        app_rule(protocol="tpc"),
+        [
+            "groups.app.ingress[0].protocol: 'tpc' is not a protocol; did you mean 'tcp'?; use tcp, udp, icmp, "
+            "icmpv6, all, or an IANA protocol number 0-255"
+        ],
+        id="protocol-typo",
+    ),
+    pytest.param(
+        app_rule(protocol=256, ports=DELETE),
+        [
+            "groups.app.ingress[0].protocol: 256 is not a protocol; use tcp, udp, icmp, icmpv6, all, "
+            "or an IANA protocol number 0-255"
+        ],
+        id="protocol-number-too-big",
+    ),
+    pytest.param(
+        app_rule(protocol="all"),
+        ["groups.app.ingress[0].ports: protocol all has no ports (AWS opens every port for it); remove 'ports'"],
+        id="protocol-all-with-ports",
+    ),
+    pytest.param(
+        app_rule(protocol=47),
+        ["groups.app.ingress[0].ports: protocol 47 has no ports (AWS opens every port for it); remove 'ports'"],
+        id="gre-with-ports",
+    ),
+    # --- ports
+    pytest.param(
+        app_rule(ports=70000),
+        ['groups.app.ingress[0].ports: port 70000 is out of range; ports are 0-65535 ("0-65535" means every port)'],
+        id="port-out-of-range",
+    ),
+    pytest.param(
+        app_rule(ports=-1),
+        ['groups.app.ingress[0].ports: port -1 is out of range; ports are 0-65535 ("0-65535" means every port)'],
+        id="port-minus-one-for-tcp",
+    ),
+    pytest.param(
+        app_rule(ports="8100-8000"),
+        ["groups.app.ingress[0].ports: '8100-8000' runs backwards; did you mean '8000-8100'?"],
+        id="port-range-backwards",
+    ),
+    pytest.param(
+        app_rule(ports="http"),
+        [
+            "groups.app.ingress[0].ports: 'http' is not a port or port range; write a port (443) "
+            'or a range ("8000-8100")'
+        ],
+        id="port-not-a-number",
+    ),
+    pytest.param(
+        app_rule(ports=True),
+        ['groups.app.ingress[0].ports: true is not a port or port range; write a port (443) or a range ("8000-8100")'],
+        id="port-is-a-yaml-boolean",
+    ),
+    pytest.param(
+        app_rule(ports=DELETE),
+        ['groups.app.ingress[0].ports: required for tcp: a port (443) or a range ("8000-8100"; "0-65535" for all)'],
+        id="ports-missing-for-tcp",
+    ),
+    # --- icmp
+    pytest.param(
+        app_rule(protocol="icmp"),
+        ["groups.app.ingress[0].ports: icmp has no ports; use 'icmpType' and 'icmpCode' (-1 for all)"],
+        id="icmp-with-ports",
+    ),
+    pytest.param(
+        app_rule(protocol="icmp", ports=DELETE, icmpType=256),
+        ["groups.app.ingress[0].icmpType: 256 is not an ICMP type or code; use 0-255, or -1 for all"],
+        id="icmp-type-out-of-range",
+    ),
+    pytest.param(
+        app_rule(protocol="icmp", ports=DELETE, icmpCode=4),
+        ["groups.app.ingress[0].icmpCode: a code needs a type: set 'icmpType' too, or make the code -1"],
+        id="icmp-code-without-type",
+    ),
+    pytest.param(
+        app_rule(icmpType=8),
+        ["groups.app.ingress[0].icmpType: only icmp and icmpv6 rules have 'icmpType'; tcp uses 'ports'"],
+        id="icmp-type-on-tcp",
+    ),
+    # --- peers
+    pytest.param(
+        db_from("group:app", "10.20.0.1/16"),
+        [
+            "groups.db.ingress[0].from[1]: '10.20.0.1/16' has host bits set, so it is not a network address; "
+            "did you mean '10.20.0.0/16'?"
+        ],
+        id="cidr-host-bits",
+    ),
+    pytest.param(
+        db_from("2001:db8::1/32"),
+        [
+            "groups.db.ingress[0].from[0]: '2001:db8::1/32' has host bits set, so it is not a network address; "
+            "did you mean '2001:db8::/32'?"
+        ],
+        id="ipv6-host-bits",
+    ),
+    pytest.param(
+        db_from("10.20.0.5"),
+        ["groups.db.ingress[0].from[0]: '10.20.0.5' has no prefix length; did you mean '10.20.0.5/32' (one address)?"],
+        id="address-without-prefix",
+    ),
+    pytest.param(
+        db_from("10.20.0.0/33"),
+        ["groups.db.ingress[0].from[0]: '10.20.0.0/33' is not a valid CIDR; write e.g. 10.0.0.0/8 or 2001:db8::/32"],
+        id="prefix-too-long",
+    ),
+    pytest.param(
+        db_from("anywere"),
+        [
+            "groups.db.ingress[0].from[0]: 'anywere' is not a peer; did you mean 'anywhere'?; use a CIDR, anywhere, "
+            "anywhere-ipv4, anywhere-ipv6, self, group:<key>, sg-… or pl-…"
+        ],
+        id="peer-typo",
+    ),
+    pytest.param(
+        db_from("group:cache"),
+        ["groups.db.ingress[0].from[0]: 'group:cache' names no group of this stack (groups: app, web)"],
+        id="unknown-group",
+    ),
+    pytest.param(
+        db_from("group:ap"),
+        [
+            "groups.db.ingress[0].from[0]: 'group:ap' names no group of this stack; did you mean 'group:app'? "
+            "(groups: app, web)"
+        ],
+        id="group-typo",
+    ),
+    pytest.param(
+        db_from("group:db"),
+        ["groups.db.ingress[0].from[0]: a group refers to itself as 'self', not 'group:db'"],
+        id="self-by-key",
+    ),
+    pytest.param(
+        db_from("sg-123"),
+        ["groups.db.ingress[0].from[0]: 'sg-123' is not a security group id (sg- and 8 or 17 hex digits)"],
+        id="sg-id-too-short",
+    ),
+    pytest.param(
+        db_from("sg-0ABCDEF1"),
+        [
+            "groups.db.ingress[0].from[0]: 'sg-0ABCDEF1' is not a security group id (sg- and 8 or 17 hex digits); "
+            "did you mean 'sg-0abcdef1'?"
+        ],
+        id="sg-id-upper-case",
+    ),
+    pytest.param(
+        db_from("pl-xyz"),
+        ["groups.db.ingress[0].from[0]: 'pl-xyz' is not a prefix list id (pl- and 8 or 17 hex digits)"],
+        id="prefix-list-malformed",
+    ),
+    pytest.param(
+        db_from(22),
+        ["groups.db.ingress[0].from[0]: expected a peer (a CIDR, anywhere, self, group:<key>, sg-…, pl-…), got 22"],
+        id="peer-not-text",
+    ),
+    pytest.param(
+        web_rule(**{"from": "anywhere"}),
+        ["groups.web.ingress[0].from: expected a list; write [anywhere]"],
+        id="peers-not-a-list",
+    ),
+    pytest.param(
+        web_rule(**{"from": []}),
+        ["groups.web.ingress[0].from: is empty; list at least one peer, e.g. [10.0.0.0/8]"],
+        id="peers-empty",
+    ),
+    pytest.param(
+        web_rule(**{"from": DELETE}),
+        ["groups.web.ingress[0].from: required: list the peers, e.g. [10.0.0.0/8], [anywhere] or [group:web]"],
+        id="peers-missing",
+    ),
+    pytest.param(
+        group("web", egress=[{"rule": "https", "from": ["anywhere"], "description": "Outbound HTTPS"}]),
+        [
+            "groups.web.egress[0].from: unknown key; egress rules name their peers with 'to'; allowed: "
+            "rule, protocol, ports, icmpType, icmpCode, to, description",
+            "groups.web.egress[0].to: required: list the peers, e.g. [10.0.0.0/8], [anywhere] or [group:web]",
+        ],
+        id="from-in-an-egress-rule",
+    ),
+    # --- keys, descriptions, names
+    pytest.param(
+        group("web", descripton="Public web tier"),
+        [f"groups.web.descripton: unknown key; did you mean 'description'?; allowed: {ALLOWED_GROUP_KEYS}"],
+        id="typo-in-group-key",
+    ),
+    pytest.param(
+        web_rule(protocl="tcp"),
+        [f"groups.web.ingress[0].protocl: unknown key; did you mean 'protocol'?; allowed: {ALLOWED_RULE_KEYS}"],
+        id="typo-in-rule-key",
+    ),
+    pytest.param(
+        group("web", description=DELETE),
+        [
+            "groups.web.description: required: say what the group is for (AWS requires it, and changing it "
+            "later replaces the group)"
+        ],
+        id="group-description-missing",
+    ),
+    pytest.param(
+        group("web", description="Managed by Pulumi"),
+        [
+            "groups.web.description: 'Managed by Pulumi' is a tool's placeholder, not a description; "
+            "say what the group is for"
+        ],
+        id="group-description-tool-default",
+    ),
+    pytest.param(
+        group("web", description="Web tier – public <internet>"),
+        [
+            "groups.web.description: the group description contains '–' (U+2013), '<' (U+003C), '>' (U+003E), "
+            "which AWS does not accept; use only letters, digits and ._-:/()#,@[]+=&;{}!$* (and spaces)"
+        ],
+        id="group-description-bad-characters",
+    ),
+    pytest.param(
+        group("web", description="x" * 256),
+        ["groups.web.description: the group description is 256 characters long; AWS allows at most 255"],
+        id="group-description-too-long",
+    ),
+    pytest.param(
+        web_rule(description=DELETE),
+        [
+            "groups.web.ingress[0].description: required: say why this traffic is allowed "
+            "(reviewers and the policy pack need it)"
+        ],
+        id="rule-description-missing",
+    ),
+    pytest.param(
+        web_rule(description="   "),
+        ["groups.web.ingress[0].description: the rule description is empty; write one"],
+        id="rule-description-blank",
+    ),
+    pytest.param(
+        web_rule(description="Café clients"),
+        [
+            "groups.web.ingress[0].description: the rule description contains 'é' (U+00E9), which AWS does not "
+            "accept; use only letters, digits and ._-:/()#,@[]+=&;{}!$* (and spaces)"
+        ],
+        id="rule-description-non-ascii",
+    ),
+    pytest.param(
+        group("web", name="sg-web"),
+        ["groups.web.name: 'sg-web' starts with 'sg-', which AWS reserves for group ids; choose another name"],
+        id="name-starts-with-sg",
+    ),
+    pytest.param(
+        group("web", name="default"),
+        ["groups.web.name: 'default' is taken: every VPC already has a group named 'default'"],
+        id="name-default-is-taken",
+    ),
+    pytest.param(
+        group("web", name="web "),
+        ["groups.web.name: 'web ' has leading or trailing spaces, which AWS trims; remove them"],
+        id="name-trailing-space",
+    ),
+    pytest.param(
+        lambda c: (group("web", name="frontend")(c), group("app", name="frontend")(c)),
+        ["groups.web.name: 'frontend' is also the name of groups.app in the same VPC; names must be unique per VPC"],
+        id="same-name-twice-in-one-vpc",
+    ),
+    # --- duplicates and quota
+    pytest.param(
+        add_web_rule({"rule": "https", "from": ["0.0.0.0/0"], "description": "Again"}),
+        [
+            "groups.web.ingress[1].from[0]: repeats the rule at groups.web.ingress[0].from[0] "
+            "(ingress tcp 443 from 0.0.0.0/0); AWS rejects duplicate rules, so remove one"
+        ],
+        id="duplicate-rule",
+    ),
+    pytest.param(
+        add_web_rule({"protocol": "tcp", "ports": "443", "from": ["::0/0"], "description": "Same as https"}),
+        [
+            "groups.web.ingress[1].from[0]: repeats the rule at groups.web.ingress[0].from[0] "
+            "(ingress tcp 443 from ::/0); AWS rejects duplicate rules, so remove one"
+        ],
+        id="duplicate-preset-vs-protocol-and-ipv6-alias",
+    ),
+    pytest.param(
+        web_rule(**{"from": ["anywhere", "anywhere-ipv6"]}),
+        [
+            "groups.web.ingress[0].from[1]: repeats the rule at groups.web.ingress[0].from[0] "
+            "(ingress tcp 443 from ::/0); AWS rejects duplicate rules, so remove one"
+        ],
+        id="duplicate-peer-in-one-rule",
+    ),
+    pytest.param(
+        lambda c: (
+            top(ruleQuota=2)(c),
+            add_web_rule({"rule": "http", "from": ["anywhere-ipv4", "10.0.0.0/8"], "description": "HTTP"})(c),
+        ),
+        [
+            "groups.web.ingress: 3 IPv4 inbound rules exceed the quota of 2 per direction and IP family; split "
+            "the group, or raise the quota in AWS Service Quotas and set ruleQuota to match"
+        ],
+        id="rule-quota-exceeded",
+    ),
+    pytest.param(
+        top(ruleQuota="zero"),
+        ["ruleQuota: 'zero' is not a rule quota; give a whole number from 1 to 1000 (AWS's default is 60)"],
+        id="rule-quota-not-a-number",
+    ),
+    # --- VPC, tags
+    pytest.param(
+        top(vpcId="vpc-123"),
+        ["vpcId: 'vpc-123' is not a VPC id (vpc- and 8 or 17 hex digits); leave it out for the default VPC"],
+        id="project-vpc-id-malformed",
+    ),
+    pytest.param(
+        group("web", vpcId="VPC-0A1B2C3D"),
+        [
+            "groups.web.vpcId: 'VPC-0A1B2C3D' is not a VPC id (vpc- and 8 or 17 hex digits); AWS ids are lower "
+            "case; remove it for the default VPC"
+        ],
+        id="group-vpc-id-upper-case",
+    ),
+    pytest.param(
+        top(tags={"cost-center": 4410}),
+        ["tags.cost-center: tag values must be text, got 4410; quote it in YAML"],
+        id="tag-value-number",
+    ),
+    pytest.param(
+        group("web", tags={"aws:owner": "me"}),
+        ["groups.web.tags[\"aws:owner\"]: tag keys starting with 'aws:' are reserved for AWS; rename the key"],
+        id="tag-key-reserved",
+    ),
+    pytest.param(
+        group("web", tags={"owner": "x" * 257}),
+        ["groups.web.tags.owner: the tag value is 257 characters long; AWS allows 256"],
+        id="tag-value-too-long",
+    ),
+    pytest.param(
+        top(tags="environment=prod"),
+        ["tags: expected a mapping of tag names to values, got the text 'environment=prod'"],
+        id="tags-not-a-mapping",
+    ),
+    # --- structure
+    pytest.param(
+        lambda c: c["groups"].update({"web tier": c["groups"].pop("web")}),
+        [
+            "groups[\"web tier\"]: 'web tier' is not a usable group key; start with a letter or digit and use only "
+            "letters, digits, '.', '_' and '-' (at most 100 characters)",
+            "groups.app.ingress[0].from[0]: 'group:web' names no group of this stack (groups: db)",
+        ],
+        id="group-key-with-space",
+    ),
+    pytest.param(
+        top(groups=DELETE),
+        ["groups: required: describe this stack's security groups under 'security-groups:groups'"],
+        id="groups-missing",
+    ),
+    pytest.param(
+        top(groups="web"),
+        ["groups: expected a mapping of group keys to groups, got the text 'web'"],
+        id="groups-plain-text",
+    ),
+    pytest.param(
+        top(groups=["web", "app"]),
+        ["groups: expected a mapping of group keys to groups, got a list"],
+        id="groups-a-list",
+    ),
+    pytest.param(
+        lambda c: c["groups"].update({"web": "Public web tier"}),
+        ["groups.web: expected a group (a mapping with description, ingress, egress), got 'Public web tier'"],
+        id="group-not-a-mapping",
+    ),
+    pytest.param(
+        group("web", ingress={"rule": "https"}),
+        ["groups.web.ingress: expected a list of rules, got a mapping"],
+        id="ingress-a-mapping",
+    ),
+    pytest.param(
+        group("web", ingress=["https"]),
+        ["groups.web.ingress[0]: expected a rule (a mapping with rule or protocol, from, description), got 'https'"],
+        id="rule-not-a-mapping",
+    ),
+    pytest.param(
+        group("db", egress=None),
+        ["groups.db.egress: has no value; give it one, or remove the key"],
+        id="egress-null",
+    ),
+    pytest.param(
+        top(**{"security-groups:group": {}}),
+        ["group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, vpcId, tags, ruleQuota"],
+        id="unknown-project-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("patch", "expected"), CASES)
+def test_config_problem(pulumi_mocks: Pulumi, patch: Patch, expected: list[str]) -> None:
+    """Exactly these problems are reported, and no resource is registered."""
+    config = copy.deepcopy(BASELINE)
+    patch(config)
+    run = pulumi_mocks.run_program(cli_config(config))
+    if not expected:
+        assert run.error is None
+        return
+    assert isinstance(run.error, ConfigError), run.error
+    assert run.error.lines == tuple(expected)
+    assert pulumi_mocks.mocks.resources == []
+
+
+def test_every_problem_is_reported_at_once(pulumi_mocks: Pulumi) -> None:
+    """Three problems in three groups come back together, in config order, under one header."""
+    config = copy.deepcopy(BASELINE)
+    db_from("group:app", "10.20.0.1/16")(config)
+    web_rule(rule="postgres")(config)
+    app_rule(ports="8100-8000")(config)
+
+    run = pulumi_mocks.run_program(cli_config(config))
+
+    assert isinstance(run.error, ConfigError)
+    assert str(run.error) == (
+        "stacks/Pulumi.dev.yaml: config 'security-groups:': 3 problems. "
+        "Nothing was created or changed; fix the config and run again.\n"
+        "  - groups.app.ingress[0].ports: '8100-8000' runs backwards; did you mean '8000-8100'?\n"
+        "  - groups.db.ingress[0].from[1]: '10.20.0.1/16' has host bits set, so it is not a network address; "
+        "did you mean '10.20.0.0/16'?\n"
+        "  - groups.web.ingress[0].rule: unknown preset 'postgres'; did you mean 'postgresql'?"
+    )
+    assert pulumi_mocks.mocks.resources == []
+
+
+def test_error_names_this_stacks_file(runtime_factory: Callable[..., Pulumi]) -> None:
+    """The header names the stack file the CLI read, for whichever stack is selected."""
+    rt = runtime_factory("prod")
+    config = copy.deepcopy(BASELINE)
+    web_rule(rule="postgres")(config)
+    run = rt.run_program(cli_config(config))
+    assert isinstance(run.error, ConfigError)
+    assert str(run.error).startswith("stacks/Pulumi.prod.yaml: config 'security-groups:': 1 problem. ")
