@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import runpy
 from collections.abc import Callable, Iterator, Mapping
@@ -65,6 +66,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def snapshot(self) -> set[tuple[str, str, str]]:
         """Every resource as (type, name, inputs as canonical JSON): what `pulumi up` would diff."""
         return {(r.typ, r.name, json.dumps(r.inputs, sort_keys=True)) for r in self.resources}
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every resource as {type, name, inputs}, sorted: a readable, reviewable record of a run."""
+        rows = [{"type": r.typ, "name": r.name, "inputs": r.inputs} for r in self.resources]
+        return sorted(rows, key=lambda row: (row["type"], row["name"]))
 
 
 def encode_config_value(value: object) -> str:
@@ -170,6 +176,12 @@ def resolve(value: object) -> tuple[Any, bool]:
 
     waiter()
     return box["value"], box["known"]
+
+
+@contextlib.contextmanager
+def fresh_runtime(stack: str = "dev", *, preview: bool = False) -> Iterator[Pulumi]:
+    """A fresh runtime under mocks, for code that cannot use a fixture (hypothesis examples)."""
+    yield from _start(stack, preview=preview)
 
 
 def _start(stack: str, *, preview: bool) -> Iterator[Pulumi]:

@@ -500,6 +500,16 @@ CASES = [
         id="groups-missing",
     ),
     pytest.param(
+        top(groups=None),
+        ["groups: has no value; give it one, or remove the key"],
+        id="groups-null",
+    ),
+    pytest.param(
+        top(tags=None),
+        ["tags: has no value; give it one, or remove the key"],
+        id="project-tags-null",
+    ),
+    pytest.param(
         top(groups="web"),
         ["groups: expected a mapping of group keys to groups, got the text 'web'"],
         id="groups-plain-text",

@@ -100,6 +100,9 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
     except ValueError:
         problems.add(at, f"expected {expected}, got the text {text!r}")
         return None
+    if value is None:
+        # A YAML key with nothing after it: more likely a mistake than a wish for "nothing".
+        problems.add(at, "has no value; give it one, or remove the key")
     return value
 
 
