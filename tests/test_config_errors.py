@@ -43,59 +43,43 @@ BASELINE: dict[str, Any] = {
 }
 
 Patch = Callable[[dict[str, Any]], None]
+DELETE = object()
+
+
+def edit(path: tuple[str | int, ...], **changes: Any) -> Patch:
+    """Set (or DELETE) keys of the mapping at `path` inside the config."""
+
+    def patch(config: dict[str, Any]) -> None:
+        target: Any = config
+        for part in path:
+            target = target[part]
+        for key, value in changes.items():
+            if value is DELETE:
+                del target[key]
+            else:
+                target[key] = value
+
+    return patch
 
 
 def web_rule(**changes: Any) -> Patch:
-    def patch(config: dict[str, Any]) -> None:
-        rule = config["groups"]["web"]["ingress"][0]
-        for key, value in changes.items():
-            if value is DELETE:
-                del rule[key]
-            else:
-                rule[key] = value
-
-    return patch
+    return edit(("groups", "web", "ingress", 0), **changes)
 
 
 def app_rule(**changes: Any) -> Patch:
-    def patch(config: dict[str, Any]) -> None:
-        rule = config["groups"]["app"]["ingress"][0]
-        for key, value in changes.items():
-            if value is DELETE:
-                del rule[key]
-            else:
-                rule[key] = value
-
-    return patch
-
-
-def db_from(*peers: Any) -> Patch:
-    def patch(config: dict[str, Any]) -> None:
-        config["groups"]["db"]["ingress"][0]["from"] = list(peers)
-
-    return patch
+    return edit(("groups", "app", "ingress", 0), **changes)
 
 
 def group(key: str, **changes: Any) -> Patch:
-    def patch(config: dict[str, Any]) -> None:
-        for field, value in changes.items():
-            if value is DELETE:
-                del config["groups"][key][field]
-            else:
-                config["groups"][key][field] = value
-
-    return patch
+    return edit(("groups", key), **changes)
 
 
 def top(**changes: Any) -> Patch:
-    def patch(config: dict[str, Any]) -> None:
-        for key, value in changes.items():
-            if value is DELETE:
-                del config[key]
-            else:
-                config[key] = value
+    return edit((), **changes)
 
-    return patch
+
+def db_from(*peers: Any) -> Patch:
+    return edit(("groups", "db", "ingress", 0), **{"from": list(peers)})
 
 
 def add_web_rule(rule: dict[str, Any]) -> Patch:
@@ -105,7 +89,6 @@ def add_web_rule(rule: dict[str, Any]) -> Patch:
     return patch
 
 
-DELETE = object()
 ALLOWED_RULE_KEYS = "rule, protocol, ports, icmpType, icmpCode, from, description"
 ALLOWED_GROUP_KEYS = "description, name, vpcId, tags, ingress, egress"
 

@@ -122,7 +122,9 @@ def test_main_names_the_stack_config_dir_of_pulumi_yaml() -> None:
     constants = {
         node.targets[0].id: node.value.value
         for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
     }
     assert constants["STACK_CONFIG_DIR"] == yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["stackConfigDir"]
 
@@ -134,7 +136,9 @@ def test_requirements_are_pinned(path: str) -> None:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        assert line.startswith(("-r ", "-e ./components")) or re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line), line
+        assert line.startswith(("-r ", "-e ./components")) or re.fullmatch(
+            r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line
+        ), line
 
 
 def test_changelog_has_an_unreleased_section() -> None:

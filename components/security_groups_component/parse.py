@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 import pulumi
@@ -251,7 +252,7 @@ def parse_group(raw: object, at: tuple[PathPart, ...], style: Style, scope: Scop
         description=description,
         name=name,
         vpc_id=vpc_id or scope.default_vpc_id,
-        tags=tags,
+        tags=MappingProxyType(tags),
         ingress=tuple(ingress),
         egress=tuple(egress),
     )
