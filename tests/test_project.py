@@ -10,10 +10,9 @@ from collections.abc import Callable
 import pytest
 import yaml
 from conftest import PROJECT_DIR, Pulumi, cli_config
-from test_config_errors import BASELINE, app_rule, db_from, web_rule
-
 from security_groups_component import PRESETS, ConfigError
 from security_groups_component.settings import PROJECT_KEYS
+from test_config_errors import BASELINE, app_rule, db_from, web_rule
 
 README = (PROJECT_DIR / "README.md").read_text()
 
@@ -132,8 +131,8 @@ def test_main_names_the_stack_config_dir_of_pulumi_yaml() -> None:
 @pytest.mark.parametrize("path", ["requirements.txt", "requirements-dev.txt", "policies/requirements.txt"])
 def test_requirements_are_pinned(path: str) -> None:
     """Every requirement is an exact pin, a nested file or the local component package."""
-    for line in (PROJECT_DIR / path).read_text().splitlines():
-        line = line.strip()
+    for raw in (PROJECT_DIR / path).read_text().splitlines():
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         assert line.startswith(("-r ", "-e ./components")) or re.fullmatch(
