@@ -1,0 +1,77 @@
+"""The pack's policies, in the order the analyzer runs them.
+
+Order matters once: `report-waivers` must come after every resource policy, because it reports the notes
+they leave for the resource being analysed in the same call.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pulumi_policy import Policy
+
+from .checks import (
+    defaultsecuritygroup_disallow_rules,
+    securitygroup_disallow_duplicate_rules,
+    securitygroup_disallow_invalid_description,
+    securitygroup_disallow_invalid_name,
+    securitygroup_disallow_mixed_rule_management,
+    securitygroup_disallow_public_all_traffic,
+    securitygroup_disallow_public_combined_cidrs,
+    securitygroup_disallow_public_egress,
+    securitygroup_disallow_public_high_risk_ports,
+    securitygroup_disallow_public_rdp,
+    securitygroup_disallow_public_ssh,
+    securitygroup_disallow_public_unauthorized_ports,
+    securitygroup_enforce_rule_quota,
+    securitygroup_missing_description,
+    securitygroup_missing_rule_description,
+    securitygroup_report_waivers,
+)
+from .framework import PolicyDef, PolicyMeta
+
+PACK_NAME: Final = "security-groups"
+PACK_DESCRIPTION: Final = (
+    "EC2 security-group policies for any Pulumi program: exposure to anywhere however it is spelled, "
+    "descriptions, the default group, and AWS limits that otherwise fail at apply time; with expiring waivers."
+)
+
+RESOURCE_POLICIES: Final[tuple[PolicyDef, ...]] = (
+    securitygroup_disallow_public_ssh.DEFINITION,
+    securitygroup_disallow_public_rdp.DEFINITION,
+    securitygroup_disallow_public_all_traffic.DEFINITION,
+    securitygroup_disallow_public_high_risk_ports.DEFINITION,
+    securitygroup_disallow_public_unauthorized_ports.DEFINITION,
+    securitygroup_disallow_public_egress.DEFINITION,
+    securitygroup_missing_description.DEFINITION,
+    securitygroup_missing_rule_description.DEFINITION,
+    defaultsecuritygroup_disallow_rules.DEFINITION,
+    securitygroup_disallow_invalid_name.DEFINITION,
+    securitygroup_disallow_invalid_description.DEFINITION,
+)
+
+STACK_POLICIES: Final[tuple[PolicyDef, ...]] = (
+    securitygroup_disallow_public_combined_cidrs.DEFINITION,
+    securitygroup_disallow_mixed_rule_management.DEFINITION,
+    securitygroup_enforce_rule_quota.DEFINITION,
+    securitygroup_disallow_duplicate_rules.DEFINITION,
+)
+
+WAIVER_REPORT: Final = securitygroup_report_waivers
+
+METAS: Final[tuple[PolicyMeta, ...]] = (
+    *(definition.meta for definition in RESOURCE_POLICIES),
+    WAIVER_REPORT.META,
+    *(definition.meta for definition in STACK_POLICIES),
+)
+"""Every policy's metadata, in pack order."""
+
+
+def policies() -> list[Policy]:
+    """Build every policy of the pack, in the order the analyzer must run them."""
+    known = frozenset(meta.name for meta in METAS)
+    return [
+        *(definition.build() for definition in RESOURCE_POLICIES),
+        WAIVER_REPORT.build(known),
+        *(definition.build() for definition in STACK_POLICIES),
+    ]

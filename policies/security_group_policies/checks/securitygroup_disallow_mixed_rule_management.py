@@ -1,0 +1,76 @@
+"""Disallow managing a group's rules both inline and as separate rule resources.
+
+The provider manages a group's rules either through the group's inline `ingress`/`egress` or through
+SecurityGroupRule / vpc SecurityGroupIngressRule / SecurityGroupEgressRule resources, never both: each side
+removes what the other adds on every update. A rule resource is matched to its group through the engine's
+property dependencies and, where ids are known, through a literal `sg-…` id, which catches rules attached
+by a hard-coded id or a lookup. Inline entries identical to a separate rule of the group are read-backs
+after a refresh, not a second definition, and do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+
+from ..framework import Collector, PolicyMeta, Settings, StackPolicyDef, Verdict, common_options, common_settings
+from ..rules import Direction
+from ..stack import build
+
+FIX = (
+    "move the group's inline rules into separate rule resources (what this project's component does), or "
+    "move the separate rules inline; never both for one group"
+)
+
+META = PolicyMeta(
+    name="aws-ec2-securitygroup-disallow-mixed-rule-management",
+    description="Disallow managing a group's rules both inline and as separate rule resources.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Pick one model per group, preferably separate vpc SecurityGroupIngressRule/EgressRule resources with "
+        "no inline ingress/egress on the group."
+    ),
+    options=common_options(waivable=False),
+    tags=("reliability", "pulumi-aws"),
+    waivable=False,
+    url="https://www.pulumi.com/registry/packages/aws/api-docs/ec2/securitygroup/",
+)
+
+
+@dataclass(frozen=True)
+class MixedSettings(Settings):
+    """This policy's settings (only the shared ones)."""
+
+
+def read_settings(config: Mapping[str, object]) -> MixedSettings:
+    """Read this policy's config, with the schema's defaults for anything left out."""
+    return MixedSettings(**common_settings(config))
+
+
+def judge(args: StackValidationArgs, settings: MixedSettings) -> Verdict:
+    """Every rule resource whose group also declares inline rules in the same direction."""
+    view = build(args.resources)
+    collector = Collector(gaps=list(view.gaps))
+    for book in view.books:
+        inline = book.inline_rules()
+        for direction in Direction:
+            mine = [rule.where for rule in inline if rule.direction is direction]
+            if not mine:
+                continue
+            for member, rule in book.separate_rules():
+                if rule.direction is not direction:
+                    continue
+                count = f"{len(mine)} inline {direction.value} rule{'s' if len(mine) > 1 else ''}"
+                collector.add(
+                    f"{rule.where} belongs to a security group that also declares {count} ({', '.join(mine)}); "
+                    f"the provider overwrites one with the other on every update. Fix: {FIX}",
+                    member.urn,
+                    member.name,
+                )
+    return collector.verdict()
+
+
+DEFINITION = StackPolicyDef(META, read_settings, judge)

@@ -1,0 +1,108 @@
+"""Disallow all traffic from anywhere: every protocol, or every TCP or UDP port.
+
+An ingress rule with protocol `-1`/`all` (any case or spelling) from a source that is anywhere, whatever
+ports it names; or TCP or UDP rules that between them open every port 1-65535 to anywhere, whether one
+rule does it (0-65535) or several ranges add up to it. CIDRs that together cover the whole address space
+count as anywhere. ICMP alone, or another single protocol such as GRE, is not all traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pulumi_policy import EnforcementLevel, Severity
+
+from ..exposure import OPENNESS_OPTIONS, reaches, read_openness
+from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..ports import ALL_PORTS, PortSet
+from ..reach import Openness, Reach, describe_reaches, family_word, span
+from ..rules import Direction, Resource, Rule
+from ..tables import PORT_MAX, RULE_BEARING_TYPES, ProtocolKind
+from ..wire import UNKNOWN
+
+EVERY_PORT = PortSet.of([(1, PORT_MAX)])
+"""Port 0 is reserved; a range from 1 already opens every usable port."""
+
+FIX = (
+    "open only the protocols and ports the workload serves, to the sources that need them; if this is a "
+    "load balancer, allow its listener ports only"
+)
+
+META = PolicyMeta(
+    name="aws-ec2-securitygroup-disallow-public-all-traffic",
+    description="Disallow all traffic from anywhere: every protocol, or every TCP or UDP port.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Replace the rule with rules for the specific protocols and ports the workload serves, each from the "
+        "sources that need it."
+    ),
+    options=(*OPENNESS_OPTIONS, *common_options(waivable=True)),
+    tags=("network", "security-hub:EC2.18", "cis-aws-foundations"),
+    waivable=True,
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+)
+
+
+@dataclass(frozen=True)
+class AllTrafficSettings(Settings):
+    """This policy's settings."""
+
+    openness: Openness
+
+
+def read_settings(config: Mapping[str, object]) -> AllTrafficSettings:
+    """Read this policy's config, with the schema's defaults for anything left out."""
+    return AllTrafficSettings(**common_settings(config), openness=read_openness(config))
+
+
+def judge(resource: Resource, settings: AllTrafficSettings) -> Verdict:
+    """All-protocol rules open to anywhere, and TCP or UDP port ranges that add up to every port."""
+    collector = Collector()
+    everything = reaches(resource, Direction.INGRESS, [(ProtocolKind.ALL, ALL_PORTS)], settings.openness)
+    for sentence in describe_reaches(everything, Direction.INGRESS, settings.openness):
+        collector.add(f"{sentence}. Fix: {FIX}")
+    collector.gaps.extend(gap.describe() for gap in everything[0].gaps)
+    for transport in (ProtocolKind.TCP, ProtocolKind.UDP):
+        [reach] = reaches(
+            resource,
+            Direction.INGRESS,
+            [(transport, EVERY_PORT)],
+            settings.openness,
+            keep=_only(transport),
+        )
+        _every_port(reach, transport, settings.openness, collector)
+    return collector.verdict()
+
+
+def _only(kind: ProtocolKind) -> Callable[[Rule], bool]:
+    # All-protocol rules are reported above; here only rules of this one protocol add up ranges.
+    return lambda rule: rule.protocol.kind is kind
+
+
+def _every_port(reach: Reach, transport: ProtocolKind, openness: Openness, collector: Collector) -> None:
+    for family in (4, 6):
+        mine = [exposure for exposure in reach.exposures if exposure.family == family]
+        opened = reach.open_ports(family)
+        whole = [exposure for exposure in mine if exposure.ports.covers(EVERY_PORT)]
+        if whole:
+            for sentence in describe_reaches([Reach(exposures=whole)], Direction.INGRESS, openness):
+                collector.add(f"{sentence}, which is every {transport.value} port. Fix: {FIX}")
+        elif opened.covers(EVERY_PORT):
+            wheres = ", ".join(dict.fromkeys(rule.where for exposure in mine for rule in exposure.rules))
+            peers = ", ".join(dict.fromkeys(peer.label for exposure in mine for peer in exposure.peers))
+            collector.add(
+                f"{wheres} together open every {transport.value} port to every {family_word(family)} address "
+                f"({peers}). Fix: {FIX}"
+            )
+    # An unknown only matters if it could complete the set of open ports.
+    possible = reach.open_ports()
+    for gap in reach.gaps:
+        ports = span(gap.rule, transport) if gap.rule is not None else ALL_PORTS
+        possible = possible | (ALL_PORTS if ports is UNKNOWN else ports)
+    if possible.covers(EVERY_PORT) and not reach.open_ports().covers(EVERY_PORT):
+        collector.gaps.extend(gap.describe() for gap in reach.gaps)
+
+
+DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)

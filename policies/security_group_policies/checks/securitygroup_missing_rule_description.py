@@ -1,0 +1,58 @@
+"""Require a real description on every rule, inline or separate.
+
+Every rule of every shape is judged on its own: inline `ingress`/`egress` entries (including a default
+group's), SecurityGroupRule, and the vpc ingress and egress rule resources. A description that is missing,
+empty, only whitespace, or a tool's placeholder counts as missing. Rule descriptions can be changed in
+place, so fixing one never replaces anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pulumi_policy import EnforcementLevel, Severity
+
+from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..rules import Resource, missing_reason
+from ..tables import RULE_BEARING_TYPES
+
+FIX = "describe who needs this access and why (for example 'HTTPS from the public load balancer')"
+
+META = PolicyMeta(
+    name="aws-ec2-securitygroup-missing-rule-description",
+    description="Require a real description on every rule, inline or separate.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.LOW,
+    remediation_steps=("Add a description to each rule saying who needs the access and why; it updates in place."),
+    options=common_options(waivable=True),
+    tags=("documentation", "operations"),
+    waivable=True,
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
+)
+
+
+@dataclass(frozen=True)
+class RuleDescriptionSettings(Settings):
+    """This policy's settings (only the shared ones)."""
+
+
+def read_settings(config: Mapping[str, object]) -> RuleDescriptionSettings:
+    """Read this policy's config, with the schema's defaults for anything left out."""
+    return RuleDescriptionSettings(**common_settings(config))
+
+
+def judge(resource: Resource, settings: RuleDescriptionSettings) -> Verdict:
+    """Every rule whose description is missing, blank or a placeholder."""
+    collector = Collector()
+    collector.gaps.extend(f"the {where} list" if "[" not in where else where for _, where in resource.unknown_rules)
+    for rule in resource.rules:
+        if not rule.description.known:
+            collector.gaps.append(f"{rule.where} (its description)")
+        reason = missing_reason(rule.description)
+        if reason is not None:
+            collector.add(f"{rule.where} ({rule.traffic}) {reason}. Fix: {FIX}")
+    return collector.verdict()
+
+
+DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)

@@ -1,0 +1,285 @@
+"""What every policy shares: metadata, settings, exclusions, waivers, preview gaps and a last-resort guard.
+
+A policy module supplies only its metadata, its options and a `judge` function from normalised resources to
+a `Verdict`. Everything around it (reading config, skipping excluded resources, honouring waivers, reporting
+what could not be checked during preview, never failing an RPC) happens here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final, Generic, TypeVar
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, NamePatterns, Option
+from .rules import Resource, normalise
+from .tables import UNKNOWN_STRING
+from .waivers import WaivedFinding, Waiver, WaiverState, leave_note, read_waiver, utc_today
+
+S = TypeVar("S", bound="Settings")
+
+SHOWN_GAPS: Final = 8
+"""A preview note names at most this many unchecked places, then says how many more there are."""
+
+INTERNAL_ERROR: Final = "internal error in the policy pack"
+"""Marks a finding raised by the last-resort guard; tests assert it never appears."""
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    """Everything that describes a policy; the README catalogue and GetAnalyzerInfo both come from here."""
+
+    name: str
+    description: str
+    enforcement_level: EnforcementLevel
+    severity: Severity
+    remediation_steps: str
+    options: tuple[Option[Any], ...]
+    tags: tuple[str, ...]
+    waivable: bool
+    """False when the finding predicts an AWS API error, which no waiver can change."""
+    url: str | None = None
+
+    def config_schema(self) -> PolicyConfigSchema:
+        """The JSON schema the engine validates this policy's config against."""
+        return PolicyConfigSchema(properties={option.key: dict(option.schema) for option in self.options})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings every policy has; each policy's own settings extend this."""
+
+    exclude: NamePatterns
+    allow_waivers: bool
+
+
+def common_settings(config: Mapping[str, object]) -> dict[str, Any]:
+    """The shared settings, as keyword arguments for a `Settings` subclass."""
+    return {"exclude": EXCLUDE_NAMES.read(config), "allow_waivers": ALLOW_WAIVERS.read(config)}
+
+
+def common_options(*, waivable: bool) -> tuple[Option[Any], ...]:
+    """The shared options; `allowWaivers` only where a waiver can apply."""
+    return (EXCLUDE_NAMES, ALLOW_WAIVERS) if waivable else (EXCLUDE_NAMES,)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation. `urn`/`name` say which resource it belongs to in a stack policy."""
+
+    message: str
+    urn: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a judge found, and what it could not check because values are not known until apply."""
+
+    findings: tuple[Finding, ...] = ()
+    gaps: tuple[str, ...] = ()
+
+
+class PreviewGapError(UnknownValueError):
+    """Raised after every known finding is reported, so the SDK adds one advisory note naming what is unknown.
+
+    The SDK turns an `UnknownValueError` into an advisory "can't run policy ... during preview" diagnostic
+    whatever the policy's level, which is exactly right for "could not check this yet": it must not fail a
+    mandatory preview, and the policy runs again with real values during `pulumi up`.
+    """
+
+    def __init__(self, gaps: Sequence[str]) -> None:
+        super().__init__(UNKNOWN_STRING, [])
+        shown = list(dict.fromkeys(gaps))
+        more = len(shown) - SHOWN_GAPS
+        listed = ", ".join(shown[:SHOWN_GAPS]) + (f" and {more} more" if more > 0 else "")
+        self.message = (
+            f"could not check {listed}: not known until apply. Everything known was checked and reported; "
+            "the policy checks the rest with real values during `pulumi up`."
+        )
+
+
+def _with_notes(message: str, notes: Sequence[str]) -> str:
+    return message if not notes else f"{message} ({'; '.join(notes)})"
+
+
+def _config_notes(settings: Settings) -> list[str]:
+    return [
+        f"policy config excludeNames[{index}] is not a valid regular expression and was ignored"
+        for index in settings.exclude.broken
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Findings after waivers: what to report, what to leave as waived notes, what is unknown."""
+
+    report: tuple[str, ...] = ()
+    waived: tuple[WaivedFinding, ...] = ()
+    gaps: tuple[str, ...] = ()
+
+
+def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings: Sequence[str], today: date) -> Outcome:
+    """Decide what a waiver does to a resource's findings."""
+    if not findings:
+        return Outcome()
+    state = waiver.state
+    if state is WaiverState.ABSENT:
+        return Outcome(report=tuple(findings))
+    if not meta.waivable:
+        note = f"tag {waiver.tag} cannot waive this policy: AWS itself would reject the request"
+        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
+    if not settings.allow_waivers:
+        note = f"tag {waiver.tag} was ignored: this environment's policy config does not allow waivers here"
+        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
+    if state is WaiverState.UNKNOWN:
+        count = len(findings)
+        gap = f"whether {count} finding{'s' if count > 1 else ''} {'are' if count > 1 else 'is'} waived (tags)"
+        return Outcome(gaps=(gap,))
+    if state is WaiverState.EXPIRED:
+        note = f"waiver tag {waiver.tag} expired on {waiver.expires} and no longer applies"
+        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
+    if state is WaiverState.MALFORMED:
+        note = f"waiver tag {waiver.tag} is not in the form 'YYYY-MM-DD reason', so it was ignored"
+        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
+    days = waiver.days_left(today)
+    return Outcome(waived=tuple(WaivedFinding(meta.name, f, waiver, days) for f in findings))
+
+
+# --- Resource policies --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourcePolicyDef(Generic[S]):
+    """A resource policy: metadata plus a judge over one normalised resource."""
+
+    meta: PolicyMeta
+    applies_to: frozenset[str]
+    read_settings: Callable[[Mapping[str, object]], S]
+    judge: Callable[[Resource, S], Verdict]
+
+    def build(self, today: Callable[[], date] = utc_today) -> ResourceValidationPolicy:
+        """The SDK policy object; `today` is injectable so tests can pin waiver expiry."""
+        meta = self.meta
+
+        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+            if args.resource_type not in self.applies_to:
+                return
+            settings = self.read_settings(args.get_config())
+            if settings.exclude.match(args.name):
+                args.not_applicable("excluded by the policy config's excludeNames")
+            outcome = self._guarded(args, settings, today())
+            for message in outcome.report:
+                report_violation(message, None)
+            for note in outcome.waived:
+                leave_note(args.urn, note)
+            if outcome.gaps:
+                raise PreviewGapError(outcome.gaps)
+
+        return ResourceValidationPolicy(
+            name=meta.name,
+            description=meta.description,
+            validate=validate,
+            enforcement_level=meta.enforcement_level,
+            config_schema=meta.config_schema(),
+            severity=meta.severity,
+            tags=list(meta.tags),
+            remediation_steps=meta.remediation_steps,
+            url=meta.url,
+        )
+
+    def _guarded(self, args: ResourceValidationArgs, settings: S, today: date) -> Outcome:
+        try:
+            resource = normalise(args.resource_type, args.props)
+            if resource is None:
+                return Outcome()
+            verdict = self.judge(resource, settings)
+            messages = [_with_notes(f.message, _config_notes(settings)) for f in verdict.findings]
+            waiver = read_waiver(resource.tags, self.meta.name, today)
+            outcome = apply_waiver(self.meta, settings, waiver, messages, today)
+            return Outcome(outcome.report, outcome.waived, outcome.gaps + verdict.gaps)
+        except Exception as error:  # noqa: BLE001  # a bug here must fail closed with a clear message, not a crashed RPC
+            return Outcome(report=(_internal_error(error),))
+
+
+def _internal_error(error: Exception) -> str:
+    # Only the exception's type: its text could quote a property value.
+    return (
+        f"{INTERNAL_ERROR} ({type(error).__name__}) while checking this resource, so it was not checked. "
+        "Please report it with the resource's type and property shape."
+    )
+
+
+# --- Stack policies ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackPolicyDef(Generic[S]):
+    """A stack policy: metadata plus a judge over every resource of the stack."""
+
+    meta: PolicyMeta
+    read_settings: Callable[[Mapping[str, object]], S]
+    judge: Callable[[StackValidationArgs, S], Verdict]
+
+    def build(self) -> StackValidationPolicy:
+        """The SDK policy object."""
+        meta = self.meta
+
+        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+            settings = self.read_settings(args.get_config())
+            try:
+                verdict = self.judge(args, settings)
+            except Exception as error:  # noqa: BLE001  # fail closed with a clear message, never a crashed RPC
+                report_violation(_internal_error(error), None)
+                return
+            notes = _config_notes(settings)
+            for finding in verdict.findings:
+                if finding.name is not None and settings.exclude.match(finding.name):
+                    continue
+                report_violation(_with_notes(finding.message, notes), finding.urn)
+            if verdict.gaps:
+                raise PreviewGapError(verdict.gaps)
+
+        return StackValidationPolicy(
+            name=meta.name,
+            description=meta.description,
+            validate=validate,
+            enforcement_level=meta.enforcement_level,
+            config_schema=meta.config_schema(),
+            severity=meta.severity,
+            tags=list(meta.tags),
+            remediation_steps=meta.remediation_steps,
+            url=meta.url,
+        )
+
+
+PolicyDef = ResourcePolicyDef[Any] | StackPolicyDef[Any]
+
+
+@dataclass
+class Collector:
+    """Accumulates findings and gaps while a judge walks a resource."""
+
+    findings: list[Finding] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+
+    def add(self, message: str, urn: str | None = None, name: str | None = None) -> None:
+        """Record one finding."""
+        self.findings.append(Finding(message, urn, name))
+
+    def verdict(self) -> Verdict:
+        """The findings and gaps, de-duplicated, in the order found."""
+        return Verdict(tuple(dict.fromkeys(self.findings)), tuple(dict.fromkeys(self.gaps)))

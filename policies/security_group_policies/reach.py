@@ -1,0 +1,273 @@
+"""Which ports a set of rules opens to anywhere, and how.
+
+Two ways to reach anywhere are found here. Directly: one rule with one peer that is the whole address space
+(a /0 in any spelling, or a public range at least as wide as the configured prefix). Combined: several CIDRs,
+none of them anywhere on its own, that together cover every address of a family for some port, such as
+`0.0.0.0/1` + `128.0.0.0/1`. Every rule is judged; nothing stops at the first benign one. What cannot be
+decided because a value is not known until apply is returned as a `Gap`, never silently passed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from .ports import ALL_PORTS, NO_PORTS, PortSet
+from .rules import Direction, Network, Peer, Rule
+from .tables import PeerKind, ProtocolKind
+from .wire import UNKNOWN, Unknown
+
+WHOLE_SPACE: Final[dict[int, Network]] = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
+
+SHOWN_PEERS: Final = 6
+"""Combined findings name at most this many CIDRs, then say how many more there are."""
+
+
+@dataclass(frozen=True)
+class Openness:
+    """What counts as "anywhere" for one policy."""
+
+    public_prefix_v4: int = 0
+    """A public (not private-use) IPv4 CIDR with a prefix length at or below this counts as anywhere."""
+    public_prefix_v6: int = 0
+    allowed: tuple[Network, ...] = ()
+    """CIDRs that never count as anywhere, nor towards a combined cover."""
+
+    def is_allowed(self, network: Network) -> bool:
+        """True when `network` lies inside an allowed CIDR."""
+        return any(
+            network.version == allowed.version and network.subnet_of(allowed)  # type: ignore[arg-type]
+            for allowed in self.allowed
+        )
+
+    def judge(self, peer: Peer) -> bool | None:
+        """True when `peer` is anywhere on its own, None when that is not known until apply."""
+        if peer.kind is PeerKind.UNKNOWN:
+            return None
+        network = peer.network
+        if peer.kind is not PeerKind.CIDR or network is None or self.is_allowed(network):
+            return False
+        if network.prefixlen == 0:
+            return True
+        threshold = self.public_prefix_v4 if network.version == 4 else self.public_prefix_v6
+        return network.prefixlen <= threshold and not network.is_private
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Ports opened to anywhere, by one rule and peer (direct) or by several CIDRs together (combined)."""
+
+    rules: tuple[Rule, ...]
+    peers: tuple[Peer, ...]
+    transport: ProtocolKind
+    """TCP or UDP, or ALL for "every protocol"."""
+    ports: PortSet
+    family: int
+    combined: bool
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something that could not be checked because a value is not known until apply."""
+
+    text: str
+    """Where: `ingress[1].cidrBlocks[0]`, `this ingress rule's cidrIpv4`, `egress[0] (its protocol or ports)`."""
+    rule: Rule | None = None
+    """The rule concerned, when there is one (a whole unknown list has none)."""
+
+    @classmethod
+    def of_rule(cls, rule: Rule, what: str) -> Gap:
+        """A part of a rule that is not known."""
+        return cls(f"{rule.where} ({what})", rule)
+
+    @classmethod
+    def of_peer(cls, rule: Rule, peer: Peer) -> Gap:
+        """A peer of a rule that is not known."""
+        return cls(peer.field if rule.inline else f"{rule.where}'s {peer.field}", rule)
+
+    def describe(self) -> str:
+        """Human form."""
+        return self.text
+
+
+@dataclass
+class Reach:
+    """The result of one query: exposures found and what could not be checked."""
+
+    exposures: list[Exposure] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+    def open_ports(self, family: int | None = None) -> PortSet:
+        """Every port opened by any exposure (of one family, if given)."""
+        result = NO_PORTS
+        for exposure in self.exposures:
+            if family is None or exposure.family == family:
+                result = result | exposure.ports
+        return result
+
+
+def span(rule: Rule, transport: ProtocolKind) -> PortSet | Unknown:
+    """The ports of `transport` a rule lets through.
+
+    For TCP and UDP that is the rule's range (or every port for an all-protocol rule). For ALL it is every
+    port only when the rule itself is all-protocol. ICMP and other protocols have no ports: a rule lets
+    all of such a protocol through or none of it.
+    """
+    kind = rule.protocol.kind
+    if kind is ProtocolKind.UNKNOWN:
+        return UNKNOWN
+    if transport in (ProtocolKind.TCP, ProtocolKind.UDP):
+        return rule.ports_for(transport)
+    if transport is ProtocolKind.ALL:
+        return ALL_PORTS if kind is ProtocolKind.ALL else NO_PORTS
+    return ALL_PORTS if kind in (transport, ProtocolKind.ALL) else NO_PORTS
+
+
+def find_open(
+    rules: Sequence[Rule],
+    direction: Direction,
+    transport: ProtocolKind,
+    wanted: PortSet,
+    openness: Openness,
+    *,
+    unknown_lists: Iterable[tuple[Direction, str]] = (),
+) -> Reach:
+    """Find every way `rules` open ports in `wanted` of `transport` to anywhere, in `direction`."""
+    reach = Reach()
+    for list_direction, where in unknown_lists:
+        if list_direction is direction:
+            reach.gaps.append(Gap(f"the {where} list" if "[" not in where else where))
+    candidates: list[tuple[Rule, Peer, PortSet]] = []
+    for rule in rules:
+        if rule.direction is None or (isinstance(rule.direction, Direction) and rule.direction is not direction):
+            continue
+        verdicts = [(peer, openness.judge(peer)) for peer in rule.peers]
+        could_be_open = any(verdict is not False for _, verdict in verdicts)
+        if rule.direction is UNKNOWN:
+            if could_be_open:
+                reach.gaps.append(Gap.of_rule(rule, "its direction"))
+            continue
+        ports = span(rule, transport)
+        if ports is UNKNOWN:
+            if could_be_open:
+                reach.gaps.append(Gap.of_rule(rule, "its protocol or ports"))
+            continue
+        hit = ports & wanted
+        if not hit:
+            continue
+        for peer, verdict in verdicts:
+            if verdict is None:
+                reach.gaps.append(Gap.of_peer(rule, peer))
+            elif verdict and peer.network is not None:
+                reach.exposures.append(Exposure((rule,), (peer,), transport, hit, peer.network.version, combined=False))
+            elif peer.network is not None and not openness.is_allowed(peer.network):
+                candidates.append((rule, peer, hit))
+    for family in (4, 6):
+        reach.exposures.extend(_combined(candidates, family, transport))
+    return reach
+
+
+def covers_whole(networks: Iterable[Network], family: int) -> bool:
+    """True when `networks` of `family` together contain every address of that family."""
+    if family == 4:
+        v4 = [network for network in networks if isinstance(network, ipaddress.IPv4Network)]
+        return bool(v4) and list(ipaddress.collapse_addresses(v4)) == [WHOLE_SPACE[4]]
+    v6 = [network for network in networks if isinstance(network, ipaddress.IPv6Network)]
+    return bool(v6) and list(ipaddress.collapse_addresses(v6)) == [WHOLE_SPACE[6]]
+
+
+def _combined(candidates: Sequence[tuple[Rule, Peer, PortSet]], family: int, transport: ProtocolKind) -> list[Exposure]:
+    mine = [(rule, peer, ports) for rule, peer, ports in candidates if peer.family == family]
+    if not covers_whole((peer.network for _, peer, _ in mine if peer.network is not None), family):
+        return []
+    # Between two consecutive range boundaries every port is covered by the same CIDRs, so checking the
+    # first port of each elementary segment decides the whole segment.
+    cuts = sorted({edge for _, _, ports in mine for low, high in ports.ranges for edge in (low, high + 1)})
+    found: dict[tuple[int, ...], tuple[list[tuple[Rule, Peer]], PortSet]] = {}
+    for start, end in itertools.pairwise(cuts):
+        covering = [(rule, peer) for rule, peer, ports in mine if start in ports]
+        if covers_whole((peer.network for _, peer in covering if peer.network is not None), family):
+            key = tuple(id(peer) for _, peer in covering)
+            pairs, ports_so_far = found.get(key, (covering, NO_PORTS))
+            found[key] = (pairs, ports_so_far | PortSet.of([(start, end - 1)]))
+    exposures = []
+    for pairs, ports in found.values():
+        rules = tuple(dict.fromkeys(rule for rule, _ in pairs))
+        exposures.append(Exposure(rules, tuple(peer for _, peer in pairs), transport, ports, family, combined=True))
+    return exposures
+
+
+# --- Messages ---------------------------------------------------------------------------------------------
+
+
+def family_word(family: int) -> str:
+    """`IPv4` or `IPv6`."""
+    return f"IPv{family}"
+
+
+def peer_phrase(peer: Peer, openness: Openness) -> str:
+    """`0.0.0.0/0 (anywhere on IPv4)` or a note that a public range is treated as anywhere."""
+    network = peer.network
+    if network is None:
+        return peer.label
+    if network.prefixlen == 0:
+        return f"{peer.label} (anywhere on {family_word(network.version)})"
+    limit = openness.public_prefix_v4 if network.version == 4 else openness.public_prefix_v6
+    return f"{peer.label} (a public range no longer than /{limit}, which this policy treats as anywhere)"
+
+
+def traffic_phrase(rule: Rule, hits: Sequence[tuple[ProtocolKind, PortSet]]) -> str:
+    """`tcp 22`, `tcp 0-1024 (including tcp 22)`, `all traffic (including tcp 3389 and udp 3389)`."""
+    if any(transport not in (ProtocolKind.TCP, ProtocolKind.UDP) for transport, _ in hits):
+        return rule.traffic
+    if len(hits) == 1:
+        transport, ports = hits[0]
+        if rule.protocol.kind is transport and rule.port_range() == ports:
+            return rule.traffic
+    included = " and ".join(f"{transport.value} {ports.describe()}" for transport, ports in hits)
+    return f"{rule.traffic} (including {included})"
+
+
+def describe_direct(
+    rule: Rule, peer: Peer, hits: Sequence[tuple[ProtocolKind, PortSet]], direction: Direction, openness: Openness
+) -> str:
+    """One sentence for one rule and one peer that is anywhere."""
+    word = "from" if direction is Direction.INGRESS else "to"
+    return f"{rule.where} allows {traffic_phrase(rule, hits)} {word} {peer_phrase(peer, openness)}"
+
+
+def describe_combined(exposure: Exposure, direction: Direction) -> str:
+    """One sentence for CIDRs that reach anywhere only together; names CIDRs and rules, never resources."""
+    word = "from" if direction is Direction.INGRESS else "to"
+    wheres = ", ".join(rule.where for rule in exposure.rules)
+    shown = [peer.label for peer in exposure.peers[:SHOWN_PEERS]]
+    if len(exposure.peers) > SHOWN_PEERS:
+        shown.append(f"and {len(exposure.peers) - SHOWN_PEERS} more")
+    if exposure.transport is ProtocolKind.ALL:
+        what = "all traffic"
+    else:
+        what = f"{exposure.transport.value} {exposure.ports.describe()}"
+    subject = f"{wheres} together allow" if len(exposure.rules) > 1 else f"{wheres} allows"
+    return (
+        f"{subject} {what} {word} every {family_word(exposure.family)} address, through CIDRs that together "
+        f"cover the whole address space ({', '.join(shown)})"
+    )
+
+
+def describe_reaches(reaches: Sequence[Reach], direction: Direction, openness: Openness) -> list[str]:
+    """Sentences for several queries' exposures, one per rule and peer however many queries it matched."""
+    direct: dict[tuple[int, int], tuple[Rule, Peer, list[tuple[ProtocolKind, PortSet]]]] = {}
+    combined: list[str] = []
+    for reach in reaches:
+        for exposure in reach.exposures:
+            if exposure.combined:
+                combined.append(describe_combined(exposure, direction))
+                continue
+            rule, peer = exposure.rules[0], exposure.peers[0]
+            entry = direct.setdefault((id(rule), id(peer)), (rule, peer, []))
+            entry[2].append((exposure.transport, exposure.ports))
+    sentences = [describe_direct(rule, peer, hits, direction, openness) for rule, peer, hits in direct.values()]
+    return sentences + combined

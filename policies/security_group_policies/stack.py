@@ -1,0 +1,300 @@
+"""The stack seen group by group: each group with its inline rules and every rule resource attached to it.
+
+A rule resource is attached to its group through the engine's property dependencies (`securityGroupId`
+depends on the group's URN), which works during preview when ids are still unknown, and otherwise through a
+literal id equal to a group's id, which also catches rules attached by a hard-coded `sg-…` or a lookup.
+Rules whose group is outside the stack are still grouped by that literal id, so two of them can still be
+duplicates or add up past the quota.
+
+Stack policies see outputs, not inputs. After a refresh a group's `ingress`/`egress` outputs also list the
+rules that separate rule resources created, so an inline entry identical to a separate rule of the same
+group is taken to be that rule read back, not a second definition. An inline list that is not known during
+preview is one the program did not declare (the provider computes it), so it counts as empty.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final, TypeAlias
+
+from pulumi_policy import PolicyResource
+
+from .rules import Direction, Network, Peer, Resource, Rule, normalise
+from .tables import (
+    GROUP_SHAPES,
+    MANAGED_PREFIX_LIST,
+    MANAGED_PREFIX_LIST_ENTRY,
+    RULE_SHAPES,
+    PeerKind,
+    ProtocolKind,
+)
+from .wire import UNKNOWN, Plain, Unknown, read_int, thaw_props
+
+PermissionKey: TypeAlias = tuple[object, ...]
+
+_GROUP_TYPES: Final = frozenset(GROUP_SHAPES)
+_PREFIX_LIST_TYPES: Final = frozenset({MANAGED_PREFIX_LIST})
+
+
+@dataclass(frozen=True)
+class Member:
+    """A rule-bearing resource of the stack."""
+
+    urn: str
+    name: str
+    resource: Resource
+    deps: Mapping[str, tuple[PolicyResource, ...]]
+
+
+@dataclass
+class PrefixList:
+    """A managed prefix list defined in the stack, with what is known of its entries."""
+
+    urn: str
+    ident: str | Unknown | None
+    family: int | None
+    max_entries: int | None
+    entries: list[Network] = field(default_factory=list)
+    label: str = "a prefix list of this stack"
+
+
+@dataclass
+class GroupBook:
+    """One security group: the resource (if it is in this stack) and every rule that belongs to it."""
+
+    key: str
+    group: Member | None
+    label: str
+    """How a stack-level message names the group: its id when well-formed, else a generic phrase."""
+    separate: list[Member] = field(default_factory=list)
+
+    def separate_rules(self) -> list[tuple[Member, Rule]]:
+        """Each separate rule with the resource it came from."""
+        return [(member, rule) for member in self.separate for rule in member.resource.rules]
+
+    def _mirrored(self) -> set[PermissionKey]:
+        return {key for _, rule in self.separate_rules() for key, _ in permission_keys(rule)}
+
+    def inline_rules(self) -> list[Rule]:
+        """The group's inline rules, except those that are only read-backs of separate rules."""
+        if self.group is None:
+            return []
+        mirrored = self._mirrored()
+        kept = []
+        for rule in self.group.resource.rules:
+            keys = dict(_keys_by_peer(rule))
+            if not rule.peers or any(keys.get(id(peer)) not in mirrored for peer in rule.peers):
+                kept.append(rule)
+        return kept
+
+    def peers(self) -> list[Entry]:
+        """Every (resource, rule, peer, key) of the group, inline first; read-back inline peers left out."""
+        entries: list[Entry] = []
+        if self.group is not None:
+            mirrored = self._mirrored()
+            for rule in self.group.resource.rules:
+                keys = dict(_keys_by_peer(rule))
+                for peer in rule.peers:
+                    key = keys.get(id(peer))
+                    if key is None or key not in mirrored:
+                        entries.append(Entry(self.group, rule, peer, key))
+        for member, rule in self.separate_rules():
+            keys = dict(_keys_by_peer(rule))
+            entries.extend(Entry(member, rule, peer, keys.get(id(peer))) for peer in rule.peers)
+        return entries
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One permission of a group: one peer of one rule, with the key AWS would compare it by."""
+
+    member: Member
+    rule: Rule
+    peer: Peer
+    key: PermissionKey | None
+
+
+def _keys_by_peer(rule: Rule) -> list[tuple[int, PermissionKey]]:
+    return [(id(peer), key) for key, peer in permission_keys(rule)]
+
+
+@dataclass
+class StackView:
+    """Every group of the stack with its rules, the stack's prefix lists, and what could not be placed."""
+
+    books: list[GroupBook]
+    prefix_lists: dict[str, PrefixList]
+    gaps: list[str]
+
+    def resolve(self, member: Member, rule: Rule, peer: Peer) -> PrefixList | None:
+        """The stack's prefix list a prefix-list peer refers to, if it can be told."""
+        if peer.kind is not PeerKind.PREFIX_LIST:
+            return None
+        if not rule.inline:
+            prop = peer.field.split("[")[0]
+            lists = [dep.urn for dep in member.deps.get(prop, ()) if dep.urn in self.prefix_lists]
+            same_kind = [p for p in rule.peers if p.kind is PeerKind.PREFIX_LIST]
+            if len(lists) == 1 and len(same_kind) == 1:
+                return self.prefix_lists[lists[0]]
+        if isinstance(peer.ident, str):
+            for prefix_list in self.prefix_lists.values():
+                if prefix_list.ident == peer.ident:
+                    return prefix_list
+        return None
+
+
+def permission_keys(rule: Rule) -> list[tuple[PermissionKey, Peer]]:
+    """One key per peer that AWS would treat as one permission; unknown parts give no key."""
+    if not isinstance(rule.direction, Direction):
+        return []
+    kind = rule.protocol.kind
+    traffic: PermissionKey
+    if kind is ProtocolKind.ALL:
+        traffic = ("all",)
+    elif kind in (ProtocolKind.TCP, ProtocolKind.UDP):
+        ports = rule.port_range()
+        if ports is UNKNOWN:
+            return []
+        traffic = (kind.value, ports.ranges)
+    elif kind in (ProtocolKind.ICMP, ProtocolKind.ICMPV6):
+        if rule.from_port is UNKNOWN or rule.to_port is UNKNOWN:
+            return []
+        traffic = (kind.value, rule.from_port, rule.to_port)
+    elif kind is ProtocolKind.OTHER:
+        traffic = ("protocol", rule.protocol.number)
+    else:
+        return []
+    keys = []
+    for peer in rule.peers:
+        if peer.kind is PeerKind.CIDR and peer.network is not None:
+            keys.append(((rule.direction.value, *traffic, "cidr", str(peer.network)), peer))
+        elif peer.kind in (PeerKind.GROUP, PeerKind.PREFIX_LIST) and isinstance(peer.ident, str):
+            keys.append(((rule.direction.value, *traffic, peer.kind.value, peer.ident), peer))
+        elif peer.kind is PeerKind.SELF:
+            keys.append(((rule.direction.value, *traffic, "self"), peer))
+    return keys
+
+
+def _group_label(ident: str | Unknown | None) -> str:
+    if isinstance(ident, str) and ident.startswith("sg-") and ident[3:].isalnum() and ident.isascii():
+        return f"security group {ident}"
+    return "a security group outside this stack"
+
+
+def build(resources: Sequence[PolicyResource]) -> StackView:
+    """Group the stack's rule-bearing resources by security group."""
+    books: dict[str, GroupBook] = {}
+    by_id: dict[str, GroupBook] = {}
+    rule_members: list[tuple[Member, str]] = []
+    prefix_lists: dict[str, PrefixList] = {}
+    entries: list[tuple[PolicyResource, dict[str, Plain]]] = []
+    for item in resources:
+        if item.resource_type == MANAGED_PREFIX_LIST:
+            prefix_lists[item.urn] = _prefix_list(item.urn, thaw_props(item.props))
+            continue
+        if item.resource_type == MANAGED_PREFIX_LIST_ENTRY:
+            entries.append((item, thaw_props(item.props)))
+            continue
+        resource = normalise(item.resource_type, item.props)
+        if resource is None:
+            continue
+        deps = {prop: tuple(found) for prop, found in item.property_dependencies.items()}
+        member = Member(item.urn, item.name, resource, deps)
+        if resource.is_group:
+            group_book = GroupBook(item.urn, member, _group_label(resource.own_id))
+            books[item.urn] = group_book
+            if isinstance(resource.own_id, str):
+                by_id[resource.own_id] = group_book
+        else:
+            rule_members.append((member, RULE_SHAPES[item.resource_type].target))
+    _add_entries(prefix_lists, entries)
+    gaps: list[str] = []
+    unplaced = 0
+    for member, target_prop in rule_members:
+        book: GroupBook | None = _find_book(member, target_prop, books, by_id)
+        if book is None:
+            target = member.resource.rules[0].target
+            if target is UNKNOWN:
+                unplaced += 1
+            elif isinstance(target, str):
+                book = books.setdefault(f"id:{target}", GroupBook(f"id:{target}", None, _group_label(target)))
+                by_id.setdefault(target, book)
+        if book is not None:
+            book.separate.append(member)
+    if unplaced:
+        gaps.append(
+            f"which group {unplaced} rule resource{'s' if unplaced > 1 else ''} belong{'s' if unplaced == 1 else ''} to"
+        )
+    return StackView(list(books.values()), prefix_lists, gaps)
+
+
+def _find_book(
+    member: Member, target_prop: str, books: Mapping[str, GroupBook], by_id: Mapping[str, GroupBook]
+) -> GroupBook | None:
+    groups = [dep.urn for dep in member.deps.get(target_prop, ()) if dep.resource_type in _GROUP_TYPES]
+    target = member.resource.rules[0].target
+    if isinstance(target, str) and target in by_id:
+        return by_id[target]
+    if groups and groups[0] in books:
+        return books[groups[0]]
+    return None
+
+
+def _prefix_list(urn: str, props: Mapping[str, Plain]) -> PrefixList:
+    ident = props.get("id")
+    family_text = props.get("addressFamily")
+    family = {"ipv4": 4, "ipv6": 6}.get(family_text.strip().lower()) if isinstance(family_text, str) else None
+    max_entries = read_int(props.get("maxEntries"))
+    prefix_list = PrefixList(
+        urn=urn,
+        ident=ident if isinstance(ident, str) or ident is UNKNOWN else None,
+        family=family,
+        max_entries=max_entries if isinstance(max_entries, int) and max_entries > 0 else None,
+    )
+    if isinstance(ident, str) and ident.startswith("pl-") and ident.isascii() and ident[3:].isalnum():
+        prefix_list.label = f"prefix list {ident}"
+    raw = props.get("entries")
+    for entry in raw if isinstance(raw, list) else []:
+        if isinstance(entry, dict):
+            prefix_list.entries.extend(_networks([entry.get("cidr")]))
+    return prefix_list
+
+
+def _add_entries(
+    prefix_lists: Mapping[str, PrefixList], entries: Iterable[tuple[PolicyResource, Mapping[str, Plain]]]
+) -> None:
+    by_id = {p.ident: p for p in prefix_lists.values() if isinstance(p.ident, str)}
+    for item, props in entries:
+        owners = [dep.urn for dep in item.property_dependencies.get("prefixListId", []) if dep.urn in prefix_lists]
+        target = props.get("prefixListId")
+        owner = prefix_lists[owners[0]] if owners else by_id.get(target) if isinstance(target, str) else None
+        if owner is not None:
+            owner.entries.extend(_networks([props.get("cidr")]))
+
+
+def _networks(values: Iterable[Plain]) -> list[Network]:
+    networks = []
+    for value in values:
+        if isinstance(value, str):
+            try:
+                networks.append(ipaddress.ip_network(value.strip(), strict=False))
+            except ValueError:
+                continue
+    return networks
+
+
+def expand_prefix_lists(view: StackView, member: Member, rule: Rule) -> Rule:
+    """The rule with each prefix list of this stack replaced by its entries (other peers unchanged)."""
+    peers: list[Peer] = []
+    for peer in rule.peers:
+        prefix_list = view.resolve(member, rule, peer)
+        if prefix_list is None:
+            peers.append(peer)
+            continue
+        peers.extend(
+            Peer(PeerKind.CIDR, f"{peer.field} entry", network=network, shown=str(network), via=prefix_list.label)
+            for network in prefix_list.entries
+        )
+    return replace(rule, peers=tuple(peers))

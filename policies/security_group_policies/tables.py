@@ -1,0 +1,328 @@
+"""Data the policies judge against, kept apart from the logic that uses it.
+
+Sources: the EC2 API reference (IpPermission, IpRange, CreateSecurityGroup), the VPC user guide's quota
+page, AWS Config managed rules and Security Hub EC2 controls, and the pulumi-aws provider schema. Nothing
+in this module makes a decision; every value here is looked up by name elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+from typing import Final
+
+# --- Resource type tokens, as the Pulumi engine names them -------------------------------------------
+
+SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP: Final = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP_RULE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC_INGRESS_RULE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+VPC_EGRESS_RULE: Final = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+NATIVE_SECURITY_GROUP: Final = "aws-native:ec2:SecurityGroup"
+NATIVE_INGRESS: Final = "aws-native:ec2:SecurityGroupIngress"
+NATIVE_EGRESS: Final = "aws-native:ec2:SecurityGroupEgress"
+MANAGED_PREFIX_LIST: Final = "aws:ec2/managedPrefixList:ManagedPrefixList"
+MANAGED_PREFIX_LIST_ENTRY: Final = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+
+# --- Ports -------------------------------------------------------------------------------------------
+
+PORT_MIN: Final = 0
+PORT_MAX: Final = 65535
+
+SSH_PORTS: Final = (22,)
+RDP_PORTS: Final = (3389,)
+
+AWS_CONFIG_RESTRICTED_COMMON_PORTS: Final = (20, 21, 3306, 3389, 4333)
+"""AWS Config `restricted-common-ports` defaults (blockedPort1..5). All of them are in the list below."""
+
+SECURITY_HUB_HIGH_RISK_PORTS: Final = (
+    20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333,
+    5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300,
+)  # fmt: skip
+"""Security Hub EC2.19 "high risk" ports, as public implementations of the control reproduce them."""
+
+SECURITY_HUB_AUTHORIZED_TCP_PORTS: Final = (80, 443)
+"""Security Hub EC2.18 default for ports that may be open to the internet."""
+
+# --- Text that AWS accepts ---------------------------------------------------------------------------
+
+TEXT_MAX_LENGTH: Final = 255
+"""Group names, group descriptions and rule descriptions: at most 255 characters."""
+
+NAME_PREFIX_MAX_LENGTH: Final = TEXT_MAX_LENGTH - 26
+"""The provider appends a 26-character unique suffix to `namePrefix`."""
+
+TEXT_ALLOWED_CHARACTERS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-:/()#,@[]+=&;{}!$*"
+)
+"""The EC2 API character set for VPC group names, group descriptions and rule descriptions."""
+
+RESERVED_NAME_PREFIX: Final = "sg-"
+"""AWS rejects group names starting with this (matched case-sensitively, as the provider does)."""
+
+RESERVED_GROUP_NAMES: Final = frozenset({"default"})
+"""Every VPC already has a group named `default`, and names are unique per VPC."""
+
+TOOL_DEFAULT_DESCRIPTIONS: Final = ("Managed by Pulumi", "Managed by Terraform")
+"""Placeholders filled in by tools when nobody wrote a description; they say nothing about the group."""
+
+# --- Quotas --------------------------------------------------------------------------------------------
+
+DEFAULT_RULE_QUOTA: Final = 60
+"""Inbound or outbound rules per security group, counted separately per IP family (adjustable)."""
+
+MAX_RULE_QUOTA: Final = 1000
+"""rules-per-group x groups-per-interface may not exceed 1,000, so no quota is ever higher."""
+
+# --- Protocols ----------------------------------------------------------------------------------------
+
+
+class ProtocolKind(Enum):
+    """What a rule's protocol means for port coverage."""
+
+    ALL = "all"
+    """`-1`/`all`: every protocol and every port."""
+    TCP = "tcp"
+    UDP = "udp"
+    ICMP = "icmp"
+    ICMPV6 = "icmpv6"
+    OTHER = "other"
+    """Another IANA number: all of that protocol's traffic, which is never TCP or UDP."""
+    INVALID = "invalid"
+    """Unreadable or out of range: AWS rejects the rule, so it opens nothing."""
+    UNKNOWN = "unknown"
+    """Not known until apply."""
+
+
+PROTOCOL_NAMES: Final[Mapping[str, ProtocolKind]] = MappingProxyType(
+    {
+        "-1": ProtocolKind.ALL,
+        "all": ProtocolKind.ALL,
+        "tcp": ProtocolKind.TCP,
+        "udp": ProtocolKind.UDP,
+        "icmp": ProtocolKind.ICMP,
+        "icmpv6": ProtocolKind.ICMPV6,
+    }
+)
+"""Protocol names the provider accepts (it lower-cases them first)."""
+
+PROTOCOL_NUMBERS: Final[Mapping[int, ProtocolKind]] = MappingProxyType(
+    {
+        -1: ProtocolKind.ALL,
+        6: ProtocolKind.TCP,
+        17: ProtocolKind.UDP,
+        1: ProtocolKind.ICMP,
+        58: ProtocolKind.ICMPV6,
+    }
+)
+"""IANA numbers with a name of their own; any other number in 0-255 is `OTHER`."""
+
+PROTOCOL_NUMBER_MAX: Final = 255
+
+# --- Wire values ------------------------------------------------------------------------------------------
+
+UNKNOWN_STRING: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The sentinel the engine sends for every unknown value, whatever its type."""
+
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string (the engine sends this one for every unknown)
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+"""How the engine spells "not known until apply" inside property values."""
+
+# --- Waivers ------------------------------------------------------------------------------------------------
+
+WAIVER_TAG_PREFIX: Final = "policy-waiver:"
+"""A tag `policy-waiver:<policy name>` = `YYYY-MM-DD <reason>` waives that policy on that resource."""
+
+WAIVER_REASON_MAX_LENGTH: Final = 200
+"""Longer reasons are cut when quoted, so one tag cannot flood the output."""
+
+# --- Resource shapes ------------------------------------------------------------------------------------------
+
+
+class PeerKind(Enum):
+    """What a rule's source (ingress) or destination (egress) is."""
+
+    CIDR = "cidr"
+    SELF = "self"
+    GROUP = "group"
+    PREFIX_LIST = "prefix-list"
+    INVALID = "invalid"
+    """Not a readable CIDR or id: AWS rejects it, so it reaches nobody."""
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class RuleFields:
+    """Where one rule shape keeps each part of a rule (engine property names)."""
+
+    protocol: str
+    from_port: str
+    to_port: str
+    description: str
+    peers: tuple[tuple[str, PeerKind], ...]
+    """Each property that names peers, and what kind of peer it holds (a string or a list of strings)."""
+    self_flag: str | None = None
+    """A boolean property that adds the group itself as a peer."""
+
+
+@dataclass(frozen=True)
+class GroupShape:
+    """A resource that is a security group and may carry its rules inline."""
+
+    inline: tuple[tuple[str, str, RuleFields], ...]
+    """(property, direction, fields) for each inline rule list."""
+    description: str | None
+    name: str | None
+    name_prefix: str | None
+    tags: str | None
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
+class RuleShape:
+    """A resource that is one rule (or one rule per peer) attached to a group by id."""
+
+    fields: RuleFields
+    direction: str | None
+    """Fixed direction, or None when `direction_property` holds it."""
+    direction_property: str | None
+    target: str
+    """The property holding the id of the group the rule belongs to."""
+    tags: str | None
+
+
+CLASSIC_RULE_FIELDS: Final = RuleFields(
+    protocol="protocol",
+    from_port="fromPort",
+    to_port="toPort",
+    description="description",
+    peers=(
+        ("cidrBlocks", PeerKind.CIDR),
+        ("ipv6CidrBlocks", PeerKind.CIDR),
+        ("securityGroups", PeerKind.GROUP),
+        ("prefixListIds", PeerKind.PREFIX_LIST),
+    ),
+    self_flag="self",
+)
+"""Inline `ingress`/`egress` entries of SecurityGroup and DefaultSecurityGroup."""
+
+SECURITY_GROUP_RULE_FIELDS: Final = RuleFields(
+    protocol="protocol",
+    from_port="fromPort",
+    to_port="toPort",
+    description="description",
+    peers=(
+        ("cidrBlocks", PeerKind.CIDR),
+        ("ipv6CidrBlocks", PeerKind.CIDR),
+        ("sourceSecurityGroupId", PeerKind.GROUP),
+        ("prefixListIds", PeerKind.PREFIX_LIST),
+    ),
+    self_flag="self",
+)
+
+VPC_RULE_FIELDS: Final = RuleFields(
+    protocol="ipProtocol",
+    from_port="fromPort",
+    to_port="toPort",
+    description="description",
+    peers=(
+        ("cidrIpv4", PeerKind.CIDR),
+        ("cidrIpv6", PeerKind.CIDR),
+        ("referencedSecurityGroupId", PeerKind.GROUP),
+        ("prefixListId", PeerKind.PREFIX_LIST),
+    ),
+)
+
+NATIVE_INGRESS_FIELDS: Final = RuleFields(
+    protocol="ipProtocol",
+    from_port="fromPort",
+    to_port="toPort",
+    description="description",
+    peers=(
+        ("cidrIp", PeerKind.CIDR),
+        ("cidrIpv6", PeerKind.CIDR),
+        ("sourceSecurityGroupId", PeerKind.GROUP),
+        ("sourcePrefixListId", PeerKind.PREFIX_LIST),
+    ),
+)
+
+NATIVE_EGRESS_FIELDS: Final = RuleFields(
+    protocol="ipProtocol",
+    from_port="fromPort",
+    to_port="toPort",
+    description="description",
+    peers=(
+        ("cidrIp", PeerKind.CIDR),
+        ("cidrIpv6", PeerKind.CIDR),
+        ("destinationSecurityGroupId", PeerKind.GROUP),
+        ("destinationPrefixListId", PeerKind.PREFIX_LIST),
+    ),
+)
+
+GROUP_SHAPES: Final[Mapping[str, GroupShape]] = MappingProxyType(
+    {
+        SECURITY_GROUP: GroupShape(
+            inline=(("ingress", "ingress", CLASSIC_RULE_FIELDS), ("egress", "egress", CLASSIC_RULE_FIELDS)),
+            description="description",
+            name="name",
+            name_prefix="namePrefix",
+            tags="tags",
+        ),
+        DEFAULT_SECURITY_GROUP: GroupShape(
+            inline=(("ingress", "ingress", CLASSIC_RULE_FIELDS), ("egress", "egress", CLASSIC_RULE_FIELDS)),
+            description=None,
+            name=None,
+            name_prefix=None,
+            tags="tags",
+            is_default=True,
+        ),
+        NATIVE_SECURITY_GROUP: GroupShape(
+            inline=(
+                ("securityGroupIngress", "ingress", NATIVE_INGRESS_FIELDS),
+                ("securityGroupEgress", "egress", NATIVE_EGRESS_FIELDS),
+            ),
+            description="groupDescription",
+            name="groupName",
+            name_prefix=None,
+            tags="tags",
+        ),
+    }
+)
+
+RULE_SHAPES: Final[Mapping[str, RuleShape]] = MappingProxyType(
+    {
+        SECURITY_GROUP_RULE: RuleShape(
+            fields=SECURITY_GROUP_RULE_FIELDS,
+            direction=None,
+            direction_property="type",
+            target="securityGroupId",
+            tags=None,
+        ),
+        VPC_INGRESS_RULE: RuleShape(
+            fields=VPC_RULE_FIELDS, direction="ingress", direction_property=None, target="securityGroupId", tags="tags"
+        ),
+        VPC_EGRESS_RULE: RuleShape(
+            fields=VPC_RULE_FIELDS, direction="egress", direction_property=None, target="securityGroupId", tags="tags"
+        ),
+        NATIVE_INGRESS: RuleShape(
+            fields=NATIVE_INGRESS_FIELDS, direction="ingress", direction_property=None, target="groupId", tags=None
+        ),
+        NATIVE_EGRESS: RuleShape(
+            fields=NATIVE_EGRESS_FIELDS, direction="egress", direction_property=None, target="groupId", tags=None
+        ),
+    }
+)
+
+RULE_BEARING_TYPES: Final = frozenset(GROUP_SHAPES) | frozenset(RULE_SHAPES)
+"""Every resource type that can open a port."""

@@ -1,0 +1,165 @@
+"""Turn engine property values into plain Python, with "not known until apply" as a value of its own.
+
+pulumi-policy hands policies a proxy that raises `UnknownValueError` the moment an unknown value is read,
+which would end a policy at the first unknown CIDR and hide every finding on the other rules. Reading the
+whole tree once, here, turns each unknown into the `UNKNOWN` marker instead, so the normaliser can judge
+everything that is known and say precisely what is not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final, TypeAlias
+
+from pulumi_policy import Secret
+from pulumi_policy.proxy import UnknownValueError
+
+from .tables import UNKNOWN_SENTINELS
+
+
+class Unknown(Enum):
+    """The single marker for a value that is not known until apply."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN: Final = Unknown.UNKNOWN
+
+Plain: TypeAlias = bool | int | float | str | Unknown | list["Plain"] | dict[str, "Plain"] | None
+"""A property value after `thaw`: JSON-like, plus the unknown marker."""
+
+MAX_DEPTH: Final = 24
+"""Security-group properties nest three levels deep; anything far deeper is junk and is cut off."""
+
+_NUMBER: Final = re.compile(r"[+-]?\d+(?:\.0*)?")
+
+
+def thaw(value: object, depth: int = 0) -> Plain:
+    """Copy a property value (possibly behind pulumi-policy's proxies) into plain data."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(value, Secret):
+        return thaw(value.value, depth + 1)
+    if isinstance(value, str):
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, Mapping):
+        result: dict[str, Plain] = {}
+        for key in list(value):
+            if isinstance(key, str):
+                result[key] = _thaw_item(value, key, depth)
+        return result
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [_thaw_item(value, index, depth) for index in range(len(value))]
+    # Assets, archives and other engine objects never belong in a security group.
+    return None
+
+
+def _thaw_item(container: Mapping[str, object] | Sequence[object], key: str | int, depth: int) -> Plain:
+    try:
+        item = container[key]  # type: ignore[index]  # a str key for a Mapping, an int index for a Sequence
+    except UnknownValueError:
+        return UNKNOWN
+    return thaw(item, depth + 1)
+
+
+def thaw_props(props: Mapping[str, object]) -> dict[str, Plain]:
+    """Thaw a resource's property bag; keys starting with `__` are the engine's own bookkeeping."""
+    thawed = thaw(props)
+    if not isinstance(thawed, dict):
+        return {}
+    return {key: value for key, value in thawed.items() if not key.startswith("__")}
+
+
+# --- Typed readers -------------------------------------------------------------------------------------------
+
+
+class TextState(Enum):
+    """How a free-text property (description, name) arrived."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    NOT_TEXT = "not-text"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A free-text property. Its value may be a decrypted secret: never put it in a message."""
+
+    state: TextState
+    value: str = ""
+
+    @property
+    def known(self) -> bool:
+        """True unless the value is only known at apply time."""
+        return self.state is not TextState.UNKNOWN
+
+
+def read_text(value: Plain) -> Text:
+    """Read a free-text property."""
+    if value is UNKNOWN:
+        return Text(TextState.UNKNOWN)
+    if value is None:
+        return Text(TextState.MISSING)
+    if isinstance(value, str):
+        return Text(TextState.PRESENT, value)
+    return Text(TextState.NOT_TEXT)
+
+
+def read_int(value: Plain) -> int | Unknown | None:
+    """Read an integer that may arrive as 22, 22.0 or "22"; None when absent or unreadable."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return int(float(value.strip()))
+    return None
+
+
+def read_strings(value: Plain) -> list[str | Unknown]:
+    """Read a property that should be a list of strings; a lone string counts as a list of one."""
+    if value is UNKNOWN:
+        return [UNKNOWN]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str) or item is UNKNOWN]
+    return []
+
+
+def read_flag(value: Plain) -> bool | Unknown:
+    """Read a boolean that may arrive as true or "true"."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value is True
+
+
+def read_tags(value: Plain) -> dict[str, str | Unknown] | Unknown:
+    """Read tags, either a map (pulumi-aws) or a list of `{key, value}` (aws-native)."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    tags: dict[str, str | Unknown] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) or item is UNKNOWN:
+                tags[key] = item
+    elif isinstance(value, list):
+        for entry in value:
+            if isinstance(entry, dict):
+                name, text = entry.get("key"), entry.get("value")
+                if isinstance(name, str) and (isinstance(text, str) or text is UNKNOWN):
+                    tags[name] = text
+    return tags
