@@ -1,0 +1,27 @@
+"""Policy-pack tests: the policies imported as a library (no server), and the pack run as the CLI runs it.
+
+`policies/` is put on sys.path the way `pulumi.policy` does when it runs the pack's directory, so the tests
+import exactly the modules the analyzer serves.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+if str(PACK_DIR) not in sys.path:
+    sys.path.insert(0, str(PACK_DIR))
+
+from security_group_policies import waivers  # noqa: E402  # needs the path above
+
+
+@pytest.fixture(autouse=True)
+def _no_waiver_notes_between_tests() -> Iterator[None]:
+    """Unit tests call policies one by one on one thread; notes left by one test must not reach the next."""
+    waivers.forget_notes()
+    yield
+    waivers.forget_notes()

@@ -1,0 +1,181 @@
+"""Waivers that expire: `policy-waiver:<policy>` = `YYYY-MM-DD <reason>`, reported by report-waivers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from pack_fixtures import SG, TODAY, UNKNOWN, VPC_IN, group, inline, run, urn_of, vpc_ingress, waiver
+from security_group_policies import waivers
+from security_group_policies.catalogue import METAS, WAIVER_REPORT
+from security_group_policies.checks.securitygroup_disallow_public_ssh import DEFINITION as SSH
+from security_group_policies.waivers import WaiverState, read_waiver
+
+POLICY = "aws-ec2-securitygroup-disallow-public-ssh"
+OPEN = "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
+
+
+def open_ssh(tags: dict[str, Any]) -> dict[str, Any]:
+    """A group with SSH open to anywhere and the given tags."""
+    return group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"])], tags=tags)
+
+
+@pytest.mark.parametrize(
+    ("value", "state"),
+    [
+        ("2027-03-31 incident bastion, ticket OPS-42", WaiverState.VALID),
+        (f"{TODAY.isoformat()} last day", WaiverState.VALID),
+        ("2026-06-14 yesterday", WaiverState.EXPIRED),
+        ("2027-03-31", WaiverState.MALFORMED),
+        ("2027-03-31    ", WaiverState.MALFORMED),
+        ("31/03/2027 reason", WaiverState.MALFORMED),
+        ("2027-02-30 no such day", WaiverState.MALFORMED),
+        ("forever because", WaiverState.MALFORMED),
+        ("", WaiverState.MALFORMED),
+        (UNKNOWN, WaiverState.UNKNOWN),
+    ],
+    ids=[
+        "valid",
+        "last-day",
+        "expired",
+        "no-reason",
+        "blank-reason",
+        "wrong-date-order",
+        "impossible-date",
+        "no-date",
+        "empty",
+        "unknown-value",
+    ],
+)
+def test_waiver_parsing(value: str, state: WaiverState) -> None:
+    """A waiver needs a real ISO date and a reason; it is valid through its date and expired the day after."""
+    tags: dict[str, Any] = {f"policy-waiver:{POLICY}": value if value != UNKNOWN else waivers.Unknown.UNKNOWN}
+    assert read_waiver(tags, POLICY, TODAY).state is state
+
+
+def test_valid_waiver_turns_finding_into_a_note() -> None:
+    """The waived policy reports nothing; report-waivers reports the finding with the quoted reason."""
+    props = open_ssh(waiver(POLICY, "2027-03-31 incident bastion, ticket OPS-42"))
+    assert run(SSH, SG, props).messages == []
+    [note] = waivers.take_notes(urn_of(SG, "web"))
+    assert note.describe(warn_days=14) == (
+        f"{POLICY} is waived until 2027-03-31 (289 days left) by tag policy-waiver:{POLICY}, reason: "
+        f'"incident bastion, ticket OPS-42". Waived finding: {OPEN}. Fix: allow SSH only from the CIDRs, '
+        "security groups or prefix lists that need it, or use SSM Session Manager or EC2 Instance Connect "
+        "Endpoint instead of opening port 22"
+    )
+
+
+def test_note_warns_when_expiry_is_near() -> None:
+    """A waiver in its last days says so."""
+    run(SSH, SG, open_ssh(waiver(POLICY, "2026-06-20 freeze")))
+    [note] = waivers.take_notes(urn_of(SG, "web"))
+    assert "(5 days left)" in note.describe(warn_days=14)
+    assert "It expires soon: plan the fix now." in note.describe(warn_days=14)
+    assert "expires soon" not in note.describe(warn_days=2)
+
+
+@pytest.mark.parametrize(
+    ("tags", "config", "note"),
+    [
+        (
+            waiver(POLICY, "2026-01-31 old incident"),
+            {},
+            f"(waiver tag policy-waiver:{POLICY} expired on 2026-01-31 and no longer applies)",
+        ),
+        (
+            waiver(POLICY, "next week"),
+            {},
+            f"(waiver tag policy-waiver:{POLICY} is not in the form 'YYYY-MM-DD reason', so it was ignored)",
+        ),
+        (
+            waiver(POLICY, "2027-03-31 incident"),
+            {"allowWaivers": False},
+            f"(tag policy-waiver:{POLICY} was ignored: this environment's policy config does not allow waivers here)",
+        ),
+    ],
+    ids=["expired", "malformed", "waivers-switched-off"],
+)
+def test_unusable_waiver_keeps_the_finding_and_says_why(
+    tags: dict[str, str], config: dict[str, Any], note: str
+) -> None:
+    """An expired or malformed waiver is ignored, and the finding says so (without quoting the tag value)."""
+    result = run(SSH, SG, open_ssh(tags), config=config)
+    assert result.heads == [OPEN]
+    assert result.messages[0].endswith(note)
+    assert waivers.take_notes(urn_of(SG, "web")) == []
+
+
+def test_waiver_for_another_policy_does_nothing() -> None:
+    """A waiver names exactly one policy."""
+    result = run(SSH, SG, open_ssh(waiver("aws-ec2-securitygroup-disallow-public-rdp", "2027-03-31 x")))
+    assert result.heads == [OPEN]
+    assert not result.messages[0].endswith(")")
+
+
+def test_unknown_tags_defer_the_decision() -> None:
+    """Tags not known until apply might hold a waiver: the finding becomes a preview note, not a failure."""
+    result = run(SSH, SG, open_ssh(UNKNOWN))  # type: ignore[arg-type]
+    assert result.messages == []
+    assert result.preview_gap is not None
+    assert result.preview_gap.startswith("could not check whether 1 finding is waived (tags):")
+
+
+def test_waiver_on_a_rule_resource() -> None:
+    """vpc rule resources carry tags (the component copies the group's), so they can be waived too."""
+    props = vpc_ingress(fromPort=22, toPort=22, cidrIpv4="0.0.0.0/0", tags=waiver(POLICY, "2027-01-01 migration"))
+    assert run(SSH, VPC_IN, props).messages == []
+    assert len(waivers.take_notes(urn_of(VPC_IN, "web"))) == 1
+
+
+def _report(props: dict[str, Any], name: str = "web") -> list[str]:
+    from pack_fixtures import options
+    from pulumi_policy import ResourceValidationArgs
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    policy = WAIVER_REPORT.build(frozenset(meta.name for meta in METAS))
+    found: list[str] = []
+    args = ResourceValidationArgs(SG, unknown_checking_proxy(props), urn_of(SG, name), name, options(), None, None)
+    policy.validate(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+def test_report_waivers_reports_and_forgets_the_notes() -> None:
+    """The report policy turns the notes into findings once, then they are gone."""
+    props = open_ssh(waiver(POLICY, "2027-03-31 incident bastion, ticket OPS-42"))
+    run(SSH, SG, props)
+    [message] = _report(props)
+    assert message.startswith(f"{POLICY} is waived until 2027-03-31")
+    assert 'reason: "incident bastion, ticket OPS-42"' in message
+    assert _report(props) == []
+
+
+def test_notes_never_cross_to_another_resource() -> None:
+    """Notes are kept per resource: another URN on the same thread never sees them."""
+    run(SSH, SG, open_ssh(waiver(POLICY, "2027-03-31 incident")))
+    assert _report(group(), name="other") == []
+
+
+def test_waiver_tag_naming_no_policy_is_flagged() -> None:
+    """A typo in a waiver tag waives nothing, and the report says so; a non-name suffix is not quoted."""
+    tags = {
+        "policy-waiver:aws-ec2-securitygroup-disallow-public-shh": "2027-01-01 typo",
+        "policy-waiver:My Secret!": "x",
+    }
+    assert _report(group(tags=tags)) == [
+        "tag policy-waiver:aws-ec2-securitygroup-disallow-public-shh names no policy of this pack, so it waives "
+        "nothing. Fix: correct the policy name (see the catalogue in the README) or delete the tag",
+        "a policy-waiver:… tag names no policy of this pack, so it waives nothing. Fix: correct the policy name "
+        "(see the catalogue in the README) or delete the tag",
+    ]
+
+
+def test_reason_is_flattened_and_bounded() -> None:
+    """Control characters cannot break the output and a long reason is cut."""
+    reason = "line one\nline two\x1b[31m" + "x" * 300
+    state = read_waiver({f"policy-waiver:{POLICY}": f"2027-01-01 {reason}"}, POLICY, date(2026, 1, 1))
+    assert "\n" not in state.reason
+    assert "\x1b" not in state.reason
+    assert len(state.reason) == 200
+    assert state.reason.endswith("…")
