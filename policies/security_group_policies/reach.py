@@ -239,17 +239,21 @@ def describe_direct(
     return f"{rule.where} allows {traffic_phrase(rule, hits)} {word} {peer_phrase(peer, openness)}"
 
 
-def describe_combined(exposure: Exposure, direction: Direction) -> str:
-    """One sentence for CIDRs that reach anywhere only together; names CIDRs and rules, never resources."""
+def describe_combined(exposure: Exposure, direction: Direction, others: Sequence[Exposure] = ()) -> str:
+    """One sentence for CIDRs that reach anywhere only together; names CIDRs and rules, never resources.
+
+    `others` are exposures through the same rules and CIDRs for other protocols, named in the same sentence.
+    """
     word = "from" if direction is Direction.INGRESS else "to"
     wheres = ", ".join(rule.where for rule in exposure.rules)
     shown = [peer.label for peer in exposure.peers[:SHOWN_PEERS]]
     if len(exposure.peers) > SHOWN_PEERS:
         shown.append(f"and {len(exposure.peers) - SHOWN_PEERS} more")
-    if exposure.transport is ProtocolKind.ALL:
+    every = [exposure, *others]
+    if any(item.transport is ProtocolKind.ALL for item in every):
         what = "all traffic"
     else:
-        what = f"{exposure.transport.value} {exposure.ports.describe()}"
+        what = " and ".join(f"{item.transport.value} {item.ports.describe()}" for item in every)
     subject = f"{wheres} together allow" if len(exposure.rules) > 1 else f"{wheres} allows"
     return (
         f"{subject} {what} {word} every {family_word(exposure.family)} address, through CIDRs that together "
@@ -260,14 +264,16 @@ def describe_combined(exposure: Exposure, direction: Direction) -> str:
 def describe_reaches(reaches: Sequence[Reach], direction: Direction, openness: Openness) -> list[str]:
     """Sentences for several queries' exposures, one per rule and peer however many queries it matched."""
     direct: dict[tuple[int, int], tuple[Rule, Peer, list[tuple[ProtocolKind, PortSet]]]] = {}
-    combined: list[str] = []
+    combined: dict[tuple[object, ...], list[Exposure]] = {}
     for reach in reaches:
         for exposure in reach.exposures:
             if exposure.combined:
-                combined.append(describe_combined(exposure, direction))
+                key = (exposure.family, *(id(rule) for rule in exposure.rules), *(id(peer) for peer in exposure.peers))
+                combined.setdefault(key, []).append(exposure)
                 continue
             rule, peer = exposure.rules[0], exposure.peers[0]
             entry = direct.setdefault((id(rule), id(peer)), (rule, peer, []))
             entry[2].append((exposure.transport, exposure.ports))
     sentences = [describe_direct(rule, peer, hits, direction, openness) for rule, peer, hits in direct.values()]
-    return sentences + combined
+    sentences.extend(describe_combined(group[0], direction, group[1:]) for group in combined.values())
+    return sentences

@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from ..exposure import OPENNESS_OPTIONS, reaches, read_openness
 from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
 from ..ports import ALL_PORTS, PortSet
-from ..reach import Openness, Reach, describe_reaches, family_word, span
+from ..reach import Openness, Reach, describe_reaches, family_word, peer_phrase, span
 from ..rules import Direction, Resource, Rule
 from ..tables import PORT_MAX, RULE_BEARING_TYPES, ProtocolKind
 from ..wire import UNKNOWN
@@ -86,10 +86,14 @@ def _every_port(reach: Reach, transport: ProtocolKind, openness: Openness, colle
         mine = [exposure for exposure in reach.exposures if exposure.family == family]
         opened = reach.open_ports(family)
         whole = [exposure for exposure in mine if exposure.ports.covers(EVERY_PORT)]
-        if whole:
-            for sentence in describe_reaches([Reach(exposures=whole)], Direction.INGRESS, openness):
-                collector.add(f"{sentence}, which is every {transport.value} port. Fix: {FIX}")
-        elif opened.covers(EVERY_PORT):
+        for exposure in whole:
+            if exposure.combined:
+                [sentence] = describe_reaches([Reach(exposures=[exposure])], Direction.INGRESS, openness)
+            else:
+                rule, peer = exposure.rules[0], exposure.peers[0]
+                sentence = f"{rule.where} allows {rule.traffic} from {peer_phrase(peer, openness)}"
+            collector.add(f"{sentence}, which is every {transport.value} port. Fix: {FIX}")
+        if not whole and opened.covers(EVERY_PORT):
             wheres = ", ".join(dict.fromkeys(rule.where for exposure in mine for rule in exposure.rules))
             peers = ", ".join(dict.fromkeys(peer.label for exposure in mine for peer in exposure.peers))
             collector.add(

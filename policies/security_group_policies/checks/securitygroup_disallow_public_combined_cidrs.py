@@ -97,20 +97,20 @@ def _describe(exposure: Exposure, member: Member, origin: Mapping[int, Member]) 
         return sentence
     own = [rule.where for rule in exposure.rules if origin[id(rule)] is member]
     others = len(exposure.rules) - len(own)
-    what = (
-        "all traffic"
-        if exposure.transport is ProtocolKind.ALL
-        else f"{exposure.transport.value} {exposure.ports.describe()}"
-    )
+    if exposure.transport is ProtocolKind.ALL:
+        what = "all traffic"
+    else:
+        what = f"{exposure.transport.value} {exposure.ports.describe()}"
     partners = (
         f" together with {others} rule{'s' if others > 1 else ''} of other resources of the same group"
         if others
         else ""
     )
+    verb = "allows" if len(own) == 1 else "allow"
     cidrs = ", ".join(dict.fromkeys(peer.label for peer in exposure.peers))
     return (
-        f"{', '.join(own)}{partners} allow {what} from every {family_word(exposure.family)} address, through CIDRs "
-        f"that together cover the whole address space ({cidrs})"
+        f"{', '.join(own)}{partners} {verb} {what} from every {family_word(exposure.family)} address, through "
+        f"CIDRs that together cover the whole address space ({cidrs})"
     )
 
 
