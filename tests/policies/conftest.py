@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +26,17 @@ def _no_waiver_notes_between_tests() -> Iterator[None]:
     waivers.forget_notes()
     yield
     waivers.forget_notes()
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterator[Any]:
+    """One policy-pack process for the whole session, started as the CLI starts it, with a fake engine."""
+    from pack_process import Engine, Pack
+
+    engine = Engine.start()
+    process = Pack.start(engine.address)
+    try:
+        yield process
+    finally:
+        process.stop()
+        engine.stop()

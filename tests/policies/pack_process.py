@@ -1,0 +1,364 @@
+"""Run the policy pack as the Pulumi CLI does and talk to it as the engine does.
+
+- Start: `<python> -u -m pulumi.policy <engine-address> .` with cwd = policies/ and the env the CLI adds
+  (PULUMI_PROJECT, PULUMI_STACK, PULUMI_ORGANIZATION, PULUMI_DRY_RUN, PULUMI_CONFIG); the first stdout line is
+  the gRPC port. The engine address is a tiny fake Engine service started here (pulumi-policy does not call
+  it today, but the CLI always passes a live one, and any log call would land there).
+- Values go on the wire as the engine sends them: every number a double, unknowns as the sentinel string,
+  secrets as signature objects, engine bookkeeping keys starting with `__`.
+- Config is reconciled as pulumi/pulumi `ReconcilePolicyPackConfig` does: schema defaults per policy, then
+  `all`, then each entry of the config file; validated against each policy's schema (the engine uses
+  gojsonschema; jsonschema's Draft 7 validator stands in for it here) before `Configure`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import jsonschema
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+PROJECT = "security-groups"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+LEVELS = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "remediate": analyzer_pb2.REMEDIATE,
+    "disabled": analyzer_pb2.DISABLED,
+}
+LEVEL_NAMES = {number: name for name, number in LEVELS.items()}
+SEVERITY_NAMES = {
+    analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "",
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+
+
+# --- Wire values ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value the engine would send as a secret."""
+
+    value: Any
+
+
+def wire(value: Any) -> Any:
+    """A Python value in the engine's wire form (before it becomes a protobuf Struct)."""
+    if isinstance(value, Secret):
+        return {SECRET_SIG_KEY: SECRET_SIG, "value": wire(value.value)}
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {str(key): wire(item) for key, item in value.items()}
+    if isinstance(value, Iterable):
+        return [wire(item) for item in value]
+    raise TypeError(f"no wire form for {type(value).__name__}")
+
+
+def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    """A property bag as a protobuf Struct, numbers as doubles."""
+    result = struct_pb2.Struct()
+    result.update(wire(value))
+    return result
+
+
+def urn(resource_type: str, name: str, stack: str = "dev") -> str:
+    """A URN as the engine writes it."""
+    return f"urn:pulumi:{stack}::{PROJECT}::{resource_type}::{name}"
+
+
+def analyze_request(resource_type: str, name: str, props: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
+    """What the engine sends to Analyze (and Remediate) for one resource."""
+    return analyzer_pb2.AnalyzeRequest(
+        type=resource_type,
+        properties=struct(props),
+        urn=urn(resource_type, name),
+        name=name,
+        options=analyzer_pb2.AnalyzerResourceOptions(),
+    )
+
+
+@dataclass
+class StackItem:
+    """One resource as AnalyzeStack receives it."""
+
+    resource_type: str
+    name: str
+    props: Mapping[str, Any]
+    deps: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Property name -> logical names of the resources it depends on."""
+
+
+def stack_request(items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeStackRequest:
+    """What the engine sends to AnalyzeStack: outputs, parents, dependencies and property dependencies."""
+    urns = {item.name: urn(item.resource_type, item.name) for item in items}
+    resources = []
+    for item in items:
+        dep_urns = sorted({urns[name] for names in item.deps.values() for name in names})
+        resources.append(
+            analyzer_pb2.AnalyzerResource(
+                type=item.resource_type,
+                properties=struct(item.props),
+                urn=urns[item.name],
+                name=item.name,
+                options=analyzer_pb2.AnalyzerResourceOptions(),
+                dependencies=dep_urns,
+                propertyDependencies={
+                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=[urns[name] for name in names])
+                    for prop, names in item.deps.items()
+                },
+            )
+        )
+    return analyzer_pb2.AnalyzeStackRequest(resources=resources)
+
+
+# --- Config, reconciled as the engine does -----------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """The engine would refuse this config before any policy runs."""
+
+
+def parse_config_file(document: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    """A `--policy-pack-config` document as the engine reads it: name -> (level or "", properties)."""
+    parsed: dict[str, tuple[str, dict[str, Any] | None]] = {}
+    for key, value in document.items():
+        if isinstance(value, str):
+            if value not in LEVELS:
+                raise ConfigError(f"{key}: {value!r} is not a valid enforcement level")
+            parsed[key] = (value, None)
+        elif isinstance(value, Mapping):
+            props = dict(value)
+            level = props.pop("enforcementLevel", "")
+            if level and level not in LEVELS:
+                raise ConfigError(f"{key}: {level!r} is not a valid enforcement level")
+            if level or props:
+                parsed[key] = (level, props or None)
+        else:
+            raise ConfigError(f"{key}: must be a string or object")
+    return parsed
+
+
+def reconcile(
+    info: analyzer_pb2.AnalyzerInfo, document: Mapping[str, Any] | None
+) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    """Defaults from GetAnalyzerInfo, then `all`, then each entry; validated; as ReconcilePolicyPackConfig."""
+    result: dict[str, tuple[str, dict[str, Any] | None]] = {}
+    schemas: dict[str, dict[str, Any]] = {}
+    for policy in info.policies:
+        properties = json_format.MessageToDict(policy.configSchema.properties)
+        schemas[policy.name] = {"type": "object", "properties": properties}
+        if policy.configSchema.required:
+            schemas[policy.name]["required"] = list(policy.configSchema.required)
+        defaults = {key: spec["default"] for key, spec in properties.items() if "default" in spec}
+        result[policy.name] = (LEVEL_NAMES[policy.enforcementLevel], defaults or None)
+    given = parse_config_file(document or {})
+    if "all" in given and given["all"][0]:
+        result = {name: (given["all"][0], props) for name, (_, props) in result.items()}
+    for name, (level, props) in given.items():
+        old_level, old_props = result.get(name, ("", None))
+        merged = dict(old_props) if old_props else None
+        if props:
+            merged = {**(merged or {}), **props}
+        result[name] = (level or old_level, merged)
+    errors = []
+    for name, schema in schemas.items():
+        validator = jsonschema.Draft7Validator(schema)
+        errors.extend(f"{name}: {error.message}" for error in validator.iter_errors(result[name][1] or {}))
+    if errors:
+        raise ConfigError("; ".join(errors))
+    return result
+
+
+def configure_request(
+    reconciled: Mapping[str, tuple[str, dict[str, Any] | None]],
+) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """The Configure call for a reconciled config: every entry, numbers as doubles."""
+    return analyzer_pb2.ConfigureAnalyzerRequest(
+        policyConfig={
+            name: analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct(props or {}))
+            for name, (level, props) in reconciled.items()
+        }
+    )
+
+
+# --- The processes ------------------------------------------------------------------------------------------
+
+
+class FakeEngine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
+    """Records log calls, as the engine would show them."""
+
+    def __init__(self) -> None:
+        self.logs: list[str] = []
+
+    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802  # gRPC method name
+        self.logs.append(request.message)
+        return empty_pb2.Empty()
+
+
+@dataclass
+class Engine:
+    """A fake engine gRPC server on 127.0.0.1, on a port chosen at run time."""
+
+    server: grpc.Server
+    address: str
+    servicer: FakeEngine
+
+    @classmethod
+    def start(cls) -> Engine:
+        servicer = FakeEngine()
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(servicer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        return cls(server, f"127.0.0.1:{port}", servicer)
+
+    def stop(self) -> None:
+        self.server.stop(grace=None)
+
+
+@dataclass
+class Pack:
+    """The policy pack process and a client channel to it."""
+
+    process: subprocess.Popen[bytes]
+    channel: grpc.Channel
+    stub: analyzer_pb2_grpc.AnalyzerStub
+    port_seconds: float
+    """From spawning the process to reading its port."""
+    ready_seconds: float
+    """From spawning the process to the gRPC channel being ready."""
+    output: list[bytes] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        engine_address: str,
+        *,
+        stack: str = "dev",
+        dry_run: bool = True,
+        config: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        timeout: float = 60.0,
+    ) -> Pack:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "PYTHONPATH"))}
+        env.update(
+            PULUMI_PROJECT=PROJECT,
+            PULUMI_STACK=stack,
+            PULUMI_ORGANIZATION="organization",
+            PULUMI_DRY_RUN="true" if dry_run else "false",
+            PULUMI_CONFIG=json.dumps(dict(config or {"aws:region": "eu-west-1"})),
+        )
+        started = time.perf_counter()
+        process = subprocess.Popen(  # noqa: S603  # our own interpreter and module, no shell
+            [python, "-u", "-m", "pulumi.policy", engine_address, "."],
+            cwd=PACK_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        output: list[bytes] = []
+        first_line: list[bytes] = []
+        got_line = threading.Event()
+
+        def pump_stdout() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if not got_line.is_set():
+                    first_line.append(line)
+                    got_line.set()
+                else:
+                    output.append(line)
+            got_line.set()
+
+        def pump_stderr() -> None:
+            assert process.stderr is not None
+            output.extend(process.stderr)
+
+        threading.Thread(target=pump_stdout, daemon=True).start()
+        threading.Thread(target=pump_stderr, daemon=True).start()
+        if not got_line.wait(timeout) or not first_line:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"the pack printed no port: {b''.join(output).decode(errors='replace')}")
+        port_seconds = time.perf_counter() - started
+        port = int(first_line[0].strip())
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+        ready_seconds = time.perf_counter() - started
+        return cls(process, channel, analyzer_pb2_grpc.AnalyzerStub(channel), port_seconds, ready_seconds, output)
+
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        """GetAnalyzerInfo."""
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+
+    def configure(self, document: Mapping[str, Any] | None = None) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        """Reconcile `document` as the engine does and send it with Configure."""
+        reconciled = reconcile(self.info(), document)
+        self.stub.Configure(configure_request(reconciled), timeout=30)
+        return reconciled
+
+    def analyze(self, resource_type: str, name: str, props: Mapping[str, Any]) -> analyzer_pb2.AnalyzeResponse:
+        """Analyze one resource."""
+        return self.stub.Analyze(analyze_request(resource_type, name, props), timeout=30)
+
+    def analyze_stack(self, items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeResponse:
+        """AnalyzeStack over the given resources."""
+        return self.stub.AnalyzeStack(stack_request(items), timeout=30)
+
+    def stop(self) -> None:
+        """Interrupt the pack (it stops its server on KeyboardInterrupt) and wait for it."""
+        self.channel.close()
+        if self.process.poll() is None:
+            self.process.send_signal(2)  # SIGINT: the PolicyPack loop stops its server and exits
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """An AnalyzeDiagnostic, decoded."""
+
+    policy: str
+    level: str
+    severity: str
+    urn: str
+    message: str
+
+    @property
+    def finding(self) -> str:
+        """The message after the policy description line, without its `. Fix: …` tail."""
+        return self.message.split("\n", 1)[-1].split(". Fix: ")[0]
+
+
+def diagnostics(response: analyzer_pb2.AnalyzeResponse) -> list[Diagnostic]:
+    """The response's diagnostics, decoded."""
+    return [
+        Diagnostic(d.policyName, LEVEL_NAMES[d.enforcementLevel], SEVERITY_NAMES[d.severity], d.urn, d.message)
+        for d in response.diagnostics
+    ]

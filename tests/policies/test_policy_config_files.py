@@ -1,0 +1,100 @@
+"""stacks/policy-config.<env>.json: valid against the pack's schemas, sent through Configure as the CLI does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pack_fixtures import SG, group, inline
+from pack_process import ConfigError, Pack, diagnostics, reconcile
+from security_group_policies.catalogue import METAS
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+A, M, D = "advisory", "mandatory", "disabled"
+POLICY_ORDER = [meta.name for meta in METAS]
+EXPECTED_LEVELS = {
+    # policy (short)                       dev staging prod
+    "disallow-public-ssh":                  (A, M, M),
+    "disallow-public-rdp":                  (A, M, M),
+    "disallow-public-all-traffic":          (A, M, M),
+    "disallow-public-high-risk-ports":      (A, A, M),
+    "disallow-public-unauthorized-ports":   (A, A, A),
+    "disallow-public-egress":               (D, D, D),
+    "missing-description":                  (A, M, M),
+    "missing-rule-description":             (A, M, M),
+    "defaultsecuritygroup-disallow-rules":  (A, A, M),
+    "disallow-invalid-name":                (A, M, M),
+    "disallow-invalid-description":         (A, M, M),
+    "report-waivers":                       (A, A, A),
+    "disallow-public-combined-cidrs":       (A, M, M),
+    "disallow-mixed-rule-management":       (A, A, M),
+    "enforce-rule-quota":                   (A, M, M),
+    "disallow-duplicate-rules":             (A, M, M),
+}  # fmt: skip
+"""Each environment's level for every policy: dev only warns, staging blocks, prod blocks the most."""
+
+
+def full_name(short: str) -> str:
+    """`disallow-public-ssh` -> `aws-ec2-securitygroup-disallow-public-ssh` (and the default-group one)."""
+    return f"aws-ec2-{short}" if short.startswith("defaultsecuritygroup-") else f"aws-ec2-securitygroup-{short}"
+
+
+def document(env: str) -> dict[str, Any]:
+    """The environment's --policy-pack-config file."""
+    return dict(json.loads((STACKS / f"policy-config.{env}.json").read_text()))
+
+
+def test_expected_levels_cover_every_policy() -> None:
+    """The table above names every policy of the pack, so a new policy forces a decision per environment."""
+    assert sorted(full_name(short) for short in EXPECTED_LEVELS) == sorted(POLICY_ORDER)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_config_file_is_valid_and_sets_the_expected_levels(pack: Pack, env: str) -> None:
+    """Reconciled like the engine (defaults, `all`, entries), valid per schema, accepted by Configure."""
+    reconciled = pack.configure(document(env))
+    levels = {name: level for name, (level, _) in reconciled.items() if name != "all"}
+    column = ENVIRONMENTS.index(env)
+    assert levels == {full_name(short): row[column] for short, row in EXPECTED_LEVELS.items()}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_config_file_names_only_real_policies_and_keys(env: str) -> None:
+    """The engine accepts unknown names and keys silently, so typos are caught here instead."""
+    schemas = {meta.name: set(meta.config_schema().properties) for meta in METAS}
+    for name, value in document(env).items():
+        if name == "all":
+            continue
+        assert name in schemas, f"{env}: no policy named {name}"
+        if isinstance(value, dict):
+            assert set(value) - {"enforcementLevel"} <= schemas[name], f"{env}: unknown keys for {name}"
+
+
+@pytest.mark.parametrize(("env", "level"), [("dev", "advisory"), ("staging", "mandatory"), ("prod", "mandatory")])
+def test_open_ssh_per_environment(pack: Pack, env: str, level: str) -> None:
+    """SSH open to anywhere warns in dev and fails the preview in staging and prod."""
+    pack.configure(document(env))
+    props = group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"], description="SSH")])
+    ssh = [d.level for d in diagnostics(pack.analyze(SG, "web", props)) if d.policy.endswith("disallow-public-ssh")]
+    assert ssh == [level]
+
+
+@pytest.mark.parametrize(("env", "found"), [("dev", False), ("staging", False), ("prod", True)])
+def test_prod_treats_a_public_slash_8_as_anywhere_for_ssh(pack: Pack, env: str, found: bool) -> None:
+    """Prod's stricter config counts wide public ranges as anywhere for admin ports."""
+    pack.configure(document(env))
+    props = group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["1.0.0.0/8"], description="SSH")])
+    ssh = [d for d in diagnostics(pack.analyze(SG, "web", props)) if d.policy.endswith("disallow-public-ssh")]
+    assert bool(ssh) is found
+
+
+def test_a_schema_violation_is_refused_before_configure(pack: Pack) -> None:
+    """The validator is real: a wrongly typed value fails reconciliation, as the CLI would fail the run."""
+    with pytest.raises(ConfigError, match="aws-ec2-securitygroup-disallow-public-ssh"):
+        reconcile(pack.info(), {"aws-ec2-securitygroup-disallow-public-ssh": {"ports": ["twenty-two"]}})
+    with pytest.raises(ConfigError, match="not a valid enforcement level"):
+        reconcile(pack.info(), {"all": "strict"})
