@@ -272,7 +272,7 @@ class Pack:
             PULUMI_CONFIG=json.dumps(dict(config or {"aws:region": "eu-west-1"})),
         )
         started = time.perf_counter()
-        process = subprocess.Popen(  # noqa: S603  # our own interpreter and module, no shell
+        process = subprocess.Popen(
             [python, "-u", "-m", "pulumi.policy", engine_address, "."],
             cwd=PACK_DIR,
             env=env,

@@ -14,6 +14,7 @@ from security_group_policies.framework import INTERNAL_ERROR
 
 SSH = "aws-ec2-securitygroup-disallow-public-ssh"
 REPORT = "aws-ec2-securitygroup-report-waivers"
+WEB_DEP = {"securityGroupId": ["web"]}
 OPEN_SSH = [inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"], description="SSH")]
 
 
@@ -35,10 +36,12 @@ def test_handshake_is_unimplemented_or_ok(pack: Pack) -> None:
     request = analyzer_pb2.AnalyzerHandshakeRequest(
         engine_address="127.0.0.1:1", root_directory=".", program_directory="."
     )
+    code = grpc.StatusCode.OK
     try:
         pack.stub.Handshake(request, timeout=10)
     except grpc.RpcError as error:
-        assert error.code() is grpc.StatusCode.UNIMPLEMENTED
+        code = error.code()
+    assert code in (grpc.StatusCode.OK, grpc.StatusCode.UNIMPLEMENTED)
 
 
 def test_configure_stack(pack: Pack) -> None:
@@ -193,11 +196,11 @@ def test_analyze_stack(pack: Pack) -> None:
     """Stack policies see the component's shape over the wire, attach findings to resources by URN."""
     items = [
         StackItem(SG, "web", group(id=GROUP_ID, ingress=[inline()], egress=[])),
-        StackItem(VPC_IN, "web-in-a", vpc_ingress(fromPort=22, toPort=22, cidrIpv4="0.0.0.0/1"), {"securityGroupId": ["web"]}),
-        StackItem(VPC_IN, "web-in-b", vpc_ingress(fromPort=22, toPort=22, cidrIpv4="128.0.0.0/1", securityGroupId=UNKNOWN),
-                  {"securityGroupId": ["web"]}),
-        StackItem(VPC_OUT, "web-out-1", vpc_egress(), {"securityGroupId": ["web"]}),
-        StackItem(VPC_OUT, "web-out-2", vpc_egress(description="Proxy again"), {"securityGroupId": ["web"]}),
+        StackItem(VPC_IN, "web-in-a", vpc_ingress(fromPort=22, toPort=22, cidrIpv4="0.0.0.0/1"), WEB_DEP),
+        StackItem(VPC_IN, "web-in-b",
+                  vpc_ingress(fromPort=22, toPort=22, cidrIpv4="128.0.0.0/1", securityGroupId=UNKNOWN), WEB_DEP),
+        StackItem(VPC_OUT, "web-out-1", vpc_egress(), WEB_DEP),
+        StackItem(VPC_OUT, "web-out-2", vpc_egress(description="Proxy again"), WEB_DEP),
     ]  # fmt: skip
     result = diagnostics(pack.analyze_stack(items))
     assert sorted((d.policy, d.level, d.urn.rsplit("::", 1)[1]) for d in result) == [

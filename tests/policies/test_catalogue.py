@@ -1,0 +1,143 @@
+"""Every policy's name, module, docstring, description, severity and metadata agree, and the pack is sound."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+from security_group_policies import checks
+from security_group_policies.catalogue import METAS, RESOURCE_POLICIES, STACK_POLICIES, WAIVER_REPORT, policies
+from security_group_policies.framework import PolicyMeta, ResourcePolicyDef, StackPolicyDef
+from security_group_policies.tables import RULE_BEARING_TYPES
+
+NAME = re.compile(r"aws-ec2-(securitygroup|defaultsecuritygroup)-(disallow|missing|enforce|report)(-[a-z0-9]+)+")
+"""`aws-ec2-<resource>-<verb>-<what>`, with a closed list of verbs."""
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+MODULES = {
+    info.name: importlib.import_module(f"{checks.__name__}.{info.name}")
+    for info in pkgutil.iter_modules(checks.__path__)
+}
+
+
+def module_of(meta: PolicyMeta) -> ModuleType:
+    """A policy's module: its name without `aws-ec2-`, hyphens as underscores."""
+    return MODULES[meta.name.removeprefix("aws-ec2-").replace("-", "_")]
+
+
+def test_every_module_is_in_the_catalogue_once() -> None:
+    """No policy module is left out of the pack, and no name is used twice."""
+    names = [meta.name for meta in METAS]
+    assert len(names) == len(set(names))
+    assert sorted(module_of(meta).__name__ for meta in METAS) == sorted(module.__name__ for module in MODULES.values())
+
+
+@pytest.mark.parametrize("meta", METAS, ids=lambda meta: meta.name)
+def test_metadata_agrees(meta: PolicyMeta) -> None:
+    """Name grammar, module docstring = description, remediation, severity and options are all in order."""
+    module = module_of(meta)
+    assert NAME.fullmatch(meta.name), meta.name
+    assert len(meta.name) <= 100
+    assert module.META is meta
+    assert (module.__doc__ or "").splitlines()[0] == meta.description
+    assert meta.description.endswith(".")
+    assert meta.remediation_steps.endswith(".")
+    assert meta.severity is not None
+    assert meta.tags
+    keys = [option.key for option in meta.options]
+    assert len(keys) == len(set(keys))
+    for option in meta.options:
+        assert {"default", "description"} <= set(option.schema), option.key
+        assert option.default == option.parse(option.schema["default"])
+    assert ("allowWaivers" in keys) is meta.waivable
+    assert "excludeNames" in keys or meta.name.endswith("report-waivers")
+
+
+def engine_defaults(meta: PolicyMeta) -> dict[str, Any]:
+    """The defaults as the engine sends them back: from the schema, every number a float."""
+
+    def as_engine(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return float(value)
+        if isinstance(value, list):
+            return [as_engine(item) for item in value]
+        return value
+
+    return {option.key: as_engine(option.schema["default"]) for option in meta.options}
+
+
+@pytest.mark.parametrize("definition", [*RESOURCE_POLICIES, *STACK_POLICIES], ids=lambda d: d.meta.name)
+def test_code_defaults_equal_schema_defaults(definition: ResourcePolicyDef[Any] | StackPolicyDef[Any]) -> None:
+    """A policy called with no config (unit tests) behaves as with the engine's filled-in schema defaults."""
+    assert definition.read_settings({}) == definition.read_settings(engine_defaults(definition.meta))
+
+
+def test_sdk_objects_carry_the_metadata() -> None:
+    """The built policies are what GetAnalyzerInfo reports: same order, names, levels, severities, schemas."""
+    built = policies()
+    assert [policy.name for policy in built] == [meta.name for meta in METAS]
+    for policy, meta in zip(built, METAS, strict=True):
+        assert (policy.description, policy.enforcement_level, policy.severity) == (
+            meta.description,
+            meta.enforcement_level,
+            meta.severity,
+        )
+        assert policy.remediation_steps == meta.remediation_steps
+        assert policy.config_schema is not None
+        assert policy.config_schema.properties == meta.config_schema().properties
+
+
+def test_report_waivers_runs_after_every_resource_policy() -> None:
+    """The waiver report reads notes left by the resource policies in the same Analyze call, so it runs last."""
+    built = policies()
+    kinds = [isinstance(policy, ResourceValidationPolicy) for policy in built]
+    last_resource = max(index for index, is_resource in enumerate(kinds) if is_resource)
+    assert built[last_resource].name == WAIVER_REPORT.META.name
+    assert all(isinstance(policy, StackValidationPolicy) for policy in built[last_resource + 1 :])
+    assert WAIVER_REPORT.META.enforcement_level is EnforcementLevel.ADVISORY
+
+
+def test_waivable_policies_are_covered_by_the_report() -> None:
+    """Every type a waivable policy judges is one the report policy reads notes for."""
+    for definition in RESOURCE_POLICIES:
+        assert definition.applies_to <= RULE_BEARING_TYPES
+    assert not any(definition.meta.waivable for definition in STACK_POLICIES)
+
+
+def test_main_only_assembles_the_pack() -> None:
+    """policies/__main__.py imports and builds one PolicyPack, nothing else (policies live in modules)."""
+    tree = ast.parse((PACK_DIR / "__main__.py").read_text())
+    statements = [node for node in tree.body if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert isinstance(statements[0], ast.Expr)  # the module docstring
+    [call] = statements[1:]
+    assert isinstance(call, ast.Expr)
+    assert isinstance(call.value, ast.Call)
+    assert isinstance(call.value.func, ast.Name)
+    assert call.value.func.id == "PolicyPack"
+
+
+def test_pack_project_file() -> None:
+    """PulumiPolicy.yaml declares a Python runtime with a virtualenv, a version and a description."""
+    import yaml
+
+    project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "venv"}}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", project["version"])
+    assert project["description"]
+
+
+def test_pack_requirements_are_pinned() -> None:
+    """Every requirement of the pack's own virtualenv is pinned to one version."""
+    lines = [line.strip() for line in (PACK_DIR / "requirements.txt").read_text().splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert requirements
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line) for line in requirements)
