@@ -203,7 +203,7 @@ class ResourcePolicyDef(Generic[S]):
 
     def _guarded(self, args: ResourceValidationArgs, settings: S, today: date) -> Outcome:
         try:
-            resource = normalise(args.resource_type, args.props)
+            resource = normalise(args.resource_type, args.props, urn=args.urn)
             if resource is None:
                 return Outcome()
             verdict = self.judge(resource, settings)

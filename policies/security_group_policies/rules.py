@@ -16,8 +16,10 @@ is written once against one model. The semantics the anchors get wrong live here
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -142,11 +144,19 @@ class Peer:
         return self.network.version if self.network is not None else None
 
 
+@functools.lru_cache(maxsize=4096)
+def parse_network(text: str) -> Network | None:
+    """A CIDR in any spelling, host bits allowed (AWS keeps the network); None when it does not parse."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
 def _cidr_peer(raw: str, field: str) -> Peer:
     text = raw.strip()
-    try:
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
+    network = parse_network(text)
+    if network is None:
         return Peer(PeerKind.INVALID, field)
     return Peer(PeerKind.CIDR, field, network=network, shown=text)
 
@@ -303,9 +313,31 @@ class Resource:
         return self.kind is not ResourceKind.RULE
 
 
-def normalise(resource_type: str, props: Mapping[str, object]) -> Resource | None:
-    """Normalise one resource's properties; None for a type that cannot open a port."""
+_last = threading.local()
+"""The last resource normalised on this thread, by URN: every policy of one Analyze call sees the same props."""
+
+
+def normalise(resource_type: str, props: Mapping[str, object], *, urn: str | None = None) -> Resource | None:
+    """Normalise one resource's properties; None for a type that cannot open a port.
+
+    With `urn`, the result is reused for the next call on this thread with the same URN and the same props
+    (the policies of one Analyze call). Stack policies leave it out: two resources with equal props must
+    still be two objects there.
+    """
     plain = thaw_props(props)
+    if urn is None:
+        return _normalise(resource_type, plain)
+    # repr, not ==: True == 1 and 22 == 22.0 would let differently typed props share a result.
+    key = (urn, resource_type, repr(plain))
+    cached = getattr(_last, "entry", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]  # type: ignore[no-any-return]
+    resource = _normalise(resource_type, plain)
+    _last.entry = (key, resource)
+    return resource
+
+
+def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | None:
     own_id = _read_id(plain.get("id"))
     group_shape = GROUP_SHAPES.get(resource_type)
     if group_shape is not None:

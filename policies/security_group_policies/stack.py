@@ -14,14 +14,13 @@ preview is one the program did not declare (the provider computes it), so it cou
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, TypeAlias
 
 from pulumi_policy import PolicyResource
 
-from .rules import Direction, Network, Peer, Resource, Rule, normalise
+from .rules import Direction, Network, Peer, Resource, Rule, normalise, parse_network
 from .tables import (
     GROUP_SHAPES,
     MANAGED_PREFIX_LIST,
@@ -275,14 +274,8 @@ def _add_entries(
 
 
 def _networks(values: Iterable[Plain]) -> list[Network]:
-    networks = []
-    for value in values:
-        if isinstance(value, str):
-            try:
-                networks.append(ipaddress.ip_network(value.strip(), strict=False))
-            except ValueError:
-                continue
-    return networks
+    parsed = (parse_network(value.strip()) for value in values if isinstance(value, str))
+    return [network for network in parsed if network is not None]
 
 
 def expand_prefix_lists(view: StackView, member: Member, rule: Rule) -> Rule:

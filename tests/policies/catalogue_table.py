@@ -42,8 +42,11 @@ def catalogue() -> str:
 
 
 def _users(metas: list[PolicyMeta]) -> str:
-    if len(metas) == len(METAS):
+    missing = [meta for meta in METAS if meta not in metas]
+    if not missing:
         return "all"
+    if len(missing) <= 2 and len(metas) > 2:
+        return "all except " + ", ".join(f"`{short(meta.name)}`" for meta in missing)
     return ", ".join(f"`{short(meta.name)}`" for meta in metas)
 
 

@@ -78,7 +78,7 @@ def build(known_policies: frozenset[str]) -> ResourceValidationPolicy:
         for note in notes:
             report_violation(note.describe(settings.warn_days), None)
         try:
-            resource = normalise(args.resource_type, args.props)
+            resource = normalise(args.resource_type, args.props, urn=args.urn)
             tags = waiver_tags(resource.tags) if resource is not None else []
         except Exception as error:  # noqa: BLE001  # fail closed, never a crashed RPC
             report_violation(f"{INTERNAL_ERROR} ({type(error).__name__}) while reading waiver tags", None)
