@@ -72,10 +72,6 @@ class PortSet:
         """True when every port of `other` is in this set."""
         return not (other - self)
 
-    def size(self) -> int:
-        """How many ports the set holds."""
-        return sum(high - low + 1 for low, high in self.ranges)
-
     def describe(self, limit: int = 8) -> str:
         """Human form: `22`, `0-1024`, `20-21, 3389`, `all ports`; past `limit` ranges, `and N more`."""
         if self == ALL_PORTS:

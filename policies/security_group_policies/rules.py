@@ -234,13 +234,6 @@ class Rule:
             return f"{kind.value} type {_icmp_part(self.from_port)} code {_icmp_part(self.to_port)}"
         return self.protocol.label
 
-    @property
-    def direction_word(self) -> str:
-        """`ingress`, `egress`, or a phrase for an unreadable direction."""
-        if isinstance(self.direction, Direction):
-            return self.direction.value
-        return "rule of unknown direction"
-
 
 def _icmp_part(value: int | Unknown | None) -> str:
     if value is UNKNOWN:

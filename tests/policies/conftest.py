@@ -1,23 +1,12 @@
-"""Policy-pack tests: the policies imported as a library (no server), and the pack run as the CLI runs it.
-
-`policies/` is put on sys.path the way `pulumi.policy` does when it runs the pack's directory, so the tests
-import exactly the modules the analyzer serves.
-"""
+"""Policy-pack tests: the policies imported as a library (no server), and the pack run as the CLI runs it."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
-if str(PACK_DIR) not in sys.path:
-    sys.path.insert(0, str(PACK_DIR))
-
-from security_group_policies import waivers  # noqa: E402  # needs the path above
+from security_group_policies import waivers
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +20,7 @@ def _no_waiver_notes_between_tests() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def pack() -> Iterator[Any]:
     """One policy-pack process for the whole session, started as the CLI starts it, with a fake engine."""
-    from pack_process import Engine, Pack
+    from .pack_process import Engine, Pack
 
     engine = Engine.start()
     process = Pack.start(engine.address)

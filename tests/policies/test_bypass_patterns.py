@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import (
+
+from .pack_fixtures import (
     DEFAULT_SG,
     GROUP_ID,
     NATIVE_SG,
@@ -23,7 +24,7 @@ from pack_fixtures import (
     sg_rule,
     vpc_ingress,
 )
-from pack_process import Pack, StackItem, diagnostics
+from .pack_process import Pack, StackItem, diagnostics
 
 P = "aws-ec2-securitygroup-"
 SSH, RDP, ALL, RISK, UNAUTH = (

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pack_fixtures import BASELINES, Item, run, run_stack
-from pack_process import UNKNOWN, Pack, Secret, StackItem, analyze_request, diagnostics
 from security_group_policies import tables
 from security_group_policies.catalogue import RESOURCE_POLICIES, STACK_POLICIES
 from security_group_policies.framework import INTERNAL_ERROR
+
+from .pack_fixtures import BASELINES, Item, run, run_stack
+from .pack_process import UNKNOWN, Pack, Secret, StackItem, analyze_request, diagnostics
 
 EXPLORE = os.environ.get("HYPOTHESIS_PROFILE") == "explore"
 

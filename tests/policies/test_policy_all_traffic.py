@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import SG, UNKNOWN, VPC_IN, group, inline, run, vpc_ingress
 from security_group_policies.checks.securitygroup_disallow_public_all_traffic import DEFINITION
+
+from .pack_fixtures import SG, UNKNOWN, VPC_IN, group, inline, run, vpc_ingress
 
 CASES = [
     (

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from pack_fixtures import BASELINES, GROUP_ID, SG, VPC_IN, VPC_OUT, Item, group, run, run_stack, vpc_egress, vpc_ingress
 from security_group_policies.catalogue import RESOURCE_POLICIES, STACK_POLICIES
 from security_group_policies.framework import ResourcePolicyDef, StackPolicyDef
+
+from .pack_fixtures import (
+    BASELINES,
+    GROUP_ID,
+    SG,
+    VPC_IN,
+    VPC_OUT,
+    Item,
+    group,
+    run,
+    run_stack,
+    vpc_egress,
+    vpc_ingress,
+)
 
 
 @pytest.mark.parametrize("resource_type", sorted(BASELINES))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pack_fixtures import (
+from security_group_policies.checks.securitygroup_disallow_public_combined_cidrs import DEFINITION
+
+from .pack_fixtures import (
     GROUP_ID,
     OTHER_GROUP_ID,
     PREFIX_LIST,
@@ -19,7 +21,6 @@ from pack_fixtures import (
     urn_of,
     vpc_ingress,
 )
-from security_group_policies.checks.securitygroup_disallow_public_combined_cidrs import DEFINITION
 
 PL_ID = "pl-0123456789abcdef0"
 HALVES = "(0.0.0.0/1, 128.0.0.0/1)"

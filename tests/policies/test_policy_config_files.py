@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pack_fixtures import SG, group, inline
-from pack_process import ConfigError, Pack, diagnostics, reconcile
 from security_group_policies.catalogue import METAS
+
+from .pack_fixtures import SG, group, inline
+from .pack_process import ConfigError, Pack, diagnostics, reconcile
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 ENVIRONMENTS = ("dev", "staging", "prod")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pack_fixtures import DEFAULT_SG, SG, UNKNOWN, default_group, group, inline, run
 from security_group_policies.checks.defaultsecuritygroup_disallow_rules import DEFINITION
+
+from .pack_fixtures import DEFAULT_SG, SG, UNKNOWN, default_group, group, inline, run
 
 
 def test_every_kept_rule_is_named() -> None:

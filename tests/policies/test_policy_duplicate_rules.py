@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import (
+from security_group_policies.checks.securitygroup_disallow_duplicate_rules import DEFINITION
+
+from .pack_fixtures import (
     GROUP_ID,
     OTHER_GROUP_ID,
     SG,
@@ -21,7 +23,6 @@ from pack_fixtures import (
     vpc_egress,
     vpc_ingress,
 )
-from security_group_policies.checks.securitygroup_disallow_duplicate_rules import DEFINITION
 
 WEB = Item(SG, "web", group(id=GROUP_ID, ingress=[], egress=[]))
 

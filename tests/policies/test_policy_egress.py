@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import SG, VPC_OUT, group, inline, run, vpc_egress
 from pulumi_policy import EnforcementLevel
 from security_group_policies.checks.securitygroup_disallow_public_egress import DEFINITION, META
+
+from .pack_fixtures import SG, VPC_OUT, group, inline, run, vpc_egress
 
 
 def out(**changes: Any) -> dict[str, Any]:

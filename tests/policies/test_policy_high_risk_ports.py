@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import SG, group, inline, run
 from security_group_policies.checks.securitygroup_disallow_public_high_risk_ports import DEFINITION, META
 from security_group_policies.tables import AWS_CONFIG_RESTRICTED_COMMON_PORTS, SECURITY_HUB_HIGH_RISK_PORTS
+
+from .pack_fixtures import SG, group, inline, run
 
 
 def open_port(port: int, protocol: str = "tcp") -> dict[str, Any]:

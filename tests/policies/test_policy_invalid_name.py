@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import NATIVE_SG, SG, UNKNOWN, group, native_group, run, waiver
 from security_group_policies.checks.securitygroup_disallow_invalid_name import DEFINITION
+
+from .pack_fixtures import NATIVE_SG, SG, UNKNOWN, group, native_group, run, waiver
 
 ALLOWED = "Web tier: public (HTTPS) #1, v2.0 @eu [a+b=c&d; {e}! $5 *]/_-"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import DEFAULT_SG, NATIVE_SG, SG, UNKNOWN, default_group, group, native_group, run
 from security_group_policies.checks.securitygroup_missing_description import DEFINITION
+
+from .pack_fixtures import DEFAULT_SG, NATIVE_SG, SG, UNKNOWN, default_group, group, native_group, run
 
 CASES = [
     ("fail-missing", group(description=None), ["the group has no description"]),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import (
+from security_group_policies.checks.securitygroup_missing_rule_description import DEFINITION
+
+from .pack_fixtures import (
     DEFAULT_SG,
     NATIVE_SG,
     SG,
@@ -22,7 +24,6 @@ from pack_fixtures import (
     vpc_egress,
     vpc_ingress,
 )
-from security_group_policies.checks.securitygroup_missing_rule_description import DEFINITION
 
 CASES = [
     (

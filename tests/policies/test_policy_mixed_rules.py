@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pack_fixtures import (
+from security_group_policies.checks.securitygroup_disallow_mixed_rule_management import DEFINITION
+
+from .pack_fixtures import (
     DEFAULT_SG,
     GROUP_ID,
     OTHER_GROUP_ID,
@@ -21,7 +23,6 @@ from pack_fixtures import (
     urn_of,
     vpc_ingress,
 )
-from security_group_policies.checks.securitygroup_disallow_mixed_rule_management import DEFINITION
 
 SEPARATE = vpc_ingress(fromPort=8443, toPort=8443, description="Admin from the corporate network")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import SG, VPC_IN, group, inline, run, vpc_ingress
 from security_group_policies.checks.securitygroup_disallow_public_rdp import DEFINITION
+
+from .pack_fixtures import SG, VPC_IN, group, inline, run, vpc_ingress
 
 
 def rdp(**changes: Any) -> dict[str, Any]:

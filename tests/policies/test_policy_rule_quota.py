@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pack_fixtures import (
+from security_group_policies.checks.securitygroup_enforce_rule_quota import DEFINITION
+
+from .pack_fixtures import (
     GROUP_ID,
     OTHER_GROUP_ID,
     PREFIX_LIST,
@@ -20,7 +22,6 @@ from pack_fixtures import (
     vpc_egress,
     vpc_ingress,
 )
-from security_group_policies.checks.securitygroup_enforce_rule_quota import DEFINITION
 
 NOTE = "(each CIDR, group reference and self counts as one, a prefix list as its maximum entries"
 

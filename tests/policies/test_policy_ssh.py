@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pack_fixtures import (
+from security_group_policies.checks.securitygroup_disallow_public_ssh import DEFINITION
+
+from .pack_fixtures import (
     DEFAULT_SG,
     GROUP_ID,
     NATIVE_IN,
@@ -26,7 +28,6 @@ from pack_fixtures import (
     vpc_egress,
     vpc_ingress,
 )
-from security_group_policies.checks.securitygroup_disallow_public_ssh import DEFINITION
 
 
 def ssh(**changes: Any) -> dict[str, Any]:

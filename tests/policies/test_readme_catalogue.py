@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from catalogue_table import catalogue, config_keys
 from security_group_policies.catalogue import METAS
+
+from .catalogue_table import catalogue, config_keys
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from pack_fixtures import SG, TODAY, UNKNOWN, VPC_IN, group, inline, run, urn_of, vpc_ingress, waiver
 from security_group_policies import waivers
 from security_group_policies.catalogue import METAS, WAIVER_REPORT
 from security_group_policies.checks.securitygroup_disallow_public_ssh import DEFINITION as SSH
 from security_group_policies.waivers import WaiverState, read_waiver
+
+from .pack_fixtures import SG, TODAY, UNKNOWN, VPC_IN, group, inline, run, urn_of, vpc_ingress, waiver
 
 POLICY = "aws-ec2-securitygroup-disallow-public-ssh"
 OPEN = "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
@@ -130,9 +131,10 @@ def test_waiver_on_a_rule_resource() -> None:
 
 
 def _report(props: dict[str, Any], name: str = "web") -> list[str]:
-    from pack_fixtures import options
     from pulumi_policy import ResourceValidationArgs
     from pulumi_policy.proxy import unknown_checking_proxy
+
+    from .pack_fixtures import options
 
     policy = WAIVER_REPORT.build(frozenset(meta.name for meta in METAS))
     found: list[str] = []
