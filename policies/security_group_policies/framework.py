@@ -112,6 +112,10 @@ class PreviewGapError(UnknownValueError):
         )
 
 
+def _cannot_waive(waiver: Waiver) -> str:
+    return f"tag {waiver.tag} cannot waive this policy: it predicts an error or a conflict at apply time"
+
+
 def _with_notes(message: str, notes: Sequence[str]) -> str:
     return message if not notes else f"{message} ({'; '.join(notes)})"
 
@@ -140,8 +144,7 @@ def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings:
     if state is WaiverState.ABSENT:
         return Outcome(report=tuple(findings))
     if not meta.waivable:
-        note = f"tag {waiver.tag} cannot waive this policy: AWS itself would reject the request"
-        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
+        return Outcome(report=tuple(_with_notes(f, [_cannot_waive(waiver)]) for f in findings))
     if not settings.allow_waivers:
         note = f"tag {waiver.tag} was ignored: this environment's policy config does not allow waivers here"
         return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
@@ -242,6 +245,7 @@ class StackPolicyDef(Generic[S]):
             settings = self.read_settings(args.get_config())
             try:
                 verdict = self.judge(args, settings)
+                refused = _waiver_tags_present(args, meta, {finding.urn for finding in verdict.findings})
             except Exception as error:  # noqa: BLE001  # fail closed with a clear message, never a crashed RPC
                 report_violation(_internal_error(error), None)
                 return
@@ -249,7 +253,8 @@ class StackPolicyDef(Generic[S]):
             for finding in verdict.findings:
                 if finding.name is not None and settings.exclude.match(finding.name):
                     continue
-                report_violation(_with_notes(finding.message, notes), finding.urn)
+                extra = [refused[finding.urn]] if finding.urn in refused else []
+                report_violation(_with_notes(finding.message, [*notes, *extra]), finding.urn)
             if verdict.gaps:
                 raise PreviewGapError(verdict.gaps)
 
@@ -264,6 +269,21 @@ class StackPolicyDef(Generic[S]):
             remediation_steps=meta.remediation_steps,
             url=meta.url,
         )
+
+
+def _waiver_tags_present(args: StackValidationArgs, meta: PolicyMeta, urns: set[str | None]) -> dict[str | None, str]:
+    """For stack findings on resources that carry a waiver tag for this policy: why it does not apply."""
+    refused: dict[str | None, str] = {}
+    for resource in args.resources:
+        if resource.urn not in urns:
+            continue
+        normalised = normalise(resource.resource_type, resource.props)
+        if normalised is None:
+            continue
+        waiver = read_waiver(normalised.tags, meta.name, utc_today())
+        if waiver.state is not WaiverState.ABSENT:
+            refused[resource.urn] = _cannot_waive(waiver)
+    return refused
 
 
 PolicyDef = ResourcePolicyDef[Any] | StackPolicyDef[Any]

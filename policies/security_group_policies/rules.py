@@ -290,8 +290,6 @@ class Resource:
     rules: tuple[Rule, ...]
     unknown_rules: tuple[tuple[Direction, str], ...]
     """Inline lists or list entries not known until apply, with their direction: `ingress`, `egress[2]`."""
-    inline_lists: Mapping[Direction, int]
-    """How many inline entries each direction declares (groups only)."""
     description: Text | None
     """None when the shape has no description (DefaultSecurityGroup)."""
     name: Text | None
@@ -336,7 +334,6 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
     if group_shape is not None:
         rules: list[Rule] = []
         unknown: list[tuple[Direction, str]] = []
-        counts: dict[Direction, int] = {}
         for prop, direction_name, fields in group_shape.inline:
             direction = Direction(direction_name)
             entries = plain.get(prop)
@@ -347,7 +344,6 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
                 entries = [entries]
             if not isinstance(entries, list):
                 continue
-            counts[direction] = counts.get(direction, 0) + len(entries)
             for index, entry in enumerate(entries):
                 where = f"{prop}[{index}]"
                 if entry is UNKNOWN:
@@ -361,7 +357,6 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
             kind=ResourceKind.DEFAULT_GROUP if group_shape.is_default else ResourceKind.GROUP,
             rules=tuple(rules),
             unknown_rules=tuple(unknown),
-            inline_lists=counts,
             description=None if group_shape.description is None else read_text(plain.get(group_shape.description)),
             name=None if group_shape.name is None else read_text(plain.get(group_shape.name)),
             name_prefix=None if group_shape.name_prefix is None else read_text(plain.get(group_shape.name_prefix)),
@@ -391,7 +386,6 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
         kind=ResourceKind.RULE,
         rules=(rule,),
         unknown_rules=(),
-        inline_lists={},
         description=None,
         name=None,
         name_prefix=None,

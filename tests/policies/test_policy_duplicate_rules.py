@@ -99,3 +99,13 @@ def test_benign_cases_pass() -> None:
     ]
     for items in cases:
         assert run_stack(DEFINITION, items).messages == [], [item.name for item in items]
+
+
+def test_waiver_tag_is_refused_with_a_reason() -> None:
+    """A waiver cannot make AWS accept a duplicate; the finding says why the tag was not honoured."""
+    tags = {"policy-waiver:aws-ec2-securitygroup-disallow-duplicate-rules": "2099-01-01 we know"}
+    [message] = run_stack(DEFINITION, [WEB, rule("first"), rule("second", tags=tags)]).messages
+    assert message.endswith(
+        "(tag policy-waiver:aws-ec2-securitygroup-disallow-duplicate-rules cannot waive this policy: it predicts an "
+        "error or a conflict at apply time)"
+    )

@@ -81,7 +81,7 @@ def test_waiver_cannot_change_what_aws_rejects() -> None:
     policy = "aws-ec2-securitygroup-disallow-invalid-name"
     [message] = run(DEFINITION, SG, group(name="sg-web", tags=waiver(policy, "2099-01-01 legacy"))).messages
     assert message.endswith(
-        f"(tag policy-waiver:{policy} cannot waive this policy: AWS itself would reject the request)"
+        f"(tag policy-waiver:{policy} cannot waive this policy: it predicts an error or a conflict at apply time)"
     )
 
 
