@@ -57,6 +57,19 @@ class PolicyMeta:
         """The JSON schema the engine validates this policy's config against."""
         return PolicyConfigSchema(properties={option.key: dict(option.schema) for option in self.options})
 
+    def sdk_fields(self) -> dict[str, Any]:
+        """The metadata as keyword arguments for the SDK's resource and stack policy classes alike."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.enforcement_level,
+            "config_schema": self.config_schema(),
+            "severity": self.severity,
+            "tags": list(self.tags),
+            "remediation_steps": self.remediation_steps,
+            "url": self.url,
+        }
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -192,17 +205,7 @@ class ResourcePolicyDef(Generic[S]):
             if outcome.gaps:
                 raise PreviewGapError(outcome.gaps)
 
-        return ResourceValidationPolicy(
-            name=meta.name,
-            description=meta.description,
-            validate=validate,
-            enforcement_level=meta.enforcement_level,
-            config_schema=meta.config_schema(),
-            severity=meta.severity,
-            tags=list(meta.tags),
-            remediation_steps=meta.remediation_steps,
-            url=meta.url,
-        )
+        return ResourceValidationPolicy(validate=validate, **meta.sdk_fields())
 
     def _guarded(self, args: ResourceValidationArgs, settings: S, today: date) -> Outcome:
         try:
@@ -258,17 +261,7 @@ class StackPolicyDef(Generic[S]):
             if verdict.gaps:
                 raise PreviewGapError(verdict.gaps)
 
-        return StackValidationPolicy(
-            name=meta.name,
-            description=meta.description,
-            validate=validate,
-            enforcement_level=meta.enforcement_level,
-            config_schema=meta.config_schema(),
-            severity=meta.severity,
-            tags=list(meta.tags),
-            remediation_steps=meta.remediation_steps,
-            url=meta.url,
-        )
+        return StackValidationPolicy(validate=validate, **meta.sdk_fields())
 
 
 def _waiver_tags_present(args: StackValidationArgs, meta: PolicyMeta, urns: set[str | None]) -> dict[str | None, str]:
