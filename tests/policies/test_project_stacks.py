@@ -48,7 +48,10 @@ def test_staging_and_prod_pass_cleanly(pack: Pack, env: str) -> None:
 
 def test_dev_only_warns_about_the_console_walkthrough(pack: Pack) -> None:
     """Dev's SSH-from-anywhere walkthrough group is flagged, as advisory only, and nothing else is."""
-    found = judge(pack, "dev")
-    assert {d.level for _, d in found} == {"advisory"}
-    assert {name.split("-ingress-")[0] for name, _ in found} == {"ssh-walkthrough"}
-    assert "aws-ec2-securitygroup-disallow-public-ssh" in {d.policy for _, d in found}
+    rule = "ssh-walkthrough-ingress-tcp-22-0.0.0.0/0"
+    finding = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
+    assert [(name, d.policy, d.level, d.finding) for name, d in judge(pack, "dev")] == [
+        (rule, "aws-ec2-securitygroup-disallow-public-ssh", "advisory", finding),
+        (rule, "aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", finding),
+        (rule, "aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", finding),
+    ]
