@@ -240,5 +240,7 @@ def test_bad_config_types_never_break_analysis(pack: Pack) -> None:
         for m in METAS
     }  # fmt: skip
     pack.stub.Configure(configure_request(bad), timeout=10)
-    assert SSH in {d.policy for d in found(pack, SG, group(ingress=OPEN_SSH))}
+    assert [d.finding for d in found(pack, SG, group(ingress=OPEN_SSH)) if d.policy == SSH] == [
+        "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
+    ]
     diagnostics(pack.analyze_stack([StackItem(SG, "web", group())]))
