@@ -21,8 +21,7 @@ venv: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components/security_groups_component
-	@if [ -f policies/__main__.py ]; then $(BIN)/mypy policies; fi
+	$(BIN)/mypy components/security_groups_component policies
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
