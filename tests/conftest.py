@@ -73,6 +73,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return sorted(rows, key=lambda row: (row["type"], row["name"]))
 
 
+class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """The mock engine, also keeping each raw registration request (parent, deletedWith, ...)."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Any] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        self.requests.append(request)
+        return super().RegisterResource(request)
+
+
 def encode_config_value(value: object) -> str:
     """Encode one config value as the CLI puts it in PULUMI_CONFIG.
 
@@ -161,6 +173,12 @@ def registered_urns() -> list[str]:
     return list(monitor.resources)
 
 
+def registration_requests() -> dict[str, Any]:
+    """Each registered resource's raw request, by resource name (names are unique within one test)."""
+    monitor = pulumi.runtime.settings.get_monitor()
+    return {request.name: request for request in monitor.requests}
+
+
 def resolve(value: object) -> tuple[Any, bool]:
     """Await an Output (or a structure of them): its value with unknowns left in, and whether it is known."""
     box: dict[str, Any] = {}
@@ -189,7 +207,7 @@ def _start(stack: str, *, preview: bool) -> Iterator[Pulumi]:
     asyncio.set_event_loop(loop)
     pulumi.runtime.settings.ROOT.set(None)  # otherwise the root Stack, and its exports, leak between tests
     mocks = RecordingMocks(preview=preview)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=RecordingMonitor(mocks))
     pulumi.runtime.set_all_config({}, [])
     try:
         yield Pulumi(mocks, stack=stack, preview=preview)

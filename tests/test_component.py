@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 import pytest
-from conftest import COMPONENT, EGRESS, INGRESS, SG, Pulumi, registered_urns, resolve
+from conftest import COMPONENT, EGRESS, INGRESS, SG, Pulumi, registered_urns, registration_requests, resolve
 from security_groups_component import TYPE_TOKEN, ConfigError, SecurityGroup, SecurityGroupArgs
 
 TAGS = {"environment": "test"}
@@ -99,14 +99,20 @@ def test_group_has_no_inline_rules_and_auto_names(pulumi_mocks: Pulumi) -> None:
 
 
 def test_every_child_is_parented_to_the_component(pulumi_mocks: Pulumi) -> None:
-    """The component registers with its type token and every child sits under it."""
+    """The component registers with its type token, every child sits under it, and the rules are deleted
+    with their group (AWS removes a group's rules when it deletes the group)."""
     build(pulumi_mocks, web_args())
-    urns = registered_urns()
+    component = f"urn:pulumi:dev::security-groups::pulumi:pulumi:Stack${COMPONENT}::web"
+    group = f"urn:pulumi:dev::security-groups::{COMPONENT}$aws:ec2/securityGroup:SecurityGroup::web"
     assert TYPE_TOKEN == COMPONENT
-    assert f"urn:pulumi:dev::security-groups::pulumi:pulumi:Stack${COMPONENT}::web" in urns
-    children = [u for u in urns if not u.endswith(f"{COMPONENT}::web")]
-    assert len(children) == 4
-    assert all(u.split("::")[2].startswith(f"{COMPONENT}$") for u in children)
+    assert set(registered_urns()) >= {component, group}
+    requests = registration_requests()
+    assert {name: (r.type, r.parent, r.deletedWith) for name, r in requests.items() if r.custom} == {
+        "web": ("aws:ec2/securityGroup:SecurityGroup", component, ""),
+        "web-ingress-tcp-443-0.0.0.0/0": (INGRESS, component, group),
+        "web-ingress-tcp-443-0:0:0:0:0:0:0:0/0": (INGRESS, component, group),
+        "web-egress-all-0.0.0.0/0": (EGRESS, component, group),
+    }
 
 
 def test_empty_egress_means_no_outbound_rule(pulumi_mocks: Pulumi) -> None:

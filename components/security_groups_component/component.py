@@ -82,6 +82,9 @@ class SecurityGroup(pulumi.ComponentResource):
         )
 
 
+_FIX: Final = "No resource was registered; fix the arguments and run again."
+
+
 def read_args(name: str, args: object) -> Group:
     """Validate the component's arguments; raise ConfigError (registering nothing) if anything is wrong.
 
@@ -109,9 +112,6 @@ def read_args(name: str, args: object) -> Group:
     if problems or group is None:
         raise ConfigError(f"SecurityGroup {name!r}", problems.items, _FIX)
     return group
-
-
-_FIX: Final = "No resource was registered; fix the arguments and run again."
 
 
 def _rule_resource(

@@ -189,7 +189,7 @@ class _Fields:
             name = str(key)
             if name not in allowed:
                 hint = (misplaced or {}).get(name) or did_you_mean(name, allowed)
-                problems.add((*at, name), f"unknown key{hint or ''}; allowed: {', '.join(allowed)}")
+                problems.add((*at, name), f"unknown key{hint}; allowed: {', '.join(allowed)}")
             elif value is None and style.null_is_absent:
                 continue
             elif value is None:
@@ -432,8 +432,7 @@ def _protocol(value: object, at: tuple[PathPart, ...], problems: Problems) -> st
     hint = did_you_mean(text, ["tcp", "udp", "icmp", "icmpv6", "all"]) if text else ""
     problems.add(
         at,
-        f"{show(value)} is not a protocol{hint or ''}; use tcp, udp, icmp, icmpv6, all, "
-        "or an IANA protocol number 0-255",
+        f"{show(value)} is not a protocol{hint}; use tcp, udp, icmp, icmpv6, all, or an IANA protocol number 0-255",
     )
     return None
 
@@ -561,7 +560,7 @@ def parse_peer(token: object, at: tuple[PathPart, ...], scope: Scope, problems: 
     tokens = [*keywords, *(f"group:{k}" for k in sorted(scope.known_groups))]
     problems.add(
         at,
-        f"{token!r} is not a peer{did_you_mean(token, tokens) or ''}; use a CIDR, anywhere, anywhere-ipv4, "
+        f"{token!r} is not a peer{did_you_mean(token, tokens)}; use a CIDR, anywhere, anywhere-ipv4, "
         "anywhere-ipv6, self, group:<key>, sg-… or pl-…",
     )
     return []
@@ -578,7 +577,7 @@ def _group_peer(token: str, at: tuple[PathPart, ...], scope: Scope, problems: Pr
     # Compare keys, not tokens: every token shares the `group:` prefix, which would make anything look close.
     hint = did_you_mean(key, known, prefix="group:")
     listed = f"groups: {', '.join(known)}" if known else "there are no other groups"
-    problems.add(at, f"{token!r} names no group of this stack{hint or ''} ({listed})")
+    problems.add(at, f"{token!r} names no group of this stack{hint} ({listed})")
     return []
 
 

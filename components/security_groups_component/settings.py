@@ -88,7 +88,7 @@ def _check_unknown_keys(project: str, problems: Problems) -> None:
         key = full_key.removeprefix(namespace)
         if key not in PROJECT_KEYS:
             hint = did_you_mean(key, PROJECT_KEYS)
-            problems.add((key,), f"unknown key{hint or ''}; '{project}:' takes {', '.join(PROJECT_KEYS)}")
+            problems.add((key,), f"unknown key{hint}; '{project}:' takes {', '.join(PROJECT_KEYS)}")
 
 
 def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: Problems) -> object | None:
