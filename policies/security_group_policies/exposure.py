@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
-from .framework import Collector, Verdict
+from .framework import Collector, Settings, Verdict, common_settings
 from .ports import PortSet
 from .reach import Openness, Reach, describe_reaches, find_open
 from .rules import Direction, Resource, Rule
@@ -22,6 +23,31 @@ def read_openness(config: Mapping[str, object]) -> Openness:
         public_prefix_v6=PUBLIC_PREFIX_V6.read(config),
         allowed=ALLOWED_CIDRS.read(config),
     )
+
+
+@dataclass(frozen=True)
+class AuthorizedPortsSettings(Settings):
+    """Settings of a policy that lets listed TCP and UDP ports reach anywhere and judges the rest."""
+
+    authorized_tcp: PortSet
+    authorized_udp: PortSet
+    openness: Openness
+
+
+def authorized_ports_reader(
+    tcp: Option[PortSet], udp: Option[PortSet]
+) -> Callable[[Mapping[str, object]], AuthorizedPortsSettings]:
+    """A settings reader for such a policy, with its own options (and so its own defaults)."""
+
+    def read(config: Mapping[str, object]) -> AuthorizedPortsSettings:
+        return AuthorizedPortsSettings(
+            **common_settings(config),
+            authorized_tcp=tcp.read(config),
+            authorized_udp=udp.read(config),
+            openness=read_openness(config),
+        )
+
+    return read
 
 
 def reaches(

@@ -8,16 +8,13 @@ project's component creates unless told otherwise); turn it on where egress must
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import port_specs_option
-from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
-from ..ports import ALL_PORTS, PortSet
-from ..reach import Gap, Openness, peer_phrase
+from ..exposure import OPENNESS_OPTIONS, AuthorizedPortsSettings, authorized_ports_reader, exposure_verdict
+from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Verdict, common_options
+from ..ports import ALL_PORTS
+from ..reach import Gap, peer_phrase
 from ..rules import Direction, Resource
 from ..tables import RULE_BEARING_TYPES, ProtocolKind
 
@@ -49,26 +46,7 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class EgressSettings(Settings):
-    """This policy's settings."""
-
-    authorized_tcp: PortSet
-    authorized_udp: PortSet
-    openness: Openness
-
-
-def read_settings(config: Mapping[str, object]) -> EgressSettings:
-    """Read this policy's config, with the schema's defaults for anything left out."""
-    return EgressSettings(
-        **common_settings(config),
-        authorized_tcp=AUTHORIZED_TCP.read(config),
-        authorized_udp=AUTHORIZED_UDP.read(config),
-        openness=read_openness(config),
-    )
-
-
-def judge(resource: Resource, settings: EgressSettings) -> Verdict:
+def judge(resource: Resource, settings: AuthorizedPortsSettings) -> Verdict:
     """Every egress rule and destination that reaches anywhere outside the authorised ports."""
     queries = [
         (ProtocolKind.TCP, settings.authorized_tcp.complement()),
@@ -94,4 +72,4 @@ def judge(resource: Resource, settings: EgressSettings) -> Verdict:
     return collector.verdict()
 
 
-DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)
+DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, authorized_ports_reader(AUTHORIZED_TCP, AUTHORIZED_UDP), judge)

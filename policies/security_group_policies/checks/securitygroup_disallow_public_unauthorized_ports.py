@@ -8,16 +8,11 @@ without ports are not judged here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import port_specs_option
-from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
-from ..ports import PortSet
-from ..reach import Openness
+from ..exposure import OPENNESS_OPTIONS, AuthorizedPortsSettings, authorized_ports_reader, exposure_verdict
+from ..framework import PolicyMeta, ResourcePolicyDef, Verdict, common_options
 from ..rules import Direction, Resource
 from ..tables import RULE_BEARING_TYPES, SECURITY_HUB_AUTHORIZED_TCP_PORTS, ProtocolKind
 
@@ -51,26 +46,7 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class UnauthorizedSettings(Settings):
-    """This policy's settings."""
-
-    authorized_tcp: PortSet
-    authorized_udp: PortSet
-    openness: Openness
-
-
-def read_settings(config: Mapping[str, object]) -> UnauthorizedSettings:
-    """Read this policy's config, with the schema's defaults for anything left out."""
-    return UnauthorizedSettings(
-        **common_settings(config),
-        authorized_tcp=AUTHORIZED_TCP.read(config),
-        authorized_udp=AUTHORIZED_UDP.read(config),
-        openness=read_openness(config),
-    )
-
-
-def judge(resource: Resource, settings: UnauthorizedSettings) -> Verdict:
+def judge(resource: Resource, settings: AuthorizedPortsSettings) -> Verdict:
     """Every ingress rule and peer that opens a port outside the authorised lists to anywhere."""
     queries = [
         (ProtocolKind.TCP, settings.authorized_tcp.complement()),
@@ -79,4 +55,4 @@ def judge(resource: Resource, settings: UnauthorizedSettings) -> Verdict:
     return exposure_verdict(resource, Direction.INGRESS, queries, settings.openness, FIX)
 
 
-DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)
+DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, authorized_ports_reader(AUTHORIZED_TCP, AUTHORIZED_UDP), judge)
