@@ -1,221 +1,53 @@
-"""Run the real program and component under Pulumi's mocks, with config passed the way the CLI passes it."""
+"""Fixtures that run the real program and component under Pulumi's mocks (see security_group_tools.program_runner)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import runpy
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import pulumi
 import pytest
-import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-PROJECT = "security-groups"
-STACKS = sorted(
-    p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (PROJECT_DIR / "stacks").glob("Pulumi.*.yaml")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
+
+from security_group_tools.paths import PROJECT_DIR
+from security_group_tools.program_runner import (
+    COMPONENT,
+    EGRESS,
+    INGRESS,
+    SG,
+    Pulumi,
+    cli_config,
+    registered_urns,
+    registration_requests,
+    resolve,
+    stack_config,
+    stack_names,
+    start_runtime,
 )
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-COMPONENT = "security-groups:index:SecurityGroup"
+STACKS = stack_names()
 
-
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Records every registered resource; outputs echo the inputs plus what AWS would compute."""
-
-    def __init__(self, *, preview: bool = False) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-        self.preview = preview
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        outputs = dict(args.inputs)
-        if self.preview:
-            # As in a real preview of a new stack: inputs are known, ids and computed outputs are not.
-            return "", outputs
-        if args.typ == SG:
-            outputs.setdefault("name", f"{args.name}-0a1b2c3")  # what Pulumi auto-naming would produce
-            outputs.setdefault("vpcId", "vpc-0default0000000000")  # AWS fills in the default VPC
-            outputs["arn"] = f"arn:aws:ec2:us-east-1:123456789012:security-group/sg-{args.name}"
-            return f"sg-{args.name}", outputs
-        if args.typ in (INGRESS, EGRESS):
-            return f"sgr-{args.name}", outputs
-        return ("", outputs) if not args.custom else (f"{args.name}-id", outputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        raise AssertionError(f"the program made an unexpected invoke: {args.token}")
-
-    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
-        return [r for r in self.resources if r.typ == typ]
-
-    def by_name(self, name: str, typ: str | None = None) -> pulumi.runtime.MockResourceArgs:
-        found = [r for r in self.resources if r.name == name and (typ is None or r.typ == typ)]
-        assert len(found) == 1, f"expected one resource named {name!r}, found {len(found)}"
-        return found[0]
-
-    def names(self, typ: str) -> set[str]:
-        return {r.name for r in self.of_type(typ)}
-
-    def snapshot(self) -> set[tuple[str, str, str]]:
-        """Every resource as (type, name, inputs as canonical JSON): what `pulumi up` would diff."""
-        return {(r.typ, r.name, json.dumps(r.inputs, sort_keys=True)) for r in self.resources}
-
-    def listing(self) -> list[dict[str, Any]]:
-        """Every resource as {type, name, inputs}, sorted: a readable, reviewable record of a run."""
-        rows = [{"type": r.typ, "name": r.name, "inputs": r.inputs} for r in self.resources]
-        return sorted(rows, key=lambda row: (row["type"], row["name"]))
-
-
-class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
-    """The mock engine, also keeping each raw registration request (parent, deletedWith, ...)."""
-
-    def __init__(self, mocks: RecordingMocks) -> None:
-        super().__init__(mocks)
-        self.requests: list[Any] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
-        self.requests.append(request)
-        return super().RegisterResource(request)
-
-
-def encode_config_value(value: object) -> str:
-    """Encode one config value as the CLI puts it in PULUMI_CONFIG.
-
-    Strings pass as they are; everything else is JSON. The CLI's Go encoder writes compact JSON with map
-    keys sorted, so the program never sees the YAML's key order.
-    """
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def project_defaults() -> dict[str, str]:
-    """The defaults declared in Pulumi.yaml, which the CLI fills in for keys a stack leaves out."""
-    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
-    return {
-        f"{PROJECT}:{key}": encode_config_value(decl["default"])
-        for key, decl in project.get("config", {}).items()
-        if isinstance(decl, dict) and "default" in decl
-    }
-
-
-def cli_config(stack_config: Mapping[str, object]) -> dict[str, str]:
-    """A stack file's `config:` section plus Pulumi.yaml defaults, as the CLI passes them."""
-    config = project_defaults()
-    for key, value in stack_config.items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
-        config[full_key] = encode_config_value(value)
-    return config
-
-
-def stack_config(stack: str) -> dict[str, object]:
-    """The `config:` section of stacks/Pulumi.<stack>.yaml."""
-    document = yaml.safe_load((PROJECT_DIR / "stacks" / f"Pulumi.{stack}.yaml").read_text())
-    config: dict[str, object] = document["config"]
-    return config
-
-
-@dataclass
-class Run:
-    """The result of running the program (or a component) once under mocks."""
-
-    mocks: RecordingMocks
-    error: BaseException | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
-    known: bool = True
-
-
-class Pulumi:
-    """A fresh Pulumi runtime under mocks, one per test."""
-
-    def __init__(self, mocks: RecordingMocks, *, stack: str, preview: bool) -> None:
-        self.mocks = mocks
-        self.stack = stack
-        self.preview = preview
-
-    def run(self, fn: Callable[[], object]) -> Run:
-        """Run `fn` as a Pulumi program; keep any exception it raises."""
-        result = Run(self.mocks)
-
-        @pulumi.runtime.test
-        def program() -> object:
-            return fn()
-
-        try:
-            program()
-        except Exception as error:  # noqa: BLE001 - the test inspects whatever the program raised
-            result.error = error
-            return result
-        root = pulumi.runtime.settings.get_root_resource()
-        outputs = getattr(root, "outputs", {})
-        result.outputs, result.known = resolve(outputs)
-        return result
-
-    def run_program(self, config: Mapping[str, str]) -> Run:
-        """Run the project's __main__.py exactly as the Python language host does."""
-        pulumi.runtime.set_all_config(dict(config), [])
-
-        def program() -> None:
-            # run_path returns the program's globals; they are not outputs, so they are not handed back.
-            runpy.run_path(str(PROJECT_DIR), run_name="__main__")
-
-        return self.run(program)
-
-
-def registered_urns() -> list[str]:
-    """URNs of everything registered so far (the mock builds them from the immediate parent's type)."""
-    monitor = pulumi.runtime.settings.get_monitor()
-    return list(monitor.resources)
-
-
-def registration_requests() -> dict[str, Any]:
-    """Each registered resource's raw request, by resource name (names are unique within one test)."""
-    monitor = pulumi.runtime.settings.get_monitor()
-    return {request.name: request for request in monitor.requests}
-
-
-def resolve(value: object) -> tuple[Any, bool]:
-    """Await an Output (or a structure of them): its value with unknowns left in, and whether it is known."""
-    box: dict[str, Any] = {}
-
-    async def grab() -> None:
-        output = pulumi.Output.from_input(value)
-        box["value"] = await output.future(with_unknowns=True)
-        box["known"] = await output.is_known()
-
-    @pulumi.runtime.test
-    def waiter() -> object:
-        return asyncio.ensure_future(grab())
-
-    waiter()
-    return box["value"], box["known"]
-
-
-@contextlib.contextmanager
-def fresh_runtime(stack: str = "dev", *, preview: bool = False) -> Iterator[Pulumi]:
-    """A fresh runtime under mocks, for code that cannot use a fixture (hypothesis examples)."""
-    yield from _start(stack, preview=preview)
+__all__ = [
+    "COMPONENT",
+    "EGRESS",
+    "INGRESS",
+    "PROJECT_DIR",
+    "SG",
+    "STACKS",
+    "Pulumi",
+    "cli_config",
+    "registered_urns",
+    "registration_requests",
+    "resolve",
+    "stack_config",
+    "start_runtime",
+]
 
 
 def _start(stack: str, *, preview: bool) -> Iterator[Pulumi]:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    pulumi.runtime.settings.ROOT.set(None)  # otherwise the root Stack, and its exports, leak between tests
-    mocks = RecordingMocks(preview=preview)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=RecordingMonitor(mocks))
-    pulumi.runtime.set_all_config({}, [])
-    try:
-        yield Pulumi(mocks, stack=stack, preview=preview)
-    finally:
-        pulumi.runtime.set_all_config({}, [])
-        pulumi.runtime.settings.ROOT.set(None)
-        loop.close()
-        asyncio.set_event_loop(None)
+    with start_runtime(stack, preview=preview) as runtime:
+        yield runtime
 
 
 @pytest.fixture

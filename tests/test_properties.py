@@ -10,7 +10,7 @@ import copy
 import os
 from typing import Any
 
-from conftest import COMPONENT, SG, cli_config, fresh_runtime
+from conftest import COMPONENT, SG, cli_config, start_runtime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from security_groups_component import ConfigError, Group, group_args, load_settings, read_args
@@ -142,7 +142,7 @@ def _prune_references(groups: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(config: dict[str, Any]) -> tuple[BaseException | None, Any]:
-    with fresh_runtime("dev") as rt:
+    with start_runtime("dev") as rt:
         result = rt.run_program(cli_config(config))
         return result.error, rt.mocks
 
@@ -189,7 +189,7 @@ def test_valid_configs_build_one_resource_per_rule_and_peer(config: dict[str, An
 @given(stack(valid=True))
 def test_config_and_component_arguments_read_the_same(config: dict[str, Any]) -> None:
     """config -> Group -> component arguments -> Group is the identity: one model, two spellings."""
-    with fresh_runtime("dev") as rt:
+    with start_runtime("dev") as rt:
         import pulumi
 
         pulumi.runtime.set_all_config(cli_config(config), [])

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
 
 from pack_fixtures import SG, VPC_IN, group, inline, vpc_ingress
-from pack_process import Engine, Pack, StackItem, analyze_request, stack_request
+from security_group_tools.pack_runner import Engine, Pack, StackItem, analyze_request, stack_request
 
 
 def measure_starts(engine: Engine, count: int) -> tuple[list[float], list[float]]:

@@ -20,7 +20,7 @@ def _no_waiver_notes_between_tests() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def pack() -> Iterator[Any]:
     """One policy-pack process for the whole session, started as the CLI starts it, with a fake engine."""
-    from .pack_process import Engine, Pack
+    from security_group_tools.pack_runner import Engine, Pack
 
     engine = Engine.start()
     process = Pack.start(engine.address)

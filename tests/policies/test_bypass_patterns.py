@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from security_group_tools.pack_runner import Pack, StackItem, diagnostics
 
 from .pack_fixtures import (
     DEFAULT_SG,
@@ -24,7 +25,6 @@ from .pack_fixtures import (
     sg_rule,
     vpc_ingress,
 )
-from .pack_process import Pack, StackItem, diagnostics
 
 P = "aws-ec2-securitygroup-"
 SSH, RDP, ALL, RISK, UNAUTH = (

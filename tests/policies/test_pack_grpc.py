@@ -9,9 +9,19 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 from security_group_policies.catalogue import METAS, PACK_DESCRIPTION, PACK_NAME
 from security_group_policies.framework import INTERNAL_ERROR
+from security_group_tools.pack_runner import (
+    LEVEL_NAMES,
+    SEVERITY_NAMES,
+    UNKNOWN,
+    Diagnostic,
+    Pack,
+    Secret,
+    StackItem,
+    diagnostics,
+    urn,
+)
 
 from .pack_fixtures import GROUP_ID, SG, VPC_IN, VPC_OUT, group, inline, vpc_egress, vpc_ingress, waiver
-from .pack_process import LEVEL_NAMES, SEVERITY_NAMES, UNKNOWN, Diagnostic, Pack, Secret, StackItem, diagnostics, urn
 
 SSH = "aws-ec2-securitygroup-disallow-public-ssh"
 REPORT = "aws-ec2-securitygroup-report-waivers"
@@ -180,7 +190,7 @@ def test_excluded_resource_is_not_applicable(pack: Pack) -> None:
 def test_remediate(pack: Pack) -> None:
     """No policy rewrites resources; one configured to remediate is reported as not applicable there and as
     mandatory by Analyze, as the SDK does."""
-    from .pack_process import analyze_request
+    from security_group_tools.pack_runner import analyze_request
 
     request = analyze_request(SG, "web", group(ingress=OPEN_SSH))
     assert pack.stub.Remediate(request, timeout=10) == analyzer_pb2.RemediateResponse()
@@ -232,7 +242,7 @@ def test_quota_over_the_wire(pack: Pack) -> None:
 
 def test_bad_config_types_never_break_analysis(pack: Pack) -> None:
     """Config the engine would have refused (wrong types) still never fails an RPC: defaults apply."""
-    from .pack_process import configure_request
+    from security_group_tools.pack_runner import configure_request
 
     bad: dict[str, tuple[str, dict[str, Any] | None]] = {
         m.name: ("advisory", {"ports": "22", "excludeNames": [1, 2], "allowedCidrs": "x", "ruleQuota": "many",

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from security_group_policies import tables
 from security_group_policies.catalogue import RESOURCE_POLICIES, STACK_POLICIES
 from security_group_policies.framework import INTERNAL_ERROR
+from security_group_tools.pack_runner import UNKNOWN, Pack, Secret, StackItem, analyze_request, diagnostics
 
 from .pack_fixtures import BASELINES, Item, run, run_stack
-from .pack_process import UNKNOWN, Pack, Secret, StackItem, analyze_request, diagnostics
 
 EXPLORE = os.environ.get("HYPOTHESIS_PROFILE") == "explore"
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from security_group_policies.catalogue import METAS
+from security_group_tools.pack_runner import ConfigError, Pack, diagnostics, reconcile
 
 from .pack_fixtures import SG, group, inline
-from .pack_process import ConfigError, Pack, diagnostics, reconcile
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 ENVIRONMENTS = ("dev", "staging", "prod")

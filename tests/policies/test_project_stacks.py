@@ -12,8 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from .pack_process import Diagnostic, Pack, StackItem, diagnostics
+from security_group_tools.pack_runner import Diagnostic, Pack, StackItem, diagnostics
 
 ROOT = Path(__file__).resolve().parents[2]
 SG = "aws:ec2/securityGroup:SecurityGroup"

@@ -22,7 +22,6 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -30,8 +29,8 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
-PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
-PROJECT = "security-groups"
+from .paths import PACK_DIR, PROJECT
+
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -183,7 +182,7 @@ def reconcile(
         if props:
             merged = {**(merged or {}), **props}
         result[name] = (level or old_level, merged)
-    errors = []
+    errors: list[str] = []
     for name, schema in schemas.items():
         validator = jsonschema.Draft7Validator(schema)
         errors.extend(f"{name}: {error.message}" for error in validator.iter_errors(result[name][1] or {}))
@@ -207,13 +206,14 @@ def configure_request(
 # --- The processes ------------------------------------------------------------------------------------------
 
 
-class FakeEngine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
+class FakeEngine(engine_pb2_grpc.EngineServicer):
     """Records log calls, as the engine would show them."""
 
     def __init__(self) -> None:
         self.logs: list[str] = []
 
     def Log(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802  # gRPC method name
+        """Keep the message, as the engine would print it."""
         self.logs.append(request.message)
         return empty_pb2.Empty()
 
@@ -228,6 +228,7 @@ class Engine:
 
     @classmethod
     def start(cls) -> Engine:
+        """Serve on a free port of 127.0.0.1."""
         servicer = FakeEngine()
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         engine_pb2_grpc.add_EngineServicer_to_server(servicer, server)
@@ -236,6 +237,7 @@ class Engine:
         return cls(server, f"127.0.0.1:{port}", servicer)
 
     def stop(self) -> None:
+        """Stop serving at once."""
         self.server.stop(grace=None)
 
 
@@ -263,6 +265,7 @@ class Pack:
         python: str = sys.executable,
         timeout: float = 60.0,
     ) -> Pack:
+        """Spawn the pack as the CLI does, read its port, and connect once the channel is ready."""
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "PYTHONPATH"))}
         env.update(
             PULUMI_PROJECT=PROJECT,
@@ -312,7 +315,8 @@ class Pack:
 
     def info(self) -> analyzer_pb2.AnalyzerInfo:
         """GetAnalyzerInfo."""
-        return self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        info: analyzer_pb2.AnalyzerInfo = self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        return info
 
     def configure(self, document: Mapping[str, Any] | None = None) -> dict[str, tuple[str, dict[str, Any] | None]]:
         """Reconcile `document` as the engine does and send it with Configure."""
@@ -322,11 +326,15 @@ class Pack:
 
     def analyze(self, resource_type: str, name: str, props: Mapping[str, Any]) -> analyzer_pb2.AnalyzeResponse:
         """Analyze one resource."""
-        return self.stub.Analyze(analyze_request(resource_type, name, props), timeout=30)
+        response: analyzer_pb2.AnalyzeResponse = self.stub.Analyze(
+            analyze_request(resource_type, name, props), timeout=30
+        )
+        return response
 
     def analyze_stack(self, items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeResponse:
         """AnalyzeStack over the given resources."""
-        return self.stub.AnalyzeStack(stack_request(items), timeout=30)
+        response: analyzer_pb2.AnalyzeResponse = self.stub.AnalyzeStack(stack_request(items), timeout=30)
+        return response
 
     def stop(self) -> None:
         """Interrupt the pack (it stops its server on KeyboardInterrupt) and wait for it."""

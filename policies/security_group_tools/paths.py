@@ -1,0 +1,11 @@
+"""Where the project, its stacks and its policy pack live, and the project's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACK_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = PACK_DIR.parent
+STACKS_DIR = PROJECT_DIR / "stacks"
+PROJECT = "security-groups"
+"""The `name:` in Pulumi.yaml, which the CLI passes to the program and the pack."""
