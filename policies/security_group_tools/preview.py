@@ -26,7 +26,7 @@ import pulumi
 import yaml
 
 from . import preview_json, preview_mermaid, preview_table
-from .pack_runner import ConfigError, Engine, Pack
+from .pack_runner import ConfigError, Engine, Pack, parse_config_file
 from .paths import PROJECT_DIR, STACKS_DIR
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
@@ -107,6 +107,10 @@ def check_policy_names(path: Path, document: Mapping[str, Any], policies: Sequen
 def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path) -> Preview:
     """Run the program in preview mode, then judge everything it registered with the policy pack."""
     document = read_policy_config(policy_path)
+    try:
+        parse_config_file(document)  # levels are checked before anything starts; schemas need the pack
+    except ConfigError as error:
+        raise BadInputError(f"{shown(policy_path)}: {error}") from None
     config = cli_config(stack_config)
     with start_runtime(stack, preview=True) as runtime:
         run = runtime.run_program(config)
