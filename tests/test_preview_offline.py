@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,9 +63,9 @@ def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def previews() -> Iterator[dict[str, Preview]]:
+def previews() -> dict[str, Preview]:
     """Every stack previewed once with its own policy config."""
-    yield {
+    return {
         stack: preview.run_preview(
             stack, preview.read_stack_config(stack, None), ROOT / "stacks" / f"policy-config.{stack}.json"
         )
