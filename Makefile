@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: check venv lint test clean
+.PHONY: check venv lint test clean preview-offline
 
 check: lint test
 
@@ -28,3 +28,10 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Every resource of a stack and every policy verdict, without AWS or the Pulumi CLI (README: "Preview offline").
+# make preview-offline STACK=dev [POLICY_CONFIG=file] [FORMAT=table|json|mermaid] [STACK_FILE=file]
+FORMAT ?= table
+preview-offline: $(STAMP)
+	@PYTHONPATH=policies $(BIN)/python -m security_group_tools.preview --stack "$(STACK)" --format "$(FORMAT)" \
+		$(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STACK_FILE),--stack-file "$(STACK_FILE)")

@@ -88,14 +88,16 @@ def urn(resource_type: str, name: str, stack: str = "dev") -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::{resource_type}::{name}"
 
 
-def analyze_request(resource_type: str, name: str, props: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
-    """What the engine sends to Analyze (and Remediate) for one resource."""
+def analyze_request(
+    resource_type: str, name: str, props: Mapping[str, Any], *, resource_urn: str = "", parent: str = ""
+) -> analyzer_pb2.AnalyzeRequest:
+    """What the engine sends to Analyze (and Remediate) for one resource (URN built from type and name if not given)."""
     return analyzer_pb2.AnalyzeRequest(
         type=resource_type,
         properties=struct(props),
-        urn=urn(resource_type, name),
+        urn=resource_urn or urn(resource_type, name),
         name=name,
-        options=analyzer_pb2.AnalyzerResourceOptions(),
+        options=analyzer_pb2.AnalyzerResourceOptions(parent=parent),
     )
 
 
@@ -108,25 +110,33 @@ class StackItem:
     props: Mapping[str, Any]
     deps: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Property name -> logical names of the resources it depends on."""
+    urn: str = ""
+    """The engine's URN; built from type and name when empty."""
+    parent: str = ""
+    """The parent's URN, if any."""
+    property_urns: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Property name -> URNs it depends on (for stacks where logical names repeat across types)."""
 
 
 def stack_request(items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeStackRequest:
     """What the engine sends to AnalyzeStack: outputs, parents, dependencies and property dependencies."""
-    urns = {item.name: urn(item.resource_type, item.name) for item in items}
+    urns = {item.name: item.urn or urn(item.resource_type, item.name) for item in items}
     resources = []
     for item in items:
-        dep_urns = sorted({urns[name] for names in item.deps.values() for name in names})
+        by_prop: dict[str, list[str]] = {prop: [urns[name] for name in names] for prop, names in item.deps.items()}
+        for prop, found in item.property_urns.items():
+            by_prop.setdefault(prop, []).extend(found)
         resources.append(
             analyzer_pb2.AnalyzerResource(
                 type=item.resource_type,
                 properties=struct(item.props),
-                urn=urns[item.name],
+                urn=item.urn or urns[item.name],
                 name=item.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(),
-                dependencies=dep_urns,
+                options=analyzer_pb2.AnalyzerResourceOptions(parent=item.parent),
+                parent=item.parent,
+                dependencies=sorted({u for found in by_prop.values() for u in found}),
                 propertyDependencies={
-                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=[urns[name] for name in names])
-                    for prop, names in item.deps.items()
+                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=found) for prop, found in by_prop.items()
                 },
             )
         )
@@ -139,6 +149,19 @@ def stack_request(items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeStackReques
 class ConfigError(ValueError):
     """The engine would refuse this config before any policy runs."""
 
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems) or (message,)
+        """Each problem as `<policy>[.<key path>]: <what is wrong>`."""
+
+
+LEVEL_CHOICES = ", ".join(LEVELS)
+
+
+def key_path(parts: Iterable[str | int]) -> str:
+    """A JSON-schema error path as config keys are written: `.ports[0]`."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
+
 
 def parse_config_file(document: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any] | None]]:
     """A `--policy-pack-config` document as the engine reads it: name -> (level or "", properties)."""
@@ -146,13 +169,15 @@ def parse_config_file(document: Mapping[str, Any]) -> dict[str, tuple[str, dict[
     for key, value in document.items():
         if isinstance(value, str):
             if value not in LEVELS:
-                raise ConfigError(f"{key}: {value!r} is not a valid enforcement level")
+                raise ConfigError(f"{key}: {value!r} is not a valid enforcement level; use one of {LEVEL_CHOICES}")
             parsed[key] = (value, None)
         elif isinstance(value, Mapping):
             props = dict(value)
             level = props.pop("enforcementLevel", "")
             if level and level not in LEVELS:
-                raise ConfigError(f"{key}: {level!r} is not a valid enforcement level")
+                raise ConfigError(
+                    f"{key}.enforcementLevel: {level!r} is not a valid enforcement level; use one of {LEVEL_CHOICES}"
+                )
             if level or props:
                 parsed[key] = (level, props or None)
         else:
@@ -185,9 +210,12 @@ def reconcile(
     errors: list[str] = []
     for name, schema in schemas.items():
         validator = jsonschema.Draft7Validator(schema)
-        errors.extend(f"{name}: {error.message}" for error in validator.iter_errors(result[name][1] or {}))
+        errors.extend(
+            f"{name}{key_path(error.absolute_path)}: {error.message}"
+            for error in validator.iter_errors(result[name][1] or {})
+        )
     if errors:
-        raise ConfigError("; ".join(errors))
+        raise ConfigError("; ".join(errors), errors)
     return result
 
 
@@ -302,14 +330,18 @@ class Pack:
 
         threading.Thread(target=pump_stdout, daemon=True).start()
         threading.Thread(target=pump_stderr, daemon=True).start()
-        if not got_line.wait(timeout) or not first_line:
+        try:
+            if not got_line.wait(timeout) or not first_line:
+                raise RuntimeError(f"the pack printed no port: {b''.join(output).decode(errors='replace')}")
+            port_seconds = time.perf_counter() - started
+            port = int(first_line[0].strip())
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+        except BaseException:
+            # Also on Ctrl-C while waiting: nobody else holds the process yet, so nobody else could stop it.
             process.kill()
             process.wait()
-            raise RuntimeError(f"the pack printed no port: {b''.join(output).decode(errors='replace')}")
-        port_seconds = time.perf_counter() - started
-        port = int(first_line[0].strip())
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=timeout)
+            raise
         ready_seconds = time.perf_counter() - started
         return cls(process, channel, analyzer_pb2_grpc.AnalyzerStub(channel), port_seconds, ready_seconds, output)
 
@@ -324,10 +356,12 @@ class Pack:
         self.stub.Configure(configure_request(reconciled), timeout=30)
         return reconciled
 
-    def analyze(self, resource_type: str, name: str, props: Mapping[str, Any]) -> analyzer_pb2.AnalyzeResponse:
+    def analyze(
+        self, resource_type: str, name: str, props: Mapping[str, Any], *, resource_urn: str = "", parent: str = ""
+    ) -> analyzer_pb2.AnalyzeResponse:
         """Analyze one resource."""
         response: analyzer_pb2.AnalyzeResponse = self.stub.Analyze(
-            analyze_request(resource_type, name, props), timeout=30
+            analyze_request(resource_type, name, props, resource_urn=resource_urn, parent=parent), timeout=30
         )
         return response
 

@@ -1,0 +1,200 @@
+"""Preview a stack offline: every resource the program would create and every verdict of the policy pack.
+
+    python -m security_group_tools.preview --stack dev [--policy-config FILE] [--format table|json|mermaid]
+                                           [--stack-file FILE]
+
+(`make preview-offline STACK=dev` runs it with policies/ on the path.) No AWS, no Pulumi CLI: the real
+__main__.py runs under Pulumi's mocks in preview mode, with the stack's config passed as the CLI passes it, and
+each resource goes to the real policy pack over the Analyzer gRPC protocol, the pack started as the CLI starts it.
+
+Exit codes: 0 no mandatory finding; 1 mandatory findings (`pulumi preview` would fail); 2 bad input (stack
+config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final, NoReturn
+
+import pulumi
+import yaml
+
+from . import preview_json, preview_mermaid, preview_table
+from .pack_runner import ConfigError, Engine, Pack, parse_config_file
+from .paths import PROJECT_DIR, STACKS_DIR
+from .preview_model import Preview, judge, registered
+from .program_runner import cli_config, stack_names, start_runtime
+
+FORMATS: Final = {"table": preview_table.render, "json": preview_json.render, "mermaid": preview_mermaid.render}
+EXIT_OK: Final = 0
+EXIT_MANDATORY: Final = 1
+EXIT_BAD_INPUT: Final = 2
+EXIT_FAILED: Final = 3
+PROGRESS: Final = "starting the policy pack…"
+
+
+class BadInputError(Exception):
+    """Input the preview cannot use; the message names the file, the key and the fix."""
+
+
+def shown(path: Path) -> str:
+    """A path as the user should read it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
+    """The `config:` section of the stack file (stacks/Pulumi.<stack>.yaml unless another file is given)."""
+    if stack_file is None:
+        known = stack_names()
+        if stack not in known:
+            raise BadInputError(
+                f"unknown stack {stack!r}: {shown(STACKS_DIR)}/ has stack files for {', '.join(known)}; "
+                "pass STACK=<one of them> (or --stack-file FILE to preview another stack file)"
+            )
+        stack_file = STACKS_DIR / f"Pulumi.{stack}.yaml"
+    try:
+        document = yaml.safe_load(stack_file.read_text())
+    except OSError as error:
+        raise BadInputError(f"{shown(stack_file)}: cannot read the stack file ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise BadInputError(f"{shown(stack_file)}: not valid YAML: {error}") from None
+    config = document.get("config") if isinstance(document, Mapping) else None
+    if not isinstance(config, Mapping):
+        raise BadInputError(
+            f"{shown(stack_file)}: expected a mapping with a `config:` section, like stacks/Pulumi.dev.yaml"
+        )
+    return dict(config)
+
+
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """The `--policy-pack-config` document."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise BadInputError(
+            f"{shown(path)}: cannot read the policy config ({error.strerror}); pass POLICY_CONFIG=<file>"
+        ) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInputError(f"{shown(path)}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    if not isinstance(document, dict):
+        raise BadInputError(f"{shown(path)}: expected a JSON object of policy name -> enforcement level or settings")
+    return document
+
+
+def check_policy_names(path: Path, document: Mapping[str, Any], policies: Sequence[str]) -> None:
+    """Every key names a policy of the pack (or `all`): a misspelt name would otherwise be silently ignored."""
+    problems = []
+    for key in document:
+        if key != "all" and key not in policies:
+            close = difflib.get_close_matches(key, policies, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; README.md's Policy pack section lists every policy"
+            problems.append(f"{shown(path)}: {key}: no policy of that name in the pack{hint}")
+    if problems:
+        raise BadInputError("\n".join(problems))
+
+
+def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path) -> Preview:
+    """Run the program in preview mode, then judge everything it registered with the policy pack."""
+    document = read_policy_config(policy_path)
+    try:
+        parse_config_file(document)  # levels are checked before anything starts; schemas need the pack
+    except ConfigError as error:
+        raise BadInputError(f"{shown(policy_path)}: {error}") from None
+    config = cli_config(stack_config)
+    with start_runtime(stack, preview=True) as runtime:
+        run = runtime.run_program(config)
+        if isinstance(run.error, pulumi.RunError):
+            raise ProgramConfigError(str(run.error))
+        if run.error is not None:
+            raise ProgramFailedError(run.error)
+        resources = registered(stack, runtime.mocks.resources)
+    print(PROGRESS, file=sys.stderr, flush=True)
+    engine = Engine.start()
+    pack: Pack | None = None
+    try:
+        pack = Pack.start(engine.address, stack=stack, dry_run=True, config=config)
+        info = pack.info()
+        check_policy_names(policy_path, document, [p.name for p in info.policies])
+        try:
+            pack.configure(document)
+        except ConfigError as error:
+            raise BadInputError("\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)) from None
+        findings = judge(pack, resources)
+    finally:
+        if pack is not None:
+            pack.stop()
+        engine.stop()
+    return Preview(stack, shown(policy_path), tuple(resources), tuple(findings))
+
+
+class ProgramConfigError(Exception):
+    """The program refused the stack config (its ConfigError, a pulumi.RunError)."""
+
+
+class ProgramFailedError(Exception):
+    """The program raised something other than a RunError: a bug, shown with its traceback."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="preview-offline", description="Preview a stack and its policy verdicts without AWS or the Pulumi CLI."
+    )
+    parser.add_argument("--stack", default="", help="stack name (stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument("--stack-file", type=Path, help="read the stack's config from this file instead")
+    parser.add_argument(
+        "--policy-config", type=Path, help="policy pack config (default: stacks/policy-config.<stack>.json)"
+    )
+    parser.add_argument("--format", choices=sorted(FORMATS), default="table")
+    return parser.parse_args(argv)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print to stderr and exit."""
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one preview; print it in the chosen format; return the exit code."""
+    args = parse_args(argv)
+    if not args.stack:
+        fail(f"no stack given: pass STACK=<stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
+    policy_path = args.policy_config or STACKS_DIR / f"policy-config.{args.stack}.json"
+    try:
+        stack_config = read_stack_config(args.stack, args.stack_file)
+        preview = run_preview(args.stack, stack_config, policy_path)
+    except BadInputError as error:
+        fail(str(error), EXIT_BAD_INPUT)
+    except ProgramConfigError as error:
+        note = ""
+        if args.stack_file is not None:
+            note = f"\n(the config came from {shown(args.stack_file)}; the program names the stack's own file)"
+        fail(f"{error}{note}", EXIT_BAD_INPUT)
+    except ProgramFailedError as error:
+        trace = "".join(traceback.format_exception(error.error))
+        fail(f"the program failed unexpectedly:\n{trace}", EXIT_FAILED)
+    except KeyboardInterrupt:
+        fail("interrupted; the policy pack was stopped", 130)
+    sys.stdout.write(FORMATS[args.format](preview))
+    sys.stdout.flush()
+    return EXIT_MANDATORY if preview.blocking else EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""`make preview-offline`: every stack's resources and policy verdicts, without AWS or the Pulumi CLI.
+
+Each stack is previewed once in-process (the program under mocks, the real pack over gRPC) and rendered in every
+format, compared with reviewed golden files in tests/fixtures/preview/golden/ (after an intended change, run
+`UPDATE_SNAPSHOTS=1 make test` and review the diff; that also refreshes the README's diagrams). The command also
+runs as a user runs it, as a subprocess in its own session, and afterwards nothing of that session is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import STACKS
+from security_group_tools import preview
+from security_group_tools.preview_model import Preview
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "preview"
+GOLDEN = FIXTURES / "golden"
+README = ROOT / "README.md"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+EXTENSIONS = {"table": "txt", "json": "json", "mermaid": "mmd"}
+PROGRESS = "starting the policy pack…\n"
+SSH_RULE = "ssh-walkthrough-ingress-tcp-22-0.0.0.0/0"
+
+
+def session_members(session: int) -> list[str]:
+    """Command lines of every live process in a session (the pack inherits the command's session)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(cmdline)
+    return found
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "security_group_tools.preview", *args]
+
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
+
+
+def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run as a user would, in a new session; afterwards nothing of that session may be alive."""
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    stdout, stderr = process.communicate(timeout=120)
+    assert session_members(process.pid) == []
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
+@pytest.fixture(scope="module")
+def previews() -> dict[str, Preview]:
+    """Every stack previewed once with its own policy config."""
+    return {
+        stack: preview.run_preview(
+            stack, preview.read_stack_config(stack, None), ROOT / "stacks" / f"policy-config.{stack}.json"
+        )
+        for stack in STACKS
+    }
+
+
+def golden(stack: str, fmt: str) -> Path:
+    return GOLDEN / f"{stack}.{EXTENSIONS[fmt]}"
+
+
+@pytest.mark.parametrize("fmt", sorted(preview.FORMATS))
+@pytest.mark.parametrize("stack", STACKS)
+def test_output_matches_its_reviewed_golden_file(previews: dict[str, Preview], stack: str, fmt: str) -> None:
+    text = preview.FORMATS[fmt](previews[stack])
+    path = golden(stack, fmt)
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no golden file {path.name}: run UPDATE_SNAPSHOTS=1 make test and review it"
+    assert text == path.read_text()
+
+
+def test_dev_shows_exactly_the_walkthrough_ssh_findings(previews: dict[str, Preview]) -> None:
+    """Dev's policy config is advisory: the open SSH rule is flagged three ways, and nothing else is."""
+    assert {(f.policy, f.level, f.resource) for f in previews["dev"].findings} == {
+        ("aws-ec2-securitygroup-disallow-public-ssh", "advisory", SSH_RULE),
+        ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", SSH_RULE),
+        ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", SSH_RULE),
+    }
+    assert previews["dev"].summary() == {
+        "resources": 15,
+        "findings": 3,
+        "mandatory": 0,
+        "advisory": 3,
+        "passed": True,
+    }
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_have_no_finding(previews: dict[str, Preview], stack: str) -> None:
+    assert previews[stack].findings == ()
+
+
+def test_ids_of_new_groups_reach_the_pack_as_unknowns(previews: dict[str, Preview]) -> None:
+    """As in `pulumi preview` of a new stack, a rule's group id is unknown; its URN dependency names the group."""
+    rule = next(r for r in previews["dev"].resources if r.name == SSH_RULE)
+    prefix = "urn:pulumi:dev::security-groups::security-groups:index:SecurityGroup"
+    assert rule.urn == f"{prefix}$aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::{SSH_RULE}"
+    assert rule.parent == f"{prefix}::ssh-walkthrough"
+    assert rule.inputs["securityGroupId"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert rule.dependencies == {"securityGroupId": (f"{prefix}$aws:ec2/securityGroup:SecurityGroup::ssh-walkthrough",)}
+
+
+@pytest.mark.parametrize(("stack", "fmt"), [("dev", "table"), ("prod", "json"), ("staging", "mermaid")])
+def test_command_prints_the_golden_output(stack: str, fmt: str) -> None:
+    result = run_command(command("--stack", stack, "--format", fmt))
+    assert (result.returncode, result.stderr) == (0, PROGRESS)
+    assert result.stdout == golden(stack, fmt).read_text()
+
+
+def test_make_target_runs_the_command() -> None:
+    result = run_command(["make", "--no-print-directory", "preview-offline", "STACK=prod", "FORMAT=json"])
+    assert (result.returncode, result.stderr) == (0, PROGRESS)
+    assert result.stdout == golden("prod", "json").read_text()
+
+
+def test_ssh_open_to_anywhere_fails_under_the_prod_policy_config() -> None:
+    """A candidate prod stack file with SSH from anywhere: mandatory findings, exit 1."""
+    result = run_command(
+        command("--stack", "prod", "--stack-file", str(FIXTURES / "prod-open-ssh.yaml"), "--format", "json")
+    )
+    assert (result.returncode, result.stderr) == (1, PROGRESS)
+    document = json.loads(result.stdout)
+    rule = "bastion-ingress-tcp-22-0.0.0.0/0"
+    assert {(f["policy"], f["level"], f["resource"]) for f in document["findings"]} == {
+        ("aws-ec2-securitygroup-disallow-public-ssh", "mandatory", rule),
+        ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "mandatory", rule),
+        ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", rule),
+    }
+    assert document["summary"] == {"resources": 4, "findings": 3, "mandatory": 2, "advisory": 1, "passed": False}
+
+
+def test_bad_stack_config_prints_the_programs_error_and_exits_2() -> None:
+    result = run_command(command("--stack", "prod", "--stack-file", str(FIXTURES / "bad-config.yaml")))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "stacks/Pulumi.prod.yaml: config 'security-groups:': 2 problems. Nothing was created or changed; "
+        "fix the config and run again.\n"
+        "  - groups.web.ingress[0].rule: unknown preset 'postgres'; did you mean 'postgresql'?\n"
+        "  - groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits set, so it is not a network address; "
+        "did you mean '10.0.0.0/16'?\n"
+        "(the config came from tests/fixtures/preview/bad-config.yaml; the program names the stack's own file)\n"
+    )
+
+
+BAD_POLICY_CONFIGS = {
+    "unknown-policy": "aws-ec2-securitygroup-disallow-public-shh: no policy of that name in the pack; "
+    "did you mean 'aws-ec2-securitygroup-disallow-public-ssh'?",
+    "bad-level": "all: 'strict' is not a valid enforcement level; use one of advisory, mandatory, remediate, disabled",
+    "bad-schema": "aws-ec2-securitygroup-disallow-public-unauthorized-ports.authorizedTcpPorts[0]: "
+    "'http' is not valid under any of the given schemas",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_POLICY_CONFIGS))
+def test_bad_policy_config_names_the_file_and_key_and_exits_2(case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = f"tests/fixtures/preview/policy-config.{case}.json"
+    with pytest.raises(SystemExit) as exit_info:
+        preview.main(["--stack", "dev", "--policy-config", str(ROOT / path)])
+    out, err = capsys.readouterr()
+    assert (exit_info.value.code, out) == (2, "")
+    progress = "" if case == "bad-level" else PROGRESS  # a bad level is caught before the pack starts
+    assert err == f"{progress}{path}: {BAD_POLICY_CONFIGS[case]}\n"
+
+
+def test_unknown_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        preview.main(["--stack", "qa"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "unknown stack 'qa': stacks/ has stack files for dev, prod, staging; "
+        "pass STACK=<one of them> (or --stack-file FILE to preview another stack file)\n"
+    )
+
+
+def test_ctrl_c_while_the_pack_runs_leaves_nothing_behind() -> None:
+    process = subprocess.Popen(
+        command("--stack", "prod"),
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline() == PROGRESS
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stdout, stderr) == (130, "", "interrupted; the policy pack was stopped\n")
+    assert session_members(process.pid) == []
+
+
+MARKERS = re.compile(r"(<!-- mermaid:(\w+):start -->\n)(.*?)(<!-- mermaid:\2:end -->)", re.DOTALL)
+
+
+def test_readme_shows_each_stacks_current_diagram(previews: dict[str, Preview]) -> None:
+    """The README's diagrams are the command's output for each stack (UPDATE_SNAPSHOTS=1 rewrites them)."""
+    text = README.read_text()
+
+    def block(match: re.Match[str]) -> str:
+        diagram = preview.FORMATS["mermaid"](previews[match.group(2)])
+        return f"{match.group(1)}```mermaid\n{diagram}```\n{match.group(4)}"
+
+    expected = MARKERS.sub(block, text)
+    if UPDATE:
+        README.write_text(expected)
+        text = expected
+    assert [m.group(2) for m in MARKERS.finditer(text)] == STACKS
+    assert text == expected
