@@ -227,3 +227,9 @@ def test_readme_shows_each_stacks_current_diagram(previews: dict[str, Preview]) 
         text = expected
     assert [m.group(2) for m in MARKERS.finditer(text)] == STACKS
     assert text == expected
+
+
+def test_readme_shows_the_current_dev_table(previews: dict[str, Preview]) -> None:
+    """The README's example table is the command's table for dev, word for word."""
+    table = preview.FORMATS["table"](previews["dev"])
+    assert f"```text\n{table}```" in README.read_text()
