@@ -1,6 +1,8 @@
-"""The SecurityGroup component: one EC2 security group and one rule resource per (rule, peer)."""
+"""The SecurityGroup component: one EC2 security group and one rule resource per (rule, peer).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the component package's schema is inferred from this
+class's annotations at run time (see args.py).
+"""
 
 from collections.abc import Mapping
 from typing import Final
@@ -14,8 +16,15 @@ from .model import Group, PeerKind, Rule
 from .parse import ARGS_STYLE, Scope, check_group_key, parse_group
 from .problems import ConfigError, Problems, show
 
-TYPE_TOKEN: Final = "security-groups:index:SecurityGroup"
-"""`<package>:index:<Class>`: the form a Pulumi component package needs (see components/README.md)."""
+PACKAGE_NAME: Final = "security-groups"
+"""The component package's name: the first part of every type token, and the generated SDKs' name
+(`pulumi_security_groups`, `@platform/security-groups`). Changing it is a breaking change."""
+
+PACKAGE_NAMESPACE: Final = "platform"
+"""The publisher part of the generated SDKs' names (the npm scope, for one)."""
+
+TYPE_TOKEN: Final = f"{PACKAGE_NAME}:index:SecurityGroup"
+"""`<package>:index:<Class>`: the form a Pulumi component package needs (module `index`, class name)."""
 
 
 class SecurityGroup(pulumi.ComponentResource):
