@@ -28,3 +28,9 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The component package's public API, as other languages see it. Rewrites components/schema.json from the
+# component's type hints; review the diff (tests/test_package_schema.py fails until the copy is current).
+.PHONY: schema
+schema: $(STAMP)
+	PYTHONPATH=policies $(BIN)/python -m security_group_tools.component_schema

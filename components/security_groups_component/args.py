@@ -4,6 +4,7 @@ These classes are also the component package's public schema: `pulumi.provider.e
 every input, its type and its description (the docstring under each field) from them, and
 `components/schema.json` records the result. They therefore avoid `from __future__ import annotations`
 (the schema inference reads the annotations as objects) and `Union`s (no SDK language can express them).
+Each docstring stays on one line: it is copied verbatim, indentation included, into every SDK's docs.
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,16 +20,14 @@ from .model import Group, PeerKind, Rule
 
 
 class SecurityGroupRule(TypedDict, total=False):
-    """One rule: a console preset, a named protocol or a protocol number; its peers; and why the traffic is allowed."""
+    """One rule: a preset, a named protocol or a protocol number; its peers; and why the traffic is allowed."""
 
     preset: RulePreset
-    """A console rule Type such as ssh, https or postgresql, which fixes protocol and ports. Give this, a
-    protocol or a protocol number."""
+    """A console rule Type (ssh, https, postgresql, ...) that fixes protocol and ports; or give a protocol."""
     protocol: Protocol
-    """tcp, udp, icmp, icmpv6 or all. Give this, a preset or a protocol number."""
+    """tcp, udp, icmp, icmpv6 or all; or give a preset or a protocol number."""
     protocol_number: int
-    """An IANA protocol number from 0 to 255 (47 is GRE, 50 is ESP), for protocols without a name here.
-    Give this, a preset or a protocol."""
+    """An IANA protocol number, 0 to 255 (47 is GRE, 50 is ESP), for a protocol without a name here."""
     ports: str
     """For tcp and udp: a port ("443") or an inclusive range ("8000-8100"; "0-65535" is every port)."""
     icmp_type: int
@@ -36,9 +35,7 @@ class SecurityGroupRule(TypedDict, total=False):
     icmp_code: int
     """For icmp and icmpv6: the ICMP code from 0 to 255, or -1 (the default) for all codes."""
     peers: Required[Sequence[str]]
-    """Where traffic comes from (ingress) or goes to (egress), one AWS rule each: an IPv4 or IPv6 CIDR,
-    anywhere (0.0.0.0/0 and ::/0), anywhere-ipv4, anywhere-ipv6, self, group:<key> (a key of the group
-    ids), an sg- group id or a pl- prefix list id."""
+    """Sources or destinations, one AWS rule each: CIDRs, anywhere(-ipv4/-ipv6), self, group:<key>, sg-…, pl-…."""
     description: Required[str]
     """Why this traffic is allowed: AWS's character set, at most 255 characters."""
 
@@ -49,8 +46,7 @@ class SecurityGroupArgs(TypedDict, total=False):
     description: Required[str]
     """What the group is for. AWS cannot change it in place: a new description replaces the group."""
     name: str
-    """An explicit group name. Leave it out (the default) to auto-name from the resource name, which lets
-    Pulumi create a replacement before deleting the old group; an explicit name forces delete-first."""
+    """A fixed group name; left out, Pulumi auto-names it and can create a replacement before deleting."""
     vpc_id: pulumi.Input[str]
     """The VPC; the region's default VPC when left out. Changing it replaces the group."""
     tags: Mapping[str, str]
@@ -58,14 +54,11 @@ class SecurityGroupArgs(TypedDict, total=False):
     ingress: Sequence[SecurityGroupRule]
     """Inbound rules; none when left out."""
     egress: Sequence[SecurityGroupRule]
-    """Outbound rules. Left out: all traffic to 0.0.0.0/0, like a group made in the EC2 console. An empty
-    list: none."""
+    """Outbound rules; left out, all traffic to 0.0.0.0/0 (the EC2 console default); empty, none."""
     group_ids: Mapping[str, pulumi.Input[str]]
-    """Ids of other groups by key, for group:<key> peers. The key names the rule's resource, so an id may
-    be an output that is not known until that group exists."""
+    """Ids of other groups by key, for group:<key> peers; an id may be an output not yet known."""
     rule_quota: int
-    """Rules allowed per direction and IP family, from 1 to 1000 (AWS's default quota is 60; set your
-    account's)."""
+    """Rules allowed per direction and IP family, 1 to 1000 (AWS's default quota is 60; set your account's)."""
 
 
 _NAMED_PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "icmp": Protocol.ICMP, "icmpv6": Protocol.ICMPV6}

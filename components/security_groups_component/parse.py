@@ -37,6 +37,9 @@ class Style:
     egress_peers: str
     null_is_absent: bool
     """Python callers pass None for "not given"; in YAML a key with no value is more likely a mistake."""
+    numbers_from_wire: bool
+    """Callers in other languages send every number as a double (8 arrives as 8.0), and the SDK's hosted
+    component hands nested ones over unconverted; whole doubles then count as integers."""
     caller_keys: frozenset[str]
     """Keys allowed beside a group's own fields, read by the caller (component arguments)."""
 
@@ -71,6 +74,7 @@ CONFIG_STYLE: Final = Style(
     ingress_peers="from",
     egress_peers="to",
     null_is_absent=False,
+    numbers_from_wire=False,
     caller_keys=frozenset(),
 )
 """Stack config: camelCase like every Pulumi config key; rules name peers `from` (ingress) / `to` (egress)."""
@@ -84,6 +88,7 @@ ARGS_STYLE: Final = Style(
     ingress_peers="peers",
     egress_peers="peers",
     null_is_absent=True,
+    numbers_from_wire=True,
     caller_keys=frozenset({"group_ids", "rule_quota"}),
 )
 """Component arguments: snake_case Python names (`from` is a Python keyword, so peers are `peers`)."""
@@ -117,6 +122,19 @@ _TEXT_CHARS_HINT: Final = f"letters, digits and {aws_limits.TEXT_ALLOWED_PUNCTUA
 def default_egress(origin: str) -> Rule:
     """The EC2 console's outbound rule for a new group: all traffic to 0.0.0.0/0."""
     return Rule("egress", Traffic("-1"), _ANY_IPV4, DEFAULT_EGRESS_DESCRIPTION, origin)
+
+
+def from_wire(value: object) -> object:
+    """A component argument as the checks read it: enum members as their values, whole doubles as integers.
+
+    The hosted component receives enum members (RulePreset.HTTPS) and numbers as the engine sends them,
+    doubles; `pulumi.provider.experimental` means to turn integer fields back into ints but does not.
+    """
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def describe_traffic(traffic: Traffic) -> str:
@@ -193,8 +211,7 @@ class _Fields:
         self._nulls: set[str] = set()
         for key, given in raw.items():
             name = str(key)
-            # The hosted component receives enum members (RulePreset.HTTPS); the checks read their values.
-            value = given.value if isinstance(given, Enum) else given
+            value = from_wire(given) if style.numbers_from_wire else given
             if name not in allowed:
                 hint = (misplaced or {}).get(name) or did_you_mean(name, allowed)
                 problems.add((*at, name), f"unknown key{hint}; allowed: {', '.join(allowed)}")
