@@ -13,7 +13,8 @@ from typing import Any
 
 import grpc
 import pytest
-from conftest import COMPONENT, EGRESS, INGRESS, SG
+import yaml
+from conftest import COMPONENT, EGRESS, INGRESS, PROJECT_DIR, SG
 from google.protobuf import json_format
 from security_group_tools.component_schema import SCHEMA_FILE, inferred_schema, render
 from security_group_tools.pack_runner import Engine
@@ -380,3 +381,9 @@ def test_construct_in_preview_registers_the_same_children(plugin: ComponentPlugi
         assert len(previewed) == 7
     finally:
         preview.stop()
+
+
+def test_plugin_project_file() -> None:
+    """PulumiPlugin.yaml: a Python plugin whose venv the CLI builds with pip from components/requirements.txt."""
+    plugin_file = yaml.safe_load((PROJECT_DIR / "components" / "PulumiPlugin.yaml").read_text())
+    assert plugin_file == {"runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}}
