@@ -387,3 +387,57 @@ def test_plugin_project_file() -> None:
     """PulumiPlugin.yaml: a Python plugin whose venv the CLI builds with pip from components/requirements.txt."""
     plugin_file = yaml.safe_load((PROJECT_DIR / "components" / "PulumiPlugin.yaml").read_text())
     assert plugin_file == {"runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}}
+
+
+def schema_problems(value: Any, prop: dict[str, Any], schema: dict[str, Any], at: str) -> list[str]:
+    """Where a YAML value does not fit a schema property: unknown or missing keys, bad enum values."""
+    ref = prop.get("$ref", "").removeprefix("#/types/")
+    if ref:
+        typ = schema["types"][ref]
+        if "enum" in typ:
+            return [] if value in [e["value"] for e in typ["enum"]] else [f"{at}: {value!r} is not a {ref}"]
+        return object_problems(value, typ["properties"], typ.get("required", []), schema, at)
+    if prop.get("type") == "array":
+        return [p for i, item in enumerate(value) for p in schema_problems(item, prop["items"], schema, f"{at}[{i}]")]
+    return []
+
+
+def object_problems(
+    value: dict[str, Any], properties: dict[str, Any], required: list[str], schema: dict[str, Any], at: str
+) -> list[str]:
+    """Unknown keys, missing required keys, and the problems of each value."""
+    problems = [f"{at}.{key}: not in the schema" for key in value if key not in properties]
+    problems += [f"{at}.{key}: required" for key in required if key not in value]
+    for key, item in value.items():
+        if key in properties:
+            problems += schema_problems(item, properties[key], schema, f"{at}.{key}")
+    return problems
+
+
+def test_yaml_example_uses_the_schema(schema: dict[str, Any]) -> None:
+    """examples/yaml cannot run here (no CLI), but every property it sets is one the served schema declares."""
+    program = yaml.safe_load((PROJECT_DIR / "examples" / "yaml" / "Pulumi.yaml").read_text())
+    resource = schema["resources"][COMPONENT]
+    assert {name: r["type"] for name, r in program["resources"].items()} == {"web": COMPONENT, "app": COMPONENT}
+    problems = [
+        problem
+        for name, r in program["resources"].items()
+        for problem in object_problems(
+            r["properties"], resource["inputProperties"], resource["requiredInputs"], schema, name
+        )
+    ]
+    assert problems == []
+    assert program["outputs"] == {"webSecurityGroupId": "${web.securityGroupId}", "appRuleIds": "${app.ruleIds}"}
+    assert {"securityGroupId", "ruleIds"} <= set(resource["properties"])
+
+
+def test_yaml_schema_check_catches_mistakes(schema: dict[str, Any]) -> None:
+    """The check above is not vacuous: a config-style key, a bad preset and a missing description are caught."""
+    resource = schema["resources"][COMPONENT]
+    bad = {"ingress": [{"preset": "postgres", "from": ["anywhere"], "peers": ["self"]}]}
+    assert object_problems(bad, resource["inputProperties"], resource["requiredInputs"], schema, "web") == [
+        "web.description: required",
+        "web.ingress[0].from: not in the schema",
+        "web.ingress[0].description: required",
+        f"web.ingress[0].preset: 'postgres' is not a {PRESET_TYPE}",
+    ]
