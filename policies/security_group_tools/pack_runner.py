@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -275,6 +275,15 @@ def interrupt(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def serve_locally(add_to_server: Callable[[Any, grpc.Server], None], servicer: Any) -> tuple[grpc.Server, str]:
+    """Serve one fake service on a free port of 127.0.0.1 (the caller stops it); the server and its address."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    add_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, f"127.0.0.1:{port}"
+
+
 @dataclass
 class Engine:
     """A fake engine gRPC server on 127.0.0.1, on a port chosen at run time."""
@@ -287,11 +296,8 @@ class Engine:
     def start(cls) -> Engine:
         """Serve on a free port of 127.0.0.1."""
         servicer = FakeEngine()
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-        engine_pb2_grpc.add_EngineServicer_to_server(servicer, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        return cls(server, f"127.0.0.1:{port}", servicer)
+        server, address = serve_locally(engine_pb2_grpc.add_EngineServicer_to_server, servicer)
+        return cls(server, address, servicer)
 
     def stop(self) -> None:
         """Stop serving at once."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from concurrent import futures
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ import pulumi
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, resource_pb2, resource_pb2_grpc
 
-from .pack_runner import Spawned, clean_env, interrupt, spawn_plugin, struct
+from .pack_runner import Spawned, clean_env, interrupt, serve_locally, spawn_plugin, struct
 from .paths import COMPONENTS_DIR, PROJECT
 from .program_runner import RecordingMocks
 
@@ -99,11 +98,8 @@ class Monitor:
     def start(cls, *, stack: str = "dev", preview: bool = False) -> Monitor:
         """Serve on a free port of 127.0.0.1."""
         servicer = FakeMonitor(stack=stack, preview=preview)
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        resource_pb2_grpc.add_ResourceMonitorServicer_to_server(servicer, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        return cls(server, f"127.0.0.1:{port}", servicer)
+        server, address = serve_locally(resource_pb2_grpc.add_ResourceMonitorServicer_to_server, servicer)
+        return cls(server, address, servicer)
 
     def stop(self) -> None:
         """Stop serving at once."""
