@@ -35,3 +35,9 @@ FORMAT ?= table
 preview-offline: $(STAMP)
 	@PYTHONPATH=policies $(BIN)/python -m security_group_tools.preview --stack "$(STACK)" --format "$(FORMAT)" \
 		$(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STACK_FILE),--stack-file "$(STACK_FILE)")
+
+# The component package's public API, as other languages see it. Rewrites components/schema.json from the
+# component's type hints; review the diff (tests/test_package_schema.py fails until the copy is current).
+.PHONY: schema
+schema: $(STAMP)
+	PYTHONPATH=policies $(BIN)/python -m security_group_tools.component_schema

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 from conftest import COMPONENT, EGRESS, INGRESS, SG, Pulumi, registered_urns, registration_requests, resolve
-from security_groups_component import TYPE_TOKEN, ConfigError, SecurityGroup, SecurityGroupArgs
+from security_groups_component import TYPE_TOKEN, ConfigError, Protocol, RulePreset, SecurityGroup, SecurityGroupArgs
 
 TAGS = {"environment": "test"}
 DEFAULT_EGRESS = {
@@ -157,16 +157,28 @@ def test_no_rules_at_all(pulumi_mocks: Pulumi) -> None:
             id="all-traffic-from-self",
         ),
         pytest.param(
-            {"protocol": "47", "peers": ["10.1.0.0/16"]},
+            {"protocol_number": 47, "peers": ["10.1.0.0/16"]},
             "web-ingress-47-10.1.0.0/16",
             {"ipProtocol": "47", "cidrIpv4": "10.1.0.0/16"},
             id="gre-protocol-number",
         ),
         pytest.param(
-            {"protocol": 6, "ports": 22, "peers": ["sg-0123456789abcdef0"]},
+            {"protocol_number": 6, "ports": "22", "peers": ["sg-0123456789abcdef0"]},
             "web-ingress-tcp-22-sg-0123456789abcdef0",
             {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "referencedSecurityGroupId": "sg-0123456789abcdef0"},
-            id="protocol-6-is-tcp-existing-group",
+            id="protocol-number-6-is-tcp-existing-group",
+        ),
+        pytest.param(
+            {"protocol": Protocol.TCP, "ports": "5432", "peers": ["10.20.0.0/16"]},
+            "web-ingress-tcp-5432-10.20.0.0/16",
+            {"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrIpv4": "10.20.0.0/16"},
+            id="protocol-enum-member",
+        ),
+        pytest.param(
+            {"preset": RulePreset.POSTGRESQL, "peers": ["10.20.0.0/16"]},
+            "web-ingress-tcp-5432-10.20.0.0/16",
+            {"ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrIpv4": "10.20.0.0/16"},
+            id="preset-enum-member-same-name-as-protocol",
         ),
         pytest.param(
             {"preset": "https", "peers": ["pl-6da54004"]},
@@ -268,7 +280,8 @@ BAD_ARGS = [
         web_args(ingress=[{"preset": "https", "from": ["anywhere"], "description": "x"}]),
         "web",
         [
-            "ingress[0].from: unknown key; allowed: preset, protocol, ports, icmp_type, icmp_code, peers, description",
+            "ingress[0].from: unknown key; allowed: preset, protocol, protocol_number, ports, icmp_type, icmp_code, "
+            "peers, description",
             "ingress[0].peers: required: list the peers, e.g. [10.0.0.0/8], [anywhere] or [group:web]",
         ],
         id="config-spelling-from-instead-of-peers",
@@ -278,6 +291,47 @@ BAD_ARGS = [
         "web",
         ["ingress[0].peers[0]: 'group:app' names no group of this stack (there are no other groups)"],
         id="group-peer-without-group-ids",
+    ),
+    pytest.param(
+        web_args(
+            ingress=[{"protocol": "tcp", "protocol_number": 6, "ports": "22", "peers": ["self"], "description": "x"}]
+        ),
+        "web",
+        ["ingress[0]: give either 'protocol' (a name) or 'protocol_number' (a number), not both"],
+        id="protocol-and-protocol-number",
+    ),
+    pytest.param(
+        web_args(ingress=[{"preset": RulePreset.SSH, "protocol_number": 6, "peers": ["self"], "description": "x"}]),
+        "web",
+        ["ingress[0]: give either 'preset' (a console preset) or 'protocol_number' (with 'ports'), not both"],
+        id="preset-and-protocol-number",
+    ),
+    pytest.param(
+        web_args(ingress=[{"protocol_number": 256, "peers": ["self"], "description": "x"}]),
+        "web",
+        [
+            "ingress[0].protocol_number: 256 is not a protocol number; use 0-255, or 'protocol' for tcp, udp, icmp, "
+            "icmpv6 and all"
+        ],
+        id="protocol-number-too-big",
+    ),
+    pytest.param(
+        web_args(ingress=[{"protocol_number": "gre", "peers": ["self"], "description": "x"}]),
+        "web",
+        [
+            "ingress[0].protocol_number: 'gre' is not a protocol number; use 0-255, or 'protocol' for tcp, udp, "
+            "icmp, icmpv6 and all"
+        ],
+        id="protocol-number-not-a-number",
+    ),
+    pytest.param(
+        web_args(ingress=[{"peers": ["self"], "description": "x"}]),
+        "web",
+        [
+            "ingress[0]: a rule needs 'preset' (a console preset such as ssh or https) or 'protocol' "
+            "(or 'protocol_number') with 'ports'"
+        ],
+        id="no-preset-no-protocol",
     ),
     pytest.param(
         web_args(rule_quota=0),

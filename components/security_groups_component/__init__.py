@@ -1,20 +1,25 @@
 """Security groups from validated config: the component, its presets and its config loader.
 
-from security_groups_component import SecurityGroup
+from security_groups_component import RulePreset, SecurityGroup
 
 web = SecurityGroup("web", {
     "description": "Public web tier",
-    "ingress": [{"preset": "https", "peers": ["anywhere"], "description": "HTTPS from the internet"}],
+    "ingress": [{"preset": RulePreset.HTTPS, "peers": ["anywhere"], "description": "HTTPS from the internet"}],
 })
 """
 
-from .args import RuleArgs, SecurityGroupArgs, group_args, rule_args
+from .args import SecurityGroupArgs, SecurityGroupRule, group_args, rule_args
 from .component import TYPE_TOKEN, SecurityGroup, read_args
+from .enums import Protocol, RulePreset
 from .model import Direction, Group, Peer, PeerKind, Rule, Traffic
 from .presets import PRESETS, Preset
 from .problems import ConfigError, Problem
 from .settings import StackSettings, load_settings
 from .stack import build_security_groups
+
+__version__ = "0.1.0"
+"""The one place the version lives: the distribution (pyproject reads it) and the component package's
+schema (components/__main__.py) both take it from here. Release by tagging the commit `v<version>`."""
 
 __all__ = [
     "PRESETS",
@@ -26,12 +31,15 @@ __all__ = [
     "PeerKind",
     "Preset",
     "Problem",
+    "Protocol",
     "Rule",
-    "RuleArgs",
+    "RulePreset",
     "SecurityGroup",
     "SecurityGroupArgs",
+    "SecurityGroupRule",
     "StackSettings",
     "Traffic",
+    "__version__",
     "build_security_groups",
     "group_args",
     "load_settings",

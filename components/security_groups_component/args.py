@@ -1,34 +1,43 @@
-"""The component's typed arguments, and the one place where stack config maps onto them."""
+"""The component's typed arguments, and the one place where stack config maps onto them.
 
-from __future__ import annotations
+These classes are also the component package's public schema: `pulumi.provider.experimental` infers
+every input, its type and its description (the docstring under each field) from them, and
+`components/schema.json` records the result. They therefore avoid `from __future__ import annotations`
+(the schema inference reads the annotations as objects) and `Union`s (no SDK language can express them).
+Each docstring stays on one line: it is copied verbatim, indentation included, into every SDK's docs.
+"""
 
 from collections.abc import Mapping, Sequence
 
-import pulumi
-from typing_extensions import Required, TypedDict
+# typing's own TypedDict, not typing_extensions': the schema inference finds optional keys only through
+# `typing.is_typeddict`, which did not recognise typing_extensions' class (on 3.11 every key came out required).
+from typing import Required, TypedDict
 
+import pulumi
+
+from .enums import Protocol, RulePreset
 from .model import Group, PeerKind, Rule
 
 
-class RuleArgs(TypedDict, total=False):
-    """One rule: a console preset, or a protocol with ports; its peers; and why the traffic is allowed."""
+class SecurityGroupRule(TypedDict, total=False):
+    """One rule: a preset, a named protocol or a protocol number; its peers; and why the traffic is allowed."""
 
-    preset: str
-    """A console rule Type such as `ssh`, `https` or `postgresql` (see the preset table). Give this or `protocol`."""
-    protocol: str
-    """`tcp`, `udp`, `icmp`, `icmpv6`, `all`, or an IANA protocol number. Give this or `preset`."""
+    preset: RulePreset
+    """A console rule Type (ssh, https, postgresql, ...) that fixes protocol and ports; or give a protocol."""
+    protocol: Protocol
+    """tcp, udp, icmp, icmpv6 or all; or give a preset or a protocol number."""
+    protocol_number: int
+    """An IANA protocol number, 0 to 255 (47 is GRE, 50 is ESP), for a protocol without a name here."""
     ports: str
-    """For tcp and udp: a port (`"443"`) or an inclusive range (`"8000-8100"`; `"0-65535"` is every port)."""
+    """For tcp and udp: a port ("443") or an inclusive range ("8000-8100"; "0-65535" is every port)."""
     icmp_type: int
-    """For icmp and icmpv6: the ICMP type, -1 (the default) for all types."""
+    """For icmp and icmpv6: the ICMP type from 0 to 255, or -1 (the default) for all types."""
     icmp_code: int
-    """For icmp and icmpv6: the ICMP code, -1 (the default) for all codes."""
-    peers: Sequence[str]
-    """Where traffic comes from (ingress) or goes to (egress), one AWS rule each: an IPv4 or IPv6 CIDR,
-    `anywhere` (0.0.0.0/0 and ::/0), `anywhere-ipv4`, `anywhere-ipv6`, `self`, `group:<key>` (a key of
-    `group_ids`), an `sg-` group id or a `pl-` prefix list id."""
-    description: str
-    """Why this traffic is allowed (required; AWS's character set, at most 255 characters)."""
+    """For icmp and icmpv6: the ICMP code from 0 to 255, or -1 (the default) for all codes."""
+    peers: Required[Sequence[str]]
+    """Sources or destinations, one AWS rule each: CIDRs, anywhere(-ipv4/-ipv6), self, group:<key>, sg-…, pl-…."""
+    description: Required[str]
+    """Why this traffic is allowed: AWS's character set, at most 255 characters."""
 
 
 class SecurityGroupArgs(TypedDict, total=False):
@@ -37,31 +46,34 @@ class SecurityGroupArgs(TypedDict, total=False):
     description: Required[str]
     """What the group is for. AWS cannot change it in place: a new description replaces the group."""
     name: str
-    """An explicit group name. Leave it out (the default) to auto-name from the resource name, which lets
-    Pulumi create a replacement before deleting the old group; an explicit name forces delete-first."""
+    """A fixed group name; left out, Pulumi auto-names it and can create a replacement before deleting."""
     vpc_id: pulumi.Input[str]
     """The VPC; the region's default VPC when left out. Changing it replaces the group."""
     tags: Mapping[str, str]
     """Tags for the group and each of its rules."""
-    ingress: Sequence[RuleArgs]
+    ingress: Sequence[SecurityGroupRule]
     """Inbound rules; none when left out."""
-    egress: Sequence[RuleArgs]
-    """Outbound rules. Left out: all traffic to 0.0.0.0/0, like a group made in the EC2 console. `[]`: none."""
+    egress: Sequence[SecurityGroupRule]
+    """Outbound rules; left out, all traffic to 0.0.0.0/0 (the EC2 console default); empty, none."""
     group_ids: Mapping[str, pulumi.Input[str]]
-    """Ids of other groups by key, for `group:<key>` peers. The key names the rule's resource, so an id
-    may be an Output that is not known until the group exists."""
+    """Ids of other groups by key, for group:<key> peers; an id may be an output not yet known."""
     rule_quota: int
-    """Rules allowed per direction and IP family (AWS's default quota is 60; set your account's)."""
+    """Rules allowed per direction and IP family, 1 to 1000 (AWS's default quota is 60; set your account's)."""
 
 
-def rule_args(rule: Rule) -> RuleArgs:
+_NAMED_PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "icmp": Protocol.ICMP, "icmpv6": Protocol.ICMPV6}
+
+
+def rule_args(rule: Rule) -> SecurityGroupRule:
     """One validated rule as component arguments (one peer, explicit protocol and ports)."""
     traffic = rule.traffic
-    args = RuleArgs(
-        protocol="all" if traffic.protocol == "-1" else traffic.protocol,
-        peers=[rule.peer.token],
-        description=rule.description,
-    )
+    args = SecurityGroupRule(peers=[rule.peer.token], description=rule.description)
+    if traffic.protocol == "-1":
+        args["protocol"] = Protocol.ALL
+    elif traffic.protocol in _NAMED_PROTOCOLS:
+        args["protocol"] = _NAMED_PROTOCOLS[traffic.protocol]
+    else:
+        args["protocol_number"] = int(traffic.protocol)
     if traffic.from_port is not None and traffic.to_port is not None:
         if traffic.protocol in ("icmp", "icmpv6"):
             args["icmp_type"] = traffic.from_port

@@ -1,6 +1,8 @@
-"""The SecurityGroup component: one EC2 security group and one rule resource per (rule, peer)."""
+"""The SecurityGroup component: one EC2 security group and one rule resource per (rule, peer).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the component package's schema is inferred from this
+class's annotations at run time (see args.py).
+"""
 
 from collections.abc import Mapping
 from typing import Final
@@ -11,21 +13,27 @@ import pulumi_aws as aws
 from . import aws_limits
 from .args import SecurityGroupArgs
 from .model import Group, PeerKind, Rule
-from .parse import ARGS_STYLE, Scope, check_group_key, parse_group
+from .parse import ARGS_STYLE, Scope, check_group_key, from_wire, parse_group
 from .problems import ConfigError, Problems, show
 
-TYPE_TOKEN: Final = "security-groups:index:SecurityGroup"
-"""`<package>:index:<Class>`: the form a Pulumi component package needs (see components/README.md)."""
+PACKAGE_NAME: Final = "security-groups"
+"""The component package's name: the first part of every type token, and the generated SDKs' name
+(`pulumi_security_groups`, `@platform/security-groups`). Changing it is a breaking change."""
+
+PACKAGE_NAMESPACE: Final = "platform"
+"""The publisher part of the generated SDKs' names (the npm scope, for one)."""
+
+TYPE_TOKEN: Final = f"{PACKAGE_NAME}:index:SecurityGroup"
+"""`<package>:index:<Class>`: the form a Pulumi component package needs (module `index`, class name)."""
 
 
+# The group gets no inline rules (AWS's provider warns against mixing the two models). Each (rule, peer) becomes
+# one `aws.vpc.SecurityGroupIngressRule` or `SecurityGroupEgressRule`, named from its content, so reordering rules
+# changes nothing and removing one removes only it. Arguments are validated before anything is registered: bad
+# input raises one `ConfigError` listing every problem. The docstrings here are the schema's descriptions, so
+# each stays on one line (see args.py).
 class SecurityGroup(pulumi.ComponentResource):
-    """An EC2 security group whose rules are separate, individually named resources.
-
-    The group gets no inline rules (AWS's provider warns against mixing the two models). Each (rule, peer)
-    becomes one `aws.vpc.SecurityGroupIngressRule` or `SecurityGroupEgressRule`, named from its content,
-    so reordering rules changes nothing and removing one removes only it. Arguments are validated before
-    anything is registered: bad input raises one `ConfigError` listing every problem.
-    """
+    """An EC2 security group with no inline rules: one rule resource per (rule, peer), named from its content."""
 
     security_group_id: pulumi.Output[str]
     """The group's id (`sg-…`)."""
@@ -99,7 +107,7 @@ def read_args(name: str, args: object) -> Group:
     if not isinstance(group_ids, Mapping) or not all(isinstance(k, str) for k in group_ids):
         problems.add(("group_ids",), f"expected a mapping of group keys to group ids, got {show(group_ids)}")
         group_ids = {}
-    quota = args.get("rule_quota")
+    quota = from_wire(args.get("rule_quota"))
     if quota is None:
         quota = aws_limits.DEFAULT_RULE_QUOTA
     elif isinstance(quota, bool) or not isinstance(quota, int) or not 1 <= quota <= aws_limits.MAX_RULE_QUOTA:

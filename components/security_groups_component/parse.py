@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from types import MappingProxyType
 from typing import Final
 
@@ -28,12 +29,17 @@ class Style:
 
     vpc_id: str
     preset: str
+    protocol_number: str | None
+    """Component arguments name other protocols by number in a key of their own (an enum cannot hold them)."""
     icmp_type: str
     icmp_code: str
     ingress_peers: str
     egress_peers: str
     null_is_absent: bool
     """Python callers pass None for "not given"; in YAML a key with no value is more likely a mistake."""
+    numbers_from_wire: bool
+    """Callers in other languages send every number as a double (8 arrives as 8.0), and the SDK's hosted
+    component hands nested ones over unconverted; whole doubles then count as integers."""
     caller_keys: frozenset[str]
     """Keys allowed beside a group's own fields, read by the caller (component arguments)."""
 
@@ -50,6 +56,7 @@ class Style:
         return (
             self.preset,
             "protocol",
+            *((self.protocol_number,) if self.protocol_number else ()),
             "ports",
             self.icmp_type,
             self.icmp_code,
@@ -61,11 +68,13 @@ class Style:
 CONFIG_STYLE: Final = Style(
     vpc_id="vpcId",
     preset="rule",
+    protocol_number=None,
     icmp_type="icmpType",
     icmp_code="icmpCode",
     ingress_peers="from",
     egress_peers="to",
     null_is_absent=False,
+    numbers_from_wire=False,
     caller_keys=frozenset(),
 )
 """Stack config: camelCase like every Pulumi config key; rules name peers `from` (ingress) / `to` (egress)."""
@@ -73,11 +82,13 @@ CONFIG_STYLE: Final = Style(
 ARGS_STYLE: Final = Style(
     vpc_id="vpc_id",
     preset="preset",
+    protocol_number="protocol_number",
     icmp_type="icmp_type",
     icmp_code="icmp_code",
     ingress_peers="peers",
     egress_peers="peers",
     null_is_absent=True,
+    numbers_from_wire=True,
     caller_keys=frozenset({"group_ids", "rule_quota"}),
 )
 """Component arguments: snake_case Python names (`from` is a Python keyword, so peers are `peers`)."""
@@ -111,6 +122,19 @@ _TEXT_CHARS_HINT: Final = f"letters, digits and {aws_limits.TEXT_ALLOWED_PUNCTUA
 def default_egress(origin: str) -> Rule:
     """The EC2 console's outbound rule for a new group: all traffic to 0.0.0.0/0."""
     return Rule("egress", Traffic("-1"), _ANY_IPV4, DEFAULT_EGRESS_DESCRIPTION, origin)
+
+
+def from_wire(value: object) -> object:
+    """A component argument as the checks read it: enum members as their values, whole doubles as integers.
+
+    The hosted component receives enum members (RulePreset.HTTPS) and numbers as the engine sends them,
+    doubles; `pulumi.provider.experimental` means to turn integer fields back into ints but does not.
+    """
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def describe_traffic(traffic: Traffic) -> str:
@@ -185,8 +209,9 @@ class _Fields:
         self.at = at
         self.values: dict[str, object] = {}
         self._nulls: set[str] = set()
-        for key, value in raw.items():
+        for key, given in raw.items():
             name = str(key)
+            value = from_wire(given) if style.numbers_from_wire else given
             if name not in allowed:
                 hint = (misplaced or {}).get(name) or did_you_mean(name, allowed)
                 problems.add((*at, name), f"unknown key{hint}; allowed: {', '.join(allowed)}")
@@ -376,12 +401,21 @@ def _rule(
 
 def _traffic(fields: _Fields, style: Style, problems: Problems) -> Traffic | None:
     preset = fields.get(style.preset)
-    protocol = fields.get("protocol")
+    protocol_key = "protocol"
+    protocol = fields.get(protocol_key)
     port_keys = [k for k in ("ports", style.icmp_type, style.icmp_code) if fields.get(k) is not None]
+    if style.protocol_number is not None and fields.get(style.protocol_number) is not None:
+        if protocol is not None:
+            problems.add(
+                fields.at, f"give either 'protocol' (a name) or {style.protocol_number!r} (a number), not both"
+            )
+            return None
+        protocol_key = style.protocol_number
+        protocol = fields.get(protocol_key)
     if preset is not None and protocol is not None:
         problems.add(
             fields.at,
-            f"give either {style.preset!r} (a console preset) or 'protocol' (with 'ports'), not both",
+            f"give either {style.preset!r} (a console preset) or {protocol_key!r} (with 'ports'), not both",
         )
         return None
     if preset is not None:
@@ -401,13 +435,23 @@ def _traffic(fields: _Fields, style: Style, problems: Problems) -> Traffic | Non
         found = PRESETS[preset]
         return None if port_keys else Traffic(found.protocol, found.from_port, found.to_port)
     if protocol is None:
-        if fields.missing(style.preset) and fields.missing("protocol"):
+        number_key = style.protocol_number
+        if (
+            fields.missing(style.preset)
+            and fields.missing("protocol")
+            and (not number_key or fields.missing(number_key))
+        ):
+            numbered = f" (or {number_key!r})" if number_key else ""
             problems.add(
                 fields.at,
-                f"a rule needs {style.preset!r} (a console preset such as ssh or https) or 'protocol' with 'ports'",
+                f"a rule needs {style.preset!r} (a console preset such as ssh or https) or 'protocol'{numbered} "
+                "with 'ports'",
             )
         return None
-    name = _protocol(protocol, fields.path("protocol"), problems)
+    if protocol_key == style.protocol_number:
+        name = _protocol_number(protocol, fields.path(protocol_key), problems)
+    else:
+        name = _protocol(protocol, fields.path(protocol_key), problems)
     if name is None:
         return None
     if name in ("tcp", "udp"):
@@ -433,6 +477,18 @@ def _protocol(value: object, at: tuple[PathPart, ...], problems: Problems) -> st
     problems.add(
         at,
         f"{show(value)} is not a protocol{hint}; use tcp, udp, icmp, icmpv6, all, or an IANA protocol number 0-255",
+    )
+    return None
+
+
+def _protocol_number(value: object, at: tuple[PathPart, ...], problems: Problems) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= aws_limits.PROTOCOL_NUMBER_MAX:
+        # 6, 17, 1 and 58 are tcp, udp, icmp and icmpv6: the same rule, so the same resource name.
+        return aws_limits.PROTOCOL_ALIASES.get(str(value), str(value))
+    problems.add(
+        at,
+        f"{show(value)} is not a protocol number; use 0-{aws_limits.PROTOCOL_NUMBER_MAX}, "
+        "or 'protocol' for tcp, udp, icmp, icmpv6 and all",
     )
     return None
 

@@ -19,9 +19,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -246,6 +247,78 @@ class FakeEngine(engine_pb2_grpc.EngineServicer):
         return empty_pb2.Empty()
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without Pulumi's variables or PYTHONPATH, as a plugin's starting point."""
+    return {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "PYTHONPATH"))}
+
+
+@dataclass
+class Spawned:
+    """A plugin process that has printed its gRPC port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    output: list[bytes]
+    """Everything it printed after the port (stdout, then stderr), collected as it comes."""
+
+
+def spawn_plugin(what: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> Spawned:
+    """Start a plugin (`what`, for messages) as the CLI does and read the port it prints first on stdout."""
+    process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    output: list[bytes] = []
+    first_line: list[bytes] = []
+    got_line = threading.Event()
+
+    def pump_stdout() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if not got_line.is_set():
+                first_line.append(line)
+                got_line.set()
+            else:
+                output.append(line)
+        got_line.set()
+
+    def pump_stderr() -> None:
+        assert process.stderr is not None
+        output.extend(process.stderr)
+
+    threading.Thread(target=pump_stdout, daemon=True).start()
+    threading.Thread(target=pump_stderr, daemon=True).start()
+    try:
+        printed_port = got_line.wait(timeout) and first_line and first_line[0].strip().isdigit()
+    except BaseException:
+        # Ctrl-C while waiting: nobody else holds the process yet, so nobody else could stop it.
+        process.kill()
+        process.wait()
+        raise
+    if not printed_port:
+        interrupt(process)
+        printed = b"".join(first_line + output).decode(errors="replace")
+        raise RuntimeError(f"{what} printed no port: {printed}")
+    return Spawned(process, int(first_line[0].strip()), output)
+
+
+def interrupt(process: subprocess.Popen[bytes]) -> None:
+    """Stop a plugin as the CLI does (SIGINT: it stops its gRPC server and exits); kill it if it hangs."""
+    if process.poll() is None:
+        process.send_signal(2)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve_locally(add_to_server: Callable[[Any, grpc.Server], None], servicer: Any) -> tuple[grpc.Server, str]:
+    """Serve one fake service on a free port of 127.0.0.1 (the caller stops it); the server and its address."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    add_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, f"127.0.0.1:{port}"
+
+
 @dataclass
 class Engine:
     """A fake engine gRPC server on 127.0.0.1, on a port chosen at run time."""
@@ -258,11 +331,8 @@ class Engine:
     def start(cls) -> Engine:
         """Serve on a free port of 127.0.0.1."""
         servicer = FakeEngine()
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-        engine_pb2_grpc.add_EngineServicer_to_server(servicer, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        return cls(server, f"127.0.0.1:{port}", servicer)
+        server, address = serve_locally(engine_pb2_grpc.add_EngineServicer_to_server, servicer)
+        return cls(server, address, servicer)
 
     def stop(self) -> None:
         """Stop serving at once."""
@@ -294,7 +364,7 @@ class Pack:
         timeout: float = 60.0,
     ) -> Pack:
         """Spawn the pack as the CLI does, read its port, and connect once the channel is ready."""
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "PYTHONPATH"))}
+        env = clean_env()
         env.update(
             PULUMI_PROJECT=PROJECT,
             PULUMI_STACK=stack,
@@ -303,46 +373,20 @@ class Pack:
             PULUMI_CONFIG=json.dumps(dict(config or {"aws:region": "eu-west-1"})),
         )
         started = time.perf_counter()
-        process = subprocess.Popen(
-            [python, "-u", "-m", "pulumi.policy", engine_address, "."],
-            cwd=PACK_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+        spawned = spawn_plugin(
+            "the pack", [python, "-u", "-m", "pulumi.policy", engine_address, "."], PACK_DIR, env, timeout
         )
-        output: list[bytes] = []
-        first_line: list[bytes] = []
-        got_line = threading.Event()
-
-        def pump_stdout() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                if not got_line.is_set():
-                    first_line.append(line)
-                    got_line.set()
-                else:
-                    output.append(line)
-            got_line.set()
-
-        def pump_stderr() -> None:
-            assert process.stderr is not None
-            output.extend(process.stderr)
-
-        threading.Thread(target=pump_stdout, daemon=True).start()
-        threading.Thread(target=pump_stderr, daemon=True).start()
+        port_seconds = time.perf_counter() - started
         try:
-            if not got_line.wait(timeout) or not first_line:
-                raise RuntimeError(f"the pack printed no port: {b''.join(output).decode(errors='replace')}")
-            port_seconds = time.perf_counter() - started
-            port = int(first_line[0].strip())
-            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            channel = grpc.insecure_channel(f"127.0.0.1:{spawned.port}")
             grpc.channel_ready_future(channel).result(timeout=timeout)
         except BaseException:
             # Also on Ctrl-C while waiting: nobody else holds the process yet, so nobody else could stop it.
-            process.kill()
-            process.wait()
+            spawned.process.kill()
+            spawned.process.wait()
             raise
         ready_seconds = time.perf_counter() - started
+        process, output = spawned.process, spawned.output
         return cls(process, channel, analyzer_pb2_grpc.AnalyzerStub(channel), port_seconds, ready_seconds, output)
 
     def info(self) -> analyzer_pb2.AnalyzerInfo:
@@ -373,13 +417,7 @@ class Pack:
     def stop(self) -> None:
         """Interrupt the pack (it stops its server on KeyboardInterrupt) and wait for it."""
         self.channel.close()
-        if self.process.poll() is None:
-            self.process.send_signal(2)  # SIGINT: the PolicyPack loop stops its server and exits
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        interrupt(self.process)
 
 
 @dataclass(frozen=True)

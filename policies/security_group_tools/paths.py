@@ -9,3 +9,5 @@ PROJECT_DIR = PACK_DIR.parent
 STACKS_DIR = PROJECT_DIR / "stacks"
 PROJECT = "security-groups"
 """The `name:` in Pulumi.yaml, which the CLI passes to the program and the pack."""
+COMPONENTS_DIR = PROJECT_DIR / "components"
+"""The component package: a pip distribution and a Pulumi component package (PulumiPlugin.yaml)."""

@@ -14,6 +14,7 @@ import json
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -167,13 +168,13 @@ class Pulumi:
         result.outputs, result.known = resolve(outputs)
         return result
 
-    def run_program(self, config: Mapping[str, str]) -> Run:
-        """Run the project's __main__.py exactly as the Python language host does."""
+    def run_program(self, config: Mapping[str, str], program_dir: Path = PROJECT_DIR) -> Run:
+        """Run a program's __main__.py (the project's, unless told) exactly as the Python language host does."""
         pulumi.runtime.set_all_config(dict(config), [])
 
         def program() -> None:
             # run_path returns the program's globals; they are not outputs, so they are not handed back.
-            runpy.run_path(str(PROJECT_DIR), run_name="__main__")
+            runpy.run_path(str(program_dir), run_name="__main__")
 
         return self.run(program)
 

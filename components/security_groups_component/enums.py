@@ -1,0 +1,87 @@
+"""The closed sets of values the component's arguments take, as enums that every SDK language shows.
+
+A component package's schema is inferred from these classes: each member's docstring becomes the enum
+value's description in the generated TypeScript, Go, C# and YAML SDKs. Members are `str` enums, and the
+component also accepts their plain values (`"https"`) at run time. `RulePreset` mirrors the preset table in
+`presets.py`; a test keeps the two identical.
+"""
+
+from enum import Enum
+
+
+class Protocol(str, Enum):
+    """A rule's IP protocol by name. For any other protocol, give its IANA protocol number instead."""
+
+    TCP = "tcp"
+    """TCP (protocol 6); give the ports."""
+    UDP = "udp"
+    """UDP (protocol 17); give the ports."""
+    ICMP = "icmp"
+    """ICMP for IPv4 (protocol 1); give an ICMP type and code, or leave them out for all."""
+    ICMPV6 = "icmpv6"
+    """ICMP for IPv6 (protocol 58); give an ICMP type and code, or leave them out for all."""
+    ALL = "all"
+    """Every protocol and every port (AWS `-1`); no ports."""
+
+
+class RulePreset(str, Enum):
+    """A rule Type from the EC2 console, which fixes the protocol and ports."""
+
+    SSH = "ssh"
+    """SSH: tcp, port 22."""
+    SMTP = "smtp"
+    """SMTP: tcp, port 25."""
+    DNS_UDP = "dns-udp"
+    """DNS (UDP): udp, port 53."""
+    DNS_TCP = "dns-tcp"
+    """DNS (TCP): tcp, port 53."""
+    HTTP = "http"
+    """HTTP: tcp, port 80."""
+    POP3 = "pop3"
+    """POP3: tcp, port 110."""
+    IMAP = "imap"
+    """IMAP: tcp, port 143."""
+    LDAP = "ldap"
+    """LDAP: tcp, port 389."""
+    HTTPS = "https"
+    """HTTPS: tcp, port 443."""
+    SMB = "smb"
+    """SMB: tcp, port 445."""
+    SMTPS = "smtps"
+    """SMTPS: tcp, port 465."""
+    IMAPS = "imaps"
+    """IMAPS: tcp, port 993."""
+    POP3S = "pop3s"
+    """POP3S: tcp, port 995."""
+    MSSQL = "mssql"
+    """MSSQL: tcp, port 1433."""
+    ORACLE_RDS = "oracle-rds"
+    """Oracle-RDS: tcp, port 1521."""
+    NFS = "nfs"
+    """NFS: tcp, port 2049."""
+    ELASTIC_GRAPHICS = "elastic-graphics"
+    """Elastic Graphics: tcp, port 2007."""
+    MYSQL_AURORA = "mysql-aurora"
+    """MYSQL/Aurora: tcp, port 3306."""
+    RDP = "rdp"
+    """RDP: tcp, port 3389."""
+    POSTGRESQL = "postgresql"
+    """PostgreSQL: tcp, port 5432."""
+    REDSHIFT = "redshift"
+    """Redshift: tcp, port 5439."""
+    WINRM_HTTP = "winrm-http"
+    """WinRM-HTTP: tcp, port 5985."""
+    WINRM_HTTPS = "winrm-https"
+    """WinRM-HTTPS: tcp, port 5986."""
+    CQLSH = "cqlsh"
+    """CQLSH: tcp, port 9042."""
+    ALL_TCP = "all-tcp"
+    """All TCP: tcp, ports 0-65535."""
+    ALL_UDP = "all-udp"
+    """All UDP: udp, ports 0-65535."""
+    ALL_ICMP_IPV4 = "all-icmp-ipv4"
+    """All ICMP - IPv4: icmp, all types and codes."""
+    ALL_ICMP_IPV6 = "all-icmp-ipv6"
+    """All ICMP - IPv6: icmpv6, all types and codes."""
+    ALL_TRAFFIC = "all-traffic"
+    """All traffic: all protocols, every port."""
