@@ -6,6 +6,8 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
@@ -51,3 +53,116 @@ def moto_server() -> Iterator[Moto]:
         yield Moto(f"http://{host}:{port}")
     finally:
         server.stop()
+
+
+def isolated_aws_env(monkeypatch: Any, tmp_path: Path, *, keys: bool = True) -> None:
+    """No real AWS config reaches the tools: empty config files, test keys (or none), no instance metadata."""
+    empty = tmp_path / "aws-empty"
+    empty.write_text("")
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    if keys:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEYS["aws_access_key_id"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", KEYS["aws_secret_access_key"])
+    else:
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """The console walkthrough's group: SSH 22 from 0.0.0.0/0 with a description, default outbound."""
+
+    vpc_id: str
+    group_id: str
+
+
+def walkthrough(ec2: EC2Client) -> Walkthrough:
+    """Create the walkthrough's group in a new VPC, as the console would."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group_id = ec2.create_security_group(
+        GroupName="launch-wizard-1", Description="Allow SSH access from anywhere", VpcId=vpc_id
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "SSH from anywhere"}],
+            }
+        ],
+    )
+    return Walkthrough(vpc_id, group_id)
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Three tiers that reference each other, in one VPC."""
+
+    vpc_id: str
+    web: str
+    app: str
+    db: str
+    prefix_list: str
+
+
+def multi_tier(ec2: EC2Client, vpc_id: str) -> Tiers:
+    """web <- internet (443 on IPv4 and IPv6, 80), app <- web 8080 and a prefix list, db <- app 5432 and itself."""
+    prefix_list = ec2.create_managed_prefix_list(
+        PrefixListName="corp", MaxEntries=5, AddressFamily="IPv4", Entries=[{"Cidr": "10.20.0.0/16"}]
+    )["PrefixList"]["PrefixListId"]
+    web = ec2.create_security_group(
+        GroupName="web-tier",
+        Description="Public web tier",
+        VpcId=vpc_id,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "team", "Value": "web"}]}],
+    )["GroupId"]
+    app = ec2.create_security_group(GroupName="app tier", Description="Application servers", VpcId=vpc_id)["GroupId"]
+    db = ec2.create_security_group(GroupName="db", Description="PostgreSQL", VpcId=vpc_id)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=web,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTPS from the internet"}],
+                "Ipv6Ranges": [{"CidrIpv6": "::/0", "Description": "HTTPS from the internet"}],
+            },
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 80,
+                "ToPort": 80,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTP from the internet"}],
+            },
+        ],
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=app,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": web}]},
+            {"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8100, "PrefixListIds": [{"PrefixListId": prefix_list}]},
+            {
+                "IpProtocol": "icmp",
+                "FromPort": 8,
+                "ToPort": 0,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": "Ping from the VPC"}],
+            },
+        ],
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=db,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app}]},
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": db}]},
+        ],
+    )
+    ec2.revoke_security_group_egress(
+        GroupId=db, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    return Tiers(vpc_id, web, app, db, prefix_list)

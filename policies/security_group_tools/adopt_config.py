@@ -129,6 +129,7 @@ def adopt(groups: Sequence[LiveGroup]) -> Adoption:
     """Config entries and resource names for `groups`, with a note on everything not reproduced exactly."""
     notes: list[Note] = []
     taken: set[str] = set()
+    groups = sorted(groups, key=lambda group: (group.name, group.group_id))  # keys in name order, whatever the ids
     headers: dict[str, tuple[str, dict[str, object]]] = {}
     for group in groups:
         header = _group_header(group, notes)
