@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-import yaml
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
@@ -23,16 +22,13 @@ from security_group_policies.catalogue import PACK_DESCRIPTION, PACK_NAME, polic
 from .aws_inventory import PROGRESS_EVERY, Progress
 from .pack_runner import Diagnostic, StackItem, analyze_request, configure_request, diagnostics, reconcile
 from .pack_runner import stack_request as build_stack_request
-from .paths import PACK_DIR
 
 PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
 """The pack-wide default of policies/__main__.py (every policy also sets its own)."""
 
-
-def pack_version() -> str:
-    """The version in PulumiPolicy.yaml, which the CLI reports for the pack."""
-    document = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
-    return str(document["version"])
+SDK_PACK_VERSION: Final = "0.0.1"
+"""What `PolicyPack` hands its servicer (the CLI shows PulumiPolicy.yaml's version instead, but the servicer's own
+messages, such as preview gaps, carry this one)."""
 
 
 class InProcessPack:
@@ -41,7 +37,7 @@ class InProcessPack:
     def __init__(self) -> None:
         # Any: the SDK's servicer methods are untyped.
         self._servicer: Any = _PolicyAnalyzerServicer(
-            PACK_NAME, pack_version(), policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION
+            PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION
         )
 
     def info(self) -> analyzer_pb2.AnalyzerInfo:
