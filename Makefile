@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: check venv lint test clean
+.PHONY: check venv lint test clean adopt audit
 
 check: lint test
 
@@ -28,3 +28,11 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Live AWS: `make adopt ARGS="--region us-east-1 --group-id sg-… --import-file adopt-import.json"`,
+# `make audit ARGS="--region us-east-1 --policy-config stacks/policy-config.prod.json"` (README, "Adopt and audit").
+adopt: $(STAMP)
+	PYTHONPATH=policies $(BIN)/python -m security_group_tools.adopt $(ARGS)
+
+audit: $(STAMP)
+	PYTHONPATH=policies $(BIN)/python -m security_group_tools.audit $(ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -290,7 +291,7 @@ def test_progress_is_reported_on_stderr(
 def test_runs_as_a_module_like_the_makefile_target(
     estate: tuple[Walkthrough, Tiers], moto: Moto, tmp_path: Path
 ) -> None:
-    """`python -m security_group_tools.adopt` with policies/ on the path, as `make adopt` runs it."""
+    """`python -m security_group_tools.adopt` from the project root, policies/ on the path, as `make adopt` runs."""
     result = subprocess.run(
         [
             sys.executable,
@@ -307,7 +308,8 @@ def test_runs_as_a_module_like_the_makefile_target(
             "--output",
             str(tmp_path / "o.yaml"),
         ],
-        cwd=PROJECT_DIR / "policies",
+        cwd=PROJECT_DIR,
+        env={**os.environ, "PYTHONPATH": "policies"},
         capture_output=True,
         text=True,
         check=False,
