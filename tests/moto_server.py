@@ -72,6 +72,13 @@ def isolated_aws_env(monkeypatch: Any, tmp_path: Path, *, keys: bool = True) -> 
         monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
 
 
+def empty_account(moto: Moto, monkeypatch: Any, tmp_path: Path) -> EC2Client:
+    """Reset moto and isolate the environment; return a client for setting up groups."""
+    moto.reset()
+    isolated_aws_env(monkeypatch, tmp_path)
+    return moto.client()
+
+
 @dataclass(frozen=True)
 class Walkthrough:
     """The console walkthrough's group: SSH 22 from 0.0.0.0/0 with a description, default outbound."""

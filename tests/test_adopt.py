@@ -15,7 +15,16 @@ import pulumi
 import pytest
 import yaml
 from conftest import COMPONENT, EGRESS, INGRESS, PROJECT_DIR, SG, Pulumi, cli_config
-from moto_server import REGION, Moto, Tiers, Walkthrough, isolated_aws_env, moto_server, multi_tier, walkthrough
+from moto_server import (
+    REGION,
+    Moto,
+    Tiers,
+    Walkthrough,
+    empty_account,
+    moto_server,
+    multi_tier,
+    walkthrough,
+)
 from security_group_tools import adopt
 from security_groups_component.parse import DEFAULT_EGRESS_DESCRIPTION
 
@@ -33,9 +42,7 @@ def moto() -> Iterator[Moto]:
 @pytest.fixture
 def ec2(moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """An empty moto account, and an environment in which only its test keys exist."""
-    moto.reset()
-    isolated_aws_env(monkeypatch, tmp_path)
-    return moto.client()
+    return empty_account(moto, monkeypatch, tmp_path)
 
 
 def run_adopt(moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

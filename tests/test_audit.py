@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_server import KEYS, REGION, Moto, Walkthrough, isolated_aws_env, moto_server, walkthrough
+from moto_server import KEYS, REGION, Moto, Walkthrough, empty_account, isolated_aws_env, moto_server, walkthrough
 from security_group_tools import adopt, audit
 from security_group_tools.audit_engine import InProcessPack
 from security_group_tools.audit_resources import stack_items
@@ -32,9 +32,7 @@ def moto() -> Iterator[Moto]:
 @pytest.fixture
 def ec2(moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """An empty moto account, and an environment in which only its test keys exist."""
-    moto.reset()
-    isolated_aws_env(monkeypatch, tmp_path)
-    return moto.client()
+    return empty_account(moto, monkeypatch, tmp_path)
 
 
 @pytest.fixture

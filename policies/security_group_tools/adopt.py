@@ -18,9 +18,9 @@ from pathlib import Path
 
 from .adopt_config import adopt
 from .adopt_output import config_snippet, import_document
-from .aws_inventory import add_selection_arguments, describe, selection
-from .aws_session import AwsError, add_aws_arguments, aws_options, ec2_client
-from .cli import fail, progress
+from .aws_inventory import add_selection_arguments, read_selected, selection
+from .aws_session import AwsError, add_aws_arguments
+from .cli import fail
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,15 +34,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = selection(args, parser)
     if not (chosen.group_ids or chosen.vpc_id or chosen.tags):
         parser.error("choose the groups: --group-id, --vpc-id or --tag (adopting a whole region is rarely meant)")
-    options = aws_options(args)
     try:
-        groups = describe(ec2_client(options), chosen, options, progress)
+        groups = read_selected(args, chosen)
     except AwsError as error:
         return fail(str(error))
     adoption = adopt(groups)
     for note in adoption.notes:
         print(f"adopt: {note}", file=sys.stderr)
-    where = options.region or "the default region"
+    where = args.region or "the default region"
     snippet = config_snippet(adoption, f"adopted from {where} by security_group_tools.adopt")
     try:
         args.import_file.write_text(json.dumps(import_document(adoption), indent=2) + "\n")

@@ -18,8 +18,8 @@ from typing import Any
 from .audit_engine import InProcessPack
 from .audit_report import Finding, findings, render_json, render_table
 from .audit_resources import stack_items
-from .aws_inventory import add_selection_arguments, describe, selection
-from .aws_session import AwsError, add_aws_arguments, aws_options, ec2_client
+from .aws_inventory import add_selection_arguments, read_selected, selection
+from .aws_session import AwsError, add_aws_arguments
 from .cli import fail, progress
 from .pack_runner import ConfigError
 
@@ -58,9 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         pack.configure(document)
     except ConfigError as error:
         return fail(f"{args.policy_config}: the Pulumi engine would refuse this policy config: {error}")
-    options = aws_options(args)
     try:
-        groups = describe(ec2_client(options), chosen, options, progress)
+        groups = read_selected(args, chosen)
     except AwsError as error:
         return fail(str(error))
     items = stack_items(groups)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import botocore.exceptions
 
-from .aws_session import AwsOptions, explain
+from .aws_session import AwsOptions, aws_options, ec2_client, explain
+from .cli import progress
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -196,3 +197,9 @@ def _rule(raw: Any) -> LiveRule:
 
 def _tags(raw: Sequence[Any]) -> dict[str, str]:
     return {str(tag["Key"]): str(tag.get("Value", "")) for tag in raw if "Key" in tag}
+
+
+def read_selected(args: argparse.Namespace, chosen: Selection) -> list[LiveGroup]:
+    """The selected groups, read with the command line's AWS options; raise AwsError with one line on failure."""
+    options = aws_options(args)
+    return describe(ec2_client(options), chosen, options, progress)
