@@ -201,6 +201,61 @@ def test_round_trip_reproduces_every_rule_moto_holds(adopted: Adopted, pulumi_mo
     assert len(undescribed) == 4  # moto drops descriptions of group and prefix-list peers (see README)
 
 
+def test_tiers_map_to_presets_keywords_self_and_group_references(adopted: Adopted, estate: Any) -> None:
+    """Presets where ports match, `anywhere` for 0.0.0.0/0 with ::/0, `self`, `group:<key>`, `pl-…`, `egress: []`."""
+    groups = adopted.config["security-groups:groups"]
+    live = {row[:-1]: rule_id for rule_id, row in adopted.live.items()}
+    tiers = estate[1]
+    vpc = tiers.vpc_id
+    assert groups["web-tier"] == {
+        "description": "Public web tier",
+        "name": "web-tier",
+        "vpcId": vpc,
+        "tags": {"team": "web"},
+        "ingress": [
+            {"rule": "http", "from": ["anywhere-ipv4"], "description": "HTTP from the internet"},
+            {"rule": "https", "from": ["anywhere"], "description": "HTTPS from the internet"},
+        ],
+    }
+    to_app = live[(tiers.app, "ingress", "tcp", 8080, 8080, tiers.web)]
+    from_list = live[(tiers.app, "ingress", "tcp", 8000, 8100, tiers.prefix_list)]
+    assert groups["app-tier"] == {
+        "description": "Application servers",
+        "name": "app tier",
+        "vpcId": vpc,
+        "ingress": [
+            {
+                "protocol": "icmp",
+                "icmpType": 8,
+                "icmpCode": 0,
+                "from": ["10.0.0.0/16"],
+                "description": "Ping from the VPC",
+            },
+            {"protocol": "tcp", "ports": "8000-8100", "from": [tiers.prefix_list], "description": todo(from_list)},
+            {"protocol": "tcp", "ports": "8080", "from": ["group:web-tier"], "description": todo(to_app)},
+        ],
+    }
+    from_self = live[(tiers.db, "ingress", "tcp", 5432, 5432, tiers.db)]
+    from_app = live[(tiers.db, "ingress", "tcp", 5432, 5432, tiers.app)]
+    assert groups["db"] == {
+        "description": "PostgreSQL",
+        "name": "db",
+        "vpcId": vpc,
+        "ingress": [
+            {"rule": "postgresql", "from": ["self"], "description": todo(from_self)},
+            {"rule": "postgresql", "from": ["group:app-tier"], "description": todo(from_app)},
+        ],
+        "egress": [],
+    }
+
+
+def test_tag_selection(estate: Any, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--tag Key=Value adopts only the groups carrying that tag."""
+    status, out, _ = run_adopt(moto, tmp_path, capsys, "--tag", "team=web")
+    assert status == 0
+    assert list(yaml.safe_load(out)["config"]["security-groups:groups"]) == ["web-tier"]
+
+
 def test_import_file_names_types_parents_and_ids_match_the_program(adopted: Adopted, pulumi_mocks: Pulumi) -> None:
     """Every resource the program creates is in the import file with its type, name, parent and AWS id."""
     document, keys = adopted.document, adopted.ids
