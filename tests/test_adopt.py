@@ -242,8 +242,8 @@ def test_tiers_map_to_presets_keywords_self_and_group_references(adopted: Adopte
         "name": "db",
         "vpcId": vpc,
         "ingress": [
-            {"rule": "postgresql", "from": ["self"], "description": todo(from_self)},
             {"rule": "postgresql", "from": ["group:app-tier"], "description": todo(from_app)},
+            {"rule": "postgresql", "from": ["self"], "description": todo(from_self)},
         ],
         "egress": [],
     }

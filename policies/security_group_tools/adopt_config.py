@@ -308,7 +308,8 @@ def _peer_token(group: LiveGroup, rule: LiveRule, keys: Mapping[str, str], notes
 
 def _order(candidate: _Candidate) -> tuple[object, ...]:
     live = candidate.live
-    return (live.egress, live.from_port, live.to_port, live.protocol, candidate.description, candidate.token)
+    # Never by description alone: a placeholder description holds a random rule id, and output must be stable.
+    return (live.egress, live.from_port, live.to_port, live.protocol, candidate.token, candidate.description)
 
 
 def _entries(candidates: Sequence[_Candidate], peers_key: str) -> list[dict[str, object]]:
