@@ -56,7 +56,7 @@ class Note:
 
 @dataclass(frozen=True)
 class AdoptedRule:
-    """A live rule and the logical name of the resource the component creates for it."""
+    """A live rule and the model rule the generated config reads back as (which names its resource)."""
 
     rule_id: str
     rule: Rule
