@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: check venv lint test clean preview-offline
+.PHONY: check venv lint test clean preview-offline adopt audit
 
 check: lint test
 
@@ -41,3 +41,11 @@ preview-offline: $(STAMP)
 .PHONY: schema
 schema: $(STAMP)
 	PYTHONPATH=policies $(BIN)/python -m security_group_tools.component_schema
+
+# Live AWS: `make adopt ARGS="--region us-east-1 --group-id sg-… --import-file adopt-import.json"`,
+# `make audit ARGS="--region us-east-1 --policy-config stacks/policy-config.prod.json"` (README, "Adopt and audit").
+adopt: $(STAMP)
+	PYTHONPATH=policies $(BIN)/python -m security_group_tools.adopt $(ARGS)
+
+audit: $(STAMP)
+	PYTHONPATH=policies $(BIN)/python -m security_group_tools.audit $(ARGS)

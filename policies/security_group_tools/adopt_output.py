@@ -1,0 +1,82 @@
+"""What adopt writes: a YAML snippet for a stack file, and a `pulumi import --file` document.
+
+The import file follows the CLI's `importFile` schema (pulumi/pulumi `pkg/cmd/pulumi/operations/import.go`):
+`resources` entries with `type`, `name` (a handle inside the file, used by `parent`), `logicalName` (the
+resource's Pulumi name), `id`, `parent`, and `component: true` for a component to create empty, with no id.
+Parents inside the same file and empty components need Pulumi CLI 3.94 or later. The CLI builds each URN from
+the parent's type, the type and the logical name, exactly as the program does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import yaml
+from security_groups_component import TYPE_TOKEN
+
+from .adopt_config import Adoption
+from .paths import PROJECT
+from .program_runner import EGRESS, INGRESS, SG
+
+GROUPS_KEY: Final = f"{PROJECT}:groups"
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents list items under their key, as the stack files in stacks/ do."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # PyYAML's API
+        """Never indentless."""
+        super().increase_indent(flow, False)
+
+
+def resource_name(key: str, rule_key: str) -> str:
+    """The logical name the component gives a rule resource: the group's name, then the rule's stable key."""
+    return f"{key}-{rule_key}"
+
+
+def import_document(adoption: Adoption) -> dict[str, Any]:
+    """The `pulumi import --file` document: each component, its group and its rules, by the names the program uses.
+
+    Handles (`name`) are the AWS ids for the group and its rules, and the key for the component, so no handle
+    can collide with another (keys never start with `sg-`).
+    """
+    resources: list[dict[str, Any]] = []
+    for group in adoption.groups:
+        resources.append({"type": TYPE_TOKEN, "name": group.key, "component": True})
+        resources.append(
+            {
+                "type": SG,
+                "name": group.live.group_id,
+                "logicalName": group.key,
+                "id": group.live.group_id,
+                "parent": group.key,
+            }
+        )
+        for rule in group.rules:
+            resources.append(
+                {
+                    "type": INGRESS if rule.rule.direction == "ingress" else EGRESS,
+                    "name": rule.rule_id,
+                    "logicalName": resource_name(group.key, rule.rule.key),
+                    "id": rule.rule_id,
+                    "parent": group.key,
+                }
+            )
+    return {"resources": resources}
+
+
+def config_snippet(adoption: Adoption, source: str) -> str:
+    """The groups as YAML to paste under `config:` in stacks/Pulumi.<env>.yaml, notes first as comments."""
+    lines = [
+        f"# {source}: {len(adoption.groups)} group(s) adopted.",
+        f"# Add to stacks/Pulumi.<env>.yaml (merge into its `config:` and any existing {GROUPS_KEY}).",
+    ]
+    lines += [f"# NOTE {note}" for note in adoption.notes]
+    body = yaml.dump(
+        {"config": {GROUPS_KEY: adoption.config()}},
+        Dumper=_IndentedDumper,
+        sort_keys=False,
+        default_flow_style=None,
+        width=120,
+    )
+    return "\n".join(lines) + "\n" + body

@@ -1,0 +1,76 @@
+"""Audit live security groups with the policy pack's own policies, under a `--policy-pack-config` file.
+
+    python -m security_group_tools.audit --region us-east-1 --policy-config stacks/policy-config.prod.json
+
+Without --group-id, --vpc-id or --tag, every group of the region is audited. Exit status: 0 when no finding is
+mandatory under the policy config, 1 when one is, 2 on usage, credential or access errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .audit_engine import InProcessPack
+from .audit_report import Finding, findings, render_json, render_table
+from .audit_resources import stack_items
+from .aws_inventory import add_selection_arguments, read_selected, selection
+from .aws_session import AwsError, add_aws_arguments
+from .cli import fail, progress
+from .pack_runner import ConfigError
+
+
+def _policy_config(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        document = json.loads(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from error
+    except ValueError as error:
+        raise ConfigError(f"{path} is not JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a JSON object of policy names to levels or settings")
+    return document
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run audit; return the exit status."""
+    parser = argparse.ArgumentParser(prog="audit", description=__doc__.split("\n\n")[0])
+    add_selection_arguments(parser)
+    add_aws_arguments(parser)
+    parser.add_argument(
+        "--policy-config", type=Path, help="a --policy-pack-config file, e.g. stacks/policy-config.prod.json"
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    args = parser.parse_args(argv)
+    chosen = selection(args, parser)
+    pack = InProcessPack()
+    try:
+        document = _policy_config(args.policy_config)
+    except ConfigError as error:
+        return fail(str(error))
+    try:
+        pack.configure(document)
+    except ConfigError as error:
+        return fail(f"{args.policy_config}: the Pulumi engine would refuse this policy config: {error}")
+    try:
+        groups = read_selected(args, chosen)
+    except AwsError as error:
+        return fail(str(error))
+    items = stack_items(groups)
+    found: list[Finding] = findings(groups, pack.analyze(items, progress))
+    rules = sum(len(group.rules) for group in groups)
+    if args.format == "json":
+        sys.stdout.write(render_json(found, groups=len(groups), rules=rules))
+    else:
+        sys.stdout.write(render_table(found, groups=len(groups), rules=rules))
+    return 1 if any(finding.level == "mandatory" for finding in found) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Live groups as the resources the policy pack judges, in the engine's property form.
+
+A group becomes an `aws:ec2/securityGroup:SecurityGroup` without inline rules, and each of its rules an
+`aws.vpc` ingress or egress rule resource named by its `sgr-` id, attached to the group through the
+`securityGroupId` property dependency: the shape this project's component creates, so findings name the
+rule to change. A VPC's `default` group becomes an `aws:ec2/defaultSecurityGroup:DefaultSecurityGroup` with
+its rules inline, the only shape in which the pack's default-group policy sees it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from security_group_policies import tables
+
+from .aws_inventory import LiveGroup, LiveRule
+from .pack_runner import StackItem
+
+
+def _ports(rule: LiveRule) -> dict[str, Any]:
+    # The provider reads back no ports for protocols without them; AWS reports -1 for those.
+    if rule.protocol == "-1" or (rule.from_port == -1 and rule.protocol.lower() not in ("icmp", "icmpv6", "1", "58")):
+        return {}
+    return {"fromPort": rule.from_port, "toPort": rule.to_port}
+
+
+def rule_props(rule: LiveRule) -> dict[str, Any]:
+    """One rule as an `aws.vpc` rule resource's properties."""
+    props: dict[str, Any] = {"id": rule.rule_id, "securityGroupId": rule.group_id, "ipProtocol": rule.protocol}
+    props.update(_ports(rule))
+    if rule.cidr_ipv4:
+        props["cidrIpv4"] = rule.cidr_ipv4
+    if rule.cidr_ipv6:
+        props["cidrIpv6"] = rule.cidr_ipv6
+    if rule.prefix_list_id:
+        props["prefixListId"] = rule.prefix_list_id
+    if rule.referenced_group_id:
+        props["referencedSecurityGroupId"] = rule.referenced_group_id
+    if rule.description is not None:
+        props["description"] = rule.description
+    props["tags"] = dict(rule.tags)
+    return props
+
+
+def inline_rule(rule: LiveRule, group: LiveGroup) -> dict[str, Any]:
+    """One rule as an inline `ingress`/`egress` entry of a group resource."""
+    ports = _ports(rule) or {"fromPort": 0, "toPort": 0}
+    return {
+        "protocol": rule.protocol,
+        **ports,
+        "cidrBlocks": [rule.cidr_ipv4] if rule.cidr_ipv4 else [],
+        "ipv6CidrBlocks": [rule.cidr_ipv6] if rule.cidr_ipv6 else [],
+        "prefixListIds": [rule.prefix_list_id] if rule.prefix_list_id else [],
+        "securityGroups": [rule.referenced_group_id]
+        if rule.referenced_group_id and rule.referenced_group_id != group.group_id
+        else [],
+        "self": rule.referenced_group_id == group.group_id,
+        "description": rule.description or "",
+    }
+
+
+def stack_items(groups: list[LiveGroup]) -> list[StackItem]:
+    """Every group and rule as resources of one stack, named by their AWS ids."""
+    items: list[StackItem] = []
+    for group in groups:
+        props: dict[str, Any] = {
+            "id": group.group_id,
+            "name": group.name,
+            "description": group.description,
+            "vpcId": group.vpc_id,
+            "tags": dict(group.tags),
+        }
+        if group.is_default:
+            props["ingress"] = [inline_rule(rule, group) for rule in group.rules if not rule.egress]
+            props["egress"] = [inline_rule(rule, group) for rule in group.rules if rule.egress]
+            items.append(StackItem(tables.DEFAULT_SECURITY_GROUP, group.group_id, props))
+            continue
+        items.append(StackItem(tables.SECURITY_GROUP, group.group_id, props))
+        for rule in group.rules:
+            resource_type = tables.VPC_EGRESS_RULE if rule.egress else tables.VPC_INGRESS_RULE
+            items.append(
+                StackItem(resource_type, rule.rule_id, rule_props(rule), {"securityGroupId": [group.group_id]})
+            )
+    return items

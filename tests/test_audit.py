@@ -1,0 +1,302 @@
+"""audit against moto's EC2 API on 127.0.0.1, with the pack's own policies; and both tools' AWS errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto_server import KEYS, REGION, Moto, Walkthrough, empty_account, isolated_aws_env, moto_server, walkthrough
+from security_group_tools import adopt, audit
+from security_group_tools.audit_engine import InProcessPack
+from security_group_tools.audit_resources import stack_items
+from security_group_tools.aws_inventory import Selection, describe
+from security_group_tools.aws_session import AwsOptions, ec2_client
+from security_group_tools.pack_runner import Engine, Pack, diagnostics
+from security_group_tools.paths import STACKS_DIR
+
+SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
+NO_DESCRIPTION = "this egress rule (all traffic) has no description"
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Moto]:
+    """One moto server for this module, on a free port of 127.0.0.1."""
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def ec2(moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """An empty moto account, and an environment in which only its test keys exist."""
+    return empty_account(moto, monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def group(ec2: Any) -> tuple[Walkthrough, str, str]:
+    """The walkthrough's group, its SSH rule id and its outbound rule id."""
+    found = walkthrough(ec2)
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [found.group_id]}])
+    by_direction = {r["IsEgress"]: r["SecurityGroupRuleId"] for r in rules["SecurityGroupRules"]}
+    return found, by_direction[False], by_direction[True]
+
+
+def run_audit(moto: Moto, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run audit in this process; return its status, stdout and stderr."""
+    status = audit.main(["--region", REGION, "--endpoint-url", moto.url, *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def rows(out: str) -> list[tuple[str, str, str, str]]:
+    """(level, policy, rule id, message) per finding of a JSON report."""
+    return [(f["level"], f["policy"], f["rule_id"], f["message"]) for f in json.loads(out)["findings"]]
+
+
+def test_walkthrough_table_with_the_pack_defaults(
+    group: tuple[Walkthrough, str, str], moto: Moto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Open SSH is advisory by default; the console's undescribed outbound rule is mandatory, so exit 1."""
+    found, ssh, egress = group
+    status, out, err = run_audit(moto, capsys, "--group-id", found.group_id)
+    assert (status, err) == (1, "")
+    where = f"{found.group_id} (launch-wizard-1)"
+    policy = "aws-ec2-securitygroup-disallow-public-unauthorized-ports"
+    assert out.splitlines() == [
+        f"LEVEL      {'POLICY'.ljust(len(policy))}  {'GROUP'.ljust(len(where))}  {'RULE'.ljust(len(ssh))}  FINDING",
+        f"mandatory  {'aws-ec2-securitygroup-missing-rule-description'.ljust(len(policy))}  {where}  {egress}  "
+        f"{NO_DESCRIPTION}",
+        f"advisory   {'aws-ec2-securitygroup-disallow-public-high-risk-ports'.ljust(len(policy))}  {where}  {ssh}  "
+        f"{SSH}",
+        f"advisory   {'aws-ec2-securitygroup-disallow-public-ssh'.ljust(len(policy))}  {where}  {ssh}  {SSH}",
+        f"advisory   {policy}  {where}  {ssh}  {SSH}",
+        "1 group(s), 2 rule(s) audited: 4 finding(s), 1 mandatory",
+    ]
+
+
+Case = tuple[str, int, list[tuple[str, str, str, str]]]
+"""(environment, exit status, findings as (level, policy, "ssh" or "egress", message))."""
+
+CASES = [
+    pytest.param(
+        (
+            "dev",
+            0,
+            [
+                ("advisory", "aws-ec2-securitygroup-missing-rule-description", "egress", NO_DESCRIPTION),
+                ("advisory", "aws-ec2-securitygroup-disallow-public-high-risk-ports", "ssh", SSH),
+                ("advisory", "aws-ec2-securitygroup-disallow-public-ssh", "ssh", SSH),
+                ("advisory", "aws-ec2-securitygroup-disallow-public-unauthorized-ports", "ssh", SSH),
+            ],
+        ),
+        id="dev-everything-advisory",
+    ),
+    pytest.param(
+        (
+            "prod",
+            1,
+            [
+                ("mandatory", "aws-ec2-securitygroup-missing-rule-description", "egress", NO_DESCRIPTION),
+                ("mandatory", "aws-ec2-securitygroup-disallow-public-high-risk-ports", "ssh", SSH),
+                ("mandatory", "aws-ec2-securitygroup-disallow-public-ssh", "ssh", SSH),
+                ("advisory", "aws-ec2-securitygroup-disallow-public-unauthorized-ports", "ssh", SSH),
+            ],
+        ),
+        id="prod-open-ssh-mandatory",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_walkthrough_json_under_each_environments_policy_config(
+    group: tuple[Walkthrough, str, str], moto: Moto, capsys: pytest.CaptureFixture[str], case: Case
+) -> None:
+    """The project's own policy-config files decide the levels, reconciled as the engine reconciles them."""
+    found, ssh, egress = group
+    environment, status, expected = case
+    config = STACKS_DIR / f"policy-config.{environment}.json"
+    code, out, _ = run_audit(
+        moto, capsys, "--group-id", found.group_id, "--policy-config", str(config), "--format", "json"
+    )
+    ids = {"ssh": ssh, "egress": egress}
+    assert code == status
+    assert sorted(rows(out)) == sorted((level, policy, ids[rule], message) for level, policy, rule, message in expected)
+    assert json.loads(out)["groups"] == 1
+
+
+def test_a_vpcs_default_group_is_judged_as_a_default_group(
+    group: tuple[Walkthrough, str, str], moto: Moto, ec2: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The VPC's `default` group is audited as aws.ec2.DefaultSecurityGroup, so the CIS policy sees its rules."""
+    found, _, _ = group
+    default = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [found.vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    _, out, _ = run_audit(moto, capsys, "--vpc-id", found.vpc_id, "--format", "json")
+    on_default = [
+        (f["level"], f["policy"], f["message"]) for f in json.loads(out)["findings"] if f["group_id"] == default
+    ]
+    assert on_default == [
+        (
+            "mandatory",
+            "aws-ec2-securitygroup-missing-rule-description",
+            "egress[0] (all traffic) has an empty description",
+        ),
+        (
+            "advisory",
+            "aws-ec2-defaultsecuritygroup-disallow-rules",
+            "the default security group keeps egress[0]: all traffic to 0.0.0.0/0",
+        ),
+    ]
+
+
+def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkthrough, str, str], moto: Moto) -> None:
+    """Same GetAnalyzerInfo, same diagnostics for the same resources, as the pack started the way the CLI starts it."""
+    options = AwsOptions(REGION, None, moto.url)
+    items = stack_items(describe(ec2_client(options), Selection(), options, lambda _: None))
+    local = InProcessPack()
+    engine = Engine.start()
+    process = Pack.start(engine.address)
+    try:
+        assert process.info() == local.info()
+        config = json.loads((STACKS_DIR / "policy-config.prod.json").read_text())
+        assert process.configure(config) == local.configure(config)
+        remote = []
+        for item in items:
+            remote += [(item.name, d) for d in diagnostics(process.analyze(item.resource_type, item.name, item.props))]
+        remote += [(d.urn.rsplit("::", 1)[-1], d) for d in diagnostics(process.analyze_stack(items))]
+    finally:
+        process.stop()
+        engine.stop()
+    assert local.analyze(items) == remote
+    assert len(remote) == 8  # 4 on the walkthrough's group, 2 on each VPC's default group
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            '{"aws-ec2-securitygroup-disallow-public-ssh": "blocking"}',
+            "the Pulumi engine would refuse this policy config: aws-ec2-securitygroup-disallow-public-ssh: "
+            "'blocking' is not a valid enforcement level; use one of advisory, mandatory, remediate, disabled",
+            id="bad-level",
+        ),
+        pytest.param(
+            '{"aws-ec2-securitygroup-disallow-public-ssh": {"publicPrefixLengthIpv4": 40}}',
+            "the Pulumi engine would refuse this policy config: "
+            "aws-ec2-securitygroup-disallow-public-ssh.publicPrefixLengthIpv4: 40 is greater than the maximum of 32.0",
+            id="out-of-schema",
+        ),
+        pytest.param(
+            "{not json",
+            "is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            id="not-json",
+        ),
+    ],
+)
+def test_a_policy_config_the_engine_would_refuse_is_a_usage_error(
+    moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    """Exit 2 and one line naming the file, before any AWS call."""
+    path = tmp_path / "policy.json"
+    path.write_text(content)
+    status, out, err = run_audit(moto, capsys, "--policy-config", str(path))
+    assert (status, out, err) == (
+        2,
+        "",
+        f"error: {path}: {message}\n" if "refuse" in message else f"error: {path} {message}\n",
+    )
+
+
+# --- AWS errors, for both tools --------------------------------------------------------------------------------
+
+TOOLS: dict[str, Callable[[list[str]], int]] = {"adopt": adopt.main, "audit": audit.main}
+
+Runner = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture(params=sorted(TOOLS))
+def run_tool(request: pytest.FixtureRequest, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
+    """Each tool in turn: run it with these arguments; return its status and stderr."""
+    tool = request.param
+
+    def run(*args: str) -> tuple[int, str]:
+        extra = ["--import-file", str(tmp_path / "i.json")] if tool == "adopt" else []
+        status = TOOLS[tool](["--region", REGION, "--endpoint-url", moto.url, *extra, *args])
+        return status, capsys.readouterr().err
+
+    return run
+
+
+ACCESS = "the credentials need ec2:DescribeSecurityGroups and ec2:DescribeSecurityGroupRules in us-east-1"
+
+
+@pytest.mark.usefixtures("ec2")
+def test_unknown_group_id(run_tool: Runner) -> None:
+    """InvalidGroup.NotFound says to check the id and the region."""
+    assert run_tool("--group-id", "sg-0123456789abcdef0") == (
+        2,
+        "error: The security group '{'sg-0123456789abcdef0'}' does not exist; check the id and the region "
+        "(groups belong to one region)\n",
+    )
+
+
+@pytest.mark.parametrize("credentials_file", ["", "[default]\n"], ids=["empty-file", "profile-without-keys"])
+def test_missing_credentials(
+    run_tool: Runner, credentials_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No keys anywhere in the chain: one line saying how to provide them."""
+    isolated_aws_env(monkeypatch, tmp_path, keys=False)
+    (tmp_path / "credentials").write_text(credentials_file)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    assert run_tool("--group-id", "sg-0123456789abcdef0") == (
+        2,
+        "error: no usable AWS credentials; set AWS_PROFILE (or pass --profile), or AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or sign in with `aws sso login`\n",
+    )
+
+
+@pytest.mark.usefixtures("ec2")
+def test_unknown_profile(run_tool: Runner) -> None:
+    """A --profile that no config file defines."""
+    assert run_tool("--profile", "prod-admin", "--group-id", "sg-0123456789abcdef0") == (
+        2,
+        "error: The config profile (prod-admin) could not be found; list profiles with `aws configure list-profiles`\n",
+    )
+
+
+@pytest.fixture
+def authenticating(ec2: Any, moto: Moto) -> Iterator[dict[str, str]]:
+    """moto checking every request against its IAM; yields keys of a user with no permissions."""
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=moto.url, **KEYS)
+    iam.create_user(UserName="nobody")
+    key = iam.create_access_key(UserName="nobody")["AccessKey"]
+    moto.require_auth()
+    try:
+        yield {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    finally:
+        moto.allow_all()
+
+
+def test_access_denied(run_tool: Runner, authenticating: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Known credentials without EC2 read permissions (moto says AccessDenied where EC2 says UnauthorizedOperation)."""
+    for name, value in authenticating.items():
+        monkeypatch.setenv(name, value)
+    assert run_tool("--vpc-id", "vpc-0123456789abcdef0") == (
+        2,
+        "error: access denied (User: arn:aws:iam::123456789012:user/nobody is not authorized to perform: "
+        f"ec2:DescribeSecurityGroups); {ACCESS}\n",
+    )
+
+
+@pytest.mark.usefixtures("authenticating")
+def test_credentials_aws_does_not_know(run_tool: Runner) -> None:
+    """Keys AWS cannot validate (AuthFailure)."""
+    assert run_tool("--vpc-id", "vpc-0123456789abcdef0") == (
+        2,
+        "error: AWS rejected the credentials in us-east-1 (AWS was not able to validate the provided access "
+        "credentials); check the profile or keys, and that the region is enabled for the account\n",
+    )
