@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -264,8 +265,16 @@ class Pack:
         config: Mapping[str, str] | None = None,
         python: str = sys.executable,
         timeout: float = 60.0,
+        pack_dir: Path = PACK_DIR,
+        launcher: Sequence[str] | None = None,
+        extra_env: Mapping[str, str] | None = None,
     ) -> Pack:
-        """Spawn the pack as the CLI does, read its port, and connect once the channel is ready."""
+        """Spawn the pack as the CLI does, read its port, and connect once the channel is ready.
+
+        `pack_dir`, `launcher` and `extra_env` start another pack (the benchmark's baselines): `launcher` is the
+        command before `<engine-address> .` (default: this Python with `-u -m pulumi.policy`), and `extra_env`
+        adds what the CLI adds for that runtime (the Node host's `PULUMI_NODEJS_*` copies).
+        """
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PULUMI_", "PYTHONPATH"))}
         env.update(
             PULUMI_PROJECT=PROJECT,
@@ -274,10 +283,12 @@ class Pack:
             PULUMI_DRY_RUN="true" if dry_run else "false",
             PULUMI_CONFIG=json.dumps(dict(config or {"aws:region": "eu-west-1"})),
         )
+        env.update(extra_env or {})
+        command = [*(launcher or (python, "-u", "-m", "pulumi.policy")), engine_address, "."]
         started = time.perf_counter()
         process = subprocess.Popen(
-            [python, "-u", "-m", "pulumi.policy", engine_address, "."],
-            cwd=PACK_DIR,
+            command,
+            cwd=pack_dir,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
