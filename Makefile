@@ -28,3 +28,11 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The benchmarks (bench/BENCHMARKS.md): about 10 minutes on 2 cores. Installs the chart library and, with
+# `npm ci`, the pinned AWSGuard pack it compares against; rewrites bench/results/ and the tables.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	cd bench/awsguard && npm ci --no-audit --no-fund
+	$(BIN)/python -m bench
