@@ -21,7 +21,7 @@ venv: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components/security_groups_component policies
+	$(BIN)/mypy components/security_groups_component policies bench
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -49,3 +49,11 @@ adopt: $(STAMP)
 
 audit: $(STAMP)
 	PYTHONPATH=policies $(BIN)/python -m security_group_tools.audit $(ARGS)
+
+# The benchmarks (bench/BENCHMARKS.md): about 10 minutes on 2 cores. Installs the chart library and, with
+# `npm ci`, the pinned AWSGuard pack it compares against; rewrites bench/results/ and the tables.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	cd bench/awsguard && npm ci --no-audit --no-fund
+	$(BIN)/python -m bench

@@ -175,6 +175,29 @@ def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings:
     return Outcome(waived=tuple(WaivedFinding(meta.name, f, waiver, days) for f in findings))
 
 
+class LastSettings(Generic[S]):
+    """A policy's settings reader that reuses its last result while the config is unchanged.
+
+    The SDK hands every call a fresh copy of the same configured dict, so reading it again for each resource
+    (schemas, regexes, port sets) is wasted work. The key is the config's repr, not `==`, so 22 and 22.0 or
+    True and 1 never share settings. One entry is enough: the config only changes with `Configure`.
+    """
+
+    def __init__(self, read: Callable[[Mapping[str, object]], S]) -> None:
+        self._read = read
+        self._last: tuple[str, S] | None = None
+
+    def __call__(self, config: Mapping[str, object]) -> S:
+        """The settings for `config`."""
+        key = repr(config)
+        last = self._last  # one read of the attribute: another gRPC worker thread may replace it meanwhile
+        if last is not None and last[0] == key:
+            return last[1]
+        settings = self._read(config)
+        self._last = (key, settings)
+        return settings
+
+
 # --- Resource policies --------------------------------------------------------------------------------------
 
 
@@ -190,11 +213,12 @@ class ResourcePolicyDef(Generic[S]):
     def build(self, today: Callable[[], date] = utc_today) -> ResourceValidationPolicy:
         """The SDK policy object; `today` is injectable so tests can pin waiver expiry."""
         meta = self.meta
+        read_settings = LastSettings(self.read_settings)
 
         def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
             if args.resource_type not in self.applies_to:
                 return
-            settings = self.read_settings(args.get_config())
+            settings = read_settings(args.get_config())
             if settings.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
             outcome = self._guarded(args, settings, today())
@@ -243,9 +267,10 @@ class StackPolicyDef(Generic[S]):
     def build(self) -> StackValidationPolicy:
         """The SDK policy object."""
         meta = self.meta
+        read_settings = LastSettings(self.read_settings)
 
         def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            settings = self.read_settings(args.get_config())
+            settings = read_settings(args.get_config())
             try:
                 verdict = self.judge(args, settings)
                 refused = _waiver_tags_present(args, meta, {finding.urn for finding in verdict.findings})

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Final, TypeAlias
 
 from pulumi_policy import Secret
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 
 from .tables import UNKNOWN_SENTINELS
 
@@ -35,6 +35,9 @@ Plain: TypeAlias = bool | int | float | str | Unknown | list["Plain"] | dict[str
 MAX_DEPTH: Final = 24
 """Security-group properties nest three levels deep; anything far deeper is junk and is cut off."""
 
+_SDK_PROXIES: Final = (_DictProxy, _ListProxy)
+"""pulumi-policy's unknown-checking wrappers (private names: an SDK that renames them fails this import loudly)."""
+
 _NUMBER: Final = re.compile(r"[+-]?\d+(?:\.0*)?")
 
 
@@ -42,12 +45,20 @@ def thaw(value: object, depth: int = 0) -> Plain:
     """Copy a property value (possibly behind pulumi-policy's proxies) into plain data."""
     if depth > MAX_DEPTH:
         return None
+    if isinstance(value, _SDK_PROXIES):
+        # The SDK's own unwrapping key: read the proxied container directly instead of one checked, exception-
+        # raising lookup per item. Unknown sentinels still become UNKNOWN below, as the proxy would have said.
+        value = value["__target"]
     if isinstance(value, Secret):
         return thaw(value.value, depth + 1)
     if isinstance(value, str):
         return UNKNOWN if value in UNKNOWN_SENTINELS else value
     if value is None or isinstance(value, (bool, int, float)):
         return value
+    if isinstance(value, dict):  # plain containers cannot raise UnknownValueError: no per-item guard needed
+        return {key: thaw(item, depth + 1) for key, item in value.items() if isinstance(key, str)}
+    if isinstance(value, list):
+        return [thaw(item, depth + 1) for item in value]
     if isinstance(value, Mapping):
         result: dict[str, Plain] = {}
         for key in list(value):

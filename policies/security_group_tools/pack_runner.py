@@ -362,8 +362,16 @@ class Pack:
         config: Mapping[str, str] | None = None,
         python: str = sys.executable,
         timeout: float = 60.0,
+        pack_dir: Path = PACK_DIR,
+        launcher: Sequence[str] | None = None,
+        extra_env: Mapping[str, str] | None = None,
     ) -> Pack:
-        """Spawn the pack as the CLI does, read its port, and connect once the channel is ready."""
+        """Spawn the pack as the CLI does, read its port, and connect once the channel is ready.
+
+        `pack_dir`, `launcher` and `extra_env` start another pack (the benchmark's baselines): `launcher` is the
+        command before `<engine-address> .` (default: this Python with `-u -m pulumi.policy`), and `extra_env`
+        adds what the CLI adds for that runtime (the Node host's `PULUMI_NODEJS_*` copies).
+        """
         env = clean_env()
         env.update(
             PULUMI_PROJECT=PROJECT,
@@ -372,10 +380,10 @@ class Pack:
             PULUMI_DRY_RUN="true" if dry_run else "false",
             PULUMI_CONFIG=json.dumps(dict(config or {"aws:region": "eu-west-1"})),
         )
+        env.update(extra_env or {})
+        command = [*(launcher or (python, "-u", "-m", "pulumi.policy")), engine_address, "."]
         started = time.perf_counter()
-        spawned = spawn_plugin(
-            "the pack", [python, "-u", "-m", "pulumi.policy", engine_address, "."], PACK_DIR, env, timeout
-        )
+        spawned = spawn_plugin("the pack", command, pack_dir, env, timeout)
         port_seconds = time.perf_counter() - started
         try:
             channel = grpc.insecure_channel(f"127.0.0.1:{spawned.port}")

@@ -1,0 +1,4 @@
+// AWSGuard with every policy enabled at its default (advisory) level, as its README's first example.
+const { AwsGuard } = require("@pulumi/awsguard");
+
+new AwsGuard({ all: "advisory" });

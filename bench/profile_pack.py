@@ -1,0 +1,63 @@
+"""Profile the policy pack's Analyze or AnalyzeStack in this process, with cProfile, on the benchmark's resources.
+
+    .venv/bin/python -m bench.profile_pack analyze [--size 1000] [--top 25]
+    .venv/bin/python -m bench.profile_pack stack [--size 10000] [--top 25]
+
+The gRPC server runs handlers on worker threads, which cProfile cannot see from outside; so this drives the
+SDK's own analyzer servicer directly (the object the pack serves), configured with the pack's defaults, with
+the same requests the benchmark sends. `--noop` profiles the no-op pack's policies instead, to see the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy.policy import _PolicyAnalyzerServicer  # the SDK's servicer: what `pulumi.policy` serves
+from security_group_policies.catalogue import PACK_NAME, policies
+from security_group_tools.pack_runner import analyze_request, configure_request, reconcile, stack_request
+
+from bench.workloads import resource_mix
+
+
+def servicer(pack_policies: list[Policy]) -> Any:
+    """The SDK's analyzer for these policies, configured as the engine would configure it."""
+    analyzer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", pack_policies, EnforcementLevel.ADVISORY)
+    info = analyzer.GetAnalyzerInfo(None, None)  # type: ignore[no-untyped-call]  # the SDK's servicer is untyped
+    analyzer.Configure(configure_request(reconcile(info, None)), None)  # type: ignore[no-untyped-call]
+    return analyzer
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the top functions by cumulative time."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("call", choices=["analyze", "stack"])
+    parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative")
+    options = parser.parse_args(argv)
+    items = resource_mix(options.size or (1000 if options.call == "analyze" else 10_000))
+    analyzer = servicer(policies())
+    profiler = cProfile.Profile()
+    if options.call == "analyze":
+        requests = [analyze_request(item.resource_type, item.name, item.props) for item in items]
+        for request in requests:
+            analyzer.Analyze(request, None)
+        profiler.enable()
+        for request in requests:
+            analyzer.Analyze(request, None)
+    else:
+        request = stack_request(items)
+        analyzer.AnalyzeStack(request, None)
+        profiler.enable()
+        analyzer.AnalyzeStack(request, None)
+    profiler.disable()
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats(options.sort).print_stats(options.top)
+
+
+if __name__ == "__main__":
+    main()
