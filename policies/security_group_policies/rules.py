@@ -45,6 +45,7 @@ from .wire import (
     Text,
     TextState,
     Unknown,
+    raw_key,
     read_flag,
     read_int,
     read_strings,
@@ -315,15 +316,16 @@ def normalise(resource_type: str, props: Mapping[str, object], *, urn: str | Non
     (the policies of one Analyze call). Stack policies leave it out: two resources with equal props must
     still be two objects there.
     """
-    plain = thaw_props(props)
     if urn is None:
-        return _normalise(resource_type, plain)
+        return _normalise(resource_type, thaw_props(props))
+    raw = raw_key(props)
+    plain = thaw_props(props) if raw is None else None
     # repr, not ==: True == 1 and 22 == 22.0 would let differently typed props share a result.
-    key = (urn, resource_type, repr(plain))
+    key = (urn, resource_type, raw if raw is not None else repr(plain))
     cached = getattr(_last, "entry", None)
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
-    resource = _normalise(resource_type, plain)
+    resource = _normalise(resource_type, plain if plain is not None else thaw_props(props))
     _last.entry = (key, resource)
     return resource
 

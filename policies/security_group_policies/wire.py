@@ -8,6 +8,7 @@ everything that is known and say precisely what is not.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -77,6 +78,26 @@ def _thaw_item(container: Mapping[str, object] | Sequence[object], key: str | in
     except UnknownValueError:
         return UNKNOWN
     return thaw(item, depth + 1)
+
+
+def raw_key(props: Mapping[str, object]) -> str | None:
+    """The props as the SDK deserialised them, as exact JSON text (22 and 22.0, true and 1 stay apart).
+
+    Every policy of one Analyze call gets its own copy of the same props, so this text tells a repeat without
+    thawing it again. None when the props hold anything but JSON data (a secret): such props are never keyed.
+    """
+    target = props["__target"] if isinstance(props, _SDK_PROXIES) else props
+    try:
+        return json.dumps(target, default=_unwrap, allow_nan=True)
+    except (TypeError, ValueError):
+        return None
+
+
+def _unwrap(value: object) -> object:
+    # The SDK wraps nested containers in proxies too; anything else (a secret) is not keyed.
+    if isinstance(value, _SDK_PROXIES):
+        return value["__target"]
+    raise TypeError(type(value).__name__)
 
 
 def thaw_props(props: Mapping[str, object]) -> dict[str, Plain]:
