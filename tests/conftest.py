@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,20 @@ def runtime_factory() -> Iterator[Callable[..., Pulumi]]:
     yield start
     for gen in started:
         gen.close()
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Any]:
+    """One moto EC2 server per test module, on a free port of 127.0.0.1, stopped after the module."""
+    from moto_server import moto_server  # boto3 and moto load only for the modules that use them
+
+    with moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def ec2(moto: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """An empty moto account, and an environment in which only its test keys exist."""
+    from moto_server import empty_account
+
+    return empty_account(moto, monkeypatch, tmp_path)

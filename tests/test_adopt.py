@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from moto_server import (
     Moto,
     Tiers,
     Walkthrough,
-    empty_account,
-    moto_server,
     multi_tier,
     walkthrough,
 )
@@ -30,19 +27,6 @@ from security_groups_component.parse import DEFAULT_EGRESS_DESCRIPTION
 
 Row = tuple[str, str, str, int | None, int | None, str, str]
 """(group id, direction, protocol, from, to, peer, description): one rule, as AWS and the program both say it."""
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Moto]:
-    """One moto server for this module, on a free port of 127.0.0.1."""
-    with moto_server() as server:
-        yield server
-
-
-@pytest.fixture
-def ec2(moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """An empty moto account, and an environment in which only its test keys exist."""
-    return empty_account(moto, monkeypatch, tmp_path)
 
 
 def run_adopt(moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from moto_server import KEYS, REGION, Moto, Walkthrough, empty_account, isolated_aws_env, moto_server, walkthrough
+from moto_server import KEYS, REGION, Moto, Walkthrough, isolated_aws_env, walkthrough
 from security_group_tools import adopt, audit
 from security_group_tools.audit_engine import InProcessPack
 from security_group_tools.audit_resources import stack_items
@@ -20,19 +20,6 @@ from security_group_tools.paths import STACKS_DIR
 
 SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
 NO_DESCRIPTION = "this egress rule (all traffic) has no description"
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Moto]:
-    """One moto server for this module, on a free port of 127.0.0.1."""
-    with moto_server() as server:
-        yield server
-
-
-@pytest.fixture
-def ec2(moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """An empty moto account, and an environment in which only its test keys exist."""
-    return empty_account(moto, monkeypatch, tmp_path)
 
 
 @pytest.fixture
