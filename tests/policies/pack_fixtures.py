@@ -24,6 +24,7 @@ from pulumi_policy.policy import _NotApplicableError  # the SDK's own signal; te
 from pulumi_policy.proxy import unknown_checking_proxy
 from security_group_policies import tables
 from security_group_policies.framework import PreviewGapError, ResourcePolicyDef, StackPolicyDef
+from security_group_tools.pack_runner import StackItem
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 TODAY = date(2026, 6, 15)
@@ -230,15 +231,8 @@ def run(
     return result
 
 
-@dataclass
-class Item:
-    """One resource of a stack for a stack policy: type, logical name, outputs, dependencies by property."""
-
-    resource_type: str
-    name: str
-    props: Mapping[str, Any]
-    deps: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Property name -> logical names of the resources it depends on."""
+Item = StackItem
+"""One resource of a stack for a stack policy, as AnalyzeStack receives it (the gRPC tests use the same type)."""
 
 
 def run_stack(
