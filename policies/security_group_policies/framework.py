@@ -221,7 +221,7 @@ class ResourcePolicyDef(Generic[S]):
             settings = read_settings(args.get_config())
             if settings.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
-            outcome = self._guarded(args, settings, today())
+            outcome = self._guarded(args, settings, today(), analyze_call(report_violation))
             for message in outcome.report:
                 report_violation(message, None)
             for note in outcome.waived:
@@ -231,9 +231,9 @@ class ResourcePolicyDef(Generic[S]):
 
         return ResourceValidationPolicy(validate=validate, **meta.sdk_fields())
 
-    def _guarded(self, args: ResourceValidationArgs, settings: S, today: date) -> Outcome:
+    def _guarded(self, args: ResourceValidationArgs, settings: S, today: date, call: object) -> Outcome:
         try:
-            resource = normalise(args.resource_type, args.props, urn=args.urn)
+            resource = normalise(args.resource_type, args.props, urn=args.urn, call=call)
             if resource is None:
                 return Outcome()
             verdict = self.judge(resource, settings)
@@ -243,6 +243,21 @@ class ResourcePolicyDef(Generic[S]):
             return Outcome(outcome.report, outcome.waived, outcome.gaps + verdict.gaps)
         except Exception as error:  # noqa: BLE001  # a bug here must fail closed with a clear message, not a crashed RPC
             return Outcome(report=(_internal_error(error),))
+
+
+def analyze_call(report_violation: ReportViolation) -> object:
+    """An object unique to one Analyze request, shared by every policy it runs; None when it cannot be found.
+
+    pulumi-policy gives each policy of a request its own copy of the props, but every `report_violation` it
+    makes for that request closes over the same response message. Its identity lets the policies of one request
+    share one normalised resource without comparing props. Should a later SDK close over something else, this
+    returns None and `normalise` falls back to comparing the props themselves.
+    """
+    code = getattr(report_violation, "__code__", None)
+    cells = getattr(report_violation, "__closure__", None)
+    if code is None or not cells or "response" not in code.co_freevars:
+        return None
+    return cells[code.co_freevars.index("response")].cell_contents
 
 
 def _internal_error(error: Exception) -> str:

@@ -309,15 +309,25 @@ _last = threading.local()
 """The last resource normalised on this thread, by URN: every policy of one Analyze call sees the same props."""
 
 
-def normalise(resource_type: str, props: Mapping[str, object], *, urn: str | None = None) -> Resource | None:
+def normalise(
+    resource_type: str, props: Mapping[str, object], *, urn: str | None = None, call: object = None
+) -> Resource | None:
     """Normalise one resource's properties; None for a type that cannot open a port.
 
     With `urn`, the result is reused for the next call on this thread with the same URN and the same props
-    (the policies of one Analyze call). Stack policies leave it out: two resources with equal props must
-    still be two objects there.
+    (the policies of one Analyze call). `call`, when known, is an object unique to one Analyze request (see
+    `framework.analyze_call`): the same call and URN mean the same props, so they are not even compared.
+    Stack policies leave both out: two resources with equal props must still be two objects there.
     """
     if urn is None:
         return _normalise(resource_type, thaw_props(props))
+    if call is not None:
+        last = getattr(_last, "call", None)
+        if last is not None and last[0] is call and last[1] == urn and last[2] == resource_type:
+            return last[3]  # type: ignore[no-any-return]
+        resource = _normalise(resource_type, thaw_props(props))
+        _last.call = (call, urn, resource_type, resource)  # holds `call`, so its id is never reused meanwhile
+        return resource
     raw = raw_key(props)
     plain = thaw_props(props) if raw is None else None
     # repr, not ==: True == 1 and 22 == 22.0 would let differently typed props share a result.

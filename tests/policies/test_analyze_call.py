@@ -1,0 +1,68 @@
+"""The policies of one Analyze request share one normalised resource, keyed by the request, never by chance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy.policy import _PolicyAnalyzerServicer  # what `pulumi.policy` serves, driven in-process here
+from security_group_policies import rules
+from security_group_policies.framework import analyze_call
+from security_group_tools.pack_runner import analyze_request
+
+from .pack_fixtures import SG, group, inline
+
+
+def served(*policies: ResourceValidationPolicy) -> Any:
+    """The SDK's analyzer serving these policies, not configured: every policy at its default level."""
+    return _PolicyAnalyzerServicer("probe", "0.0.1", list(policies), EnforcementLevel.ADVISORY)
+
+
+def test_every_policy_of_one_request_sees_the_same_call_and_each_request_its_own() -> None:
+    seen: list[tuple[str, object]] = []
+
+    def record(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        seen.append((args.urn, analyze_call(report_violation)))
+
+    servicer = served(*(ResourceValidationPolicy(name=f"p{i}", description="d", validate=record) for i in range(3)))
+    props = group(ingress=[inline()])
+    servicer.Analyze(analyze_request(SG, "web", props), None)
+    servicer.Analyze(analyze_request(SG, "web", props), None)
+    first, second = [call for _, call in seen[:3]], [call for _, call in seen[3:]]
+    assert all(isinstance(call, analyzer_pb2.AnalyzeResponse) for call in first + second)
+    assert first[0] is first[1] is first[2]
+    assert second[0] is second[1] is second[2]
+    assert first[0] is not second[0]
+
+
+def test_a_report_violation_without_the_sdks_closure_gives_no_call() -> None:
+    def report(message: str, urn: str | None = None) -> None:
+        del message, urn
+
+    assert analyze_call(report) is None
+
+
+def test_one_request_normalises_once_and_the_next_request_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    normalised: list[str] = []
+    real = rules._normalise
+
+    def counting(resource_type: str, plain: Any) -> Any:
+        normalised.append(resource_type)
+        return real(resource_type, plain)
+
+    ports: list[list[int | None]] = []
+
+    def judge(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        resource = rules.normalise(args.resource_type, args.props, urn=args.urn, call=analyze_call(report_violation))
+        assert resource is not None
+        ports.append([rule.from_port for rule in resource.rules])
+
+    monkeypatch.setattr(rules, "_normalise", counting)
+    servicer = served(*(ResourceValidationPolicy(name=f"p{i}", description="d", validate=judge) for i in range(4)))
+    servicer.Analyze(analyze_request(SG, "web", group(ingress=[inline(fromPort=22, toPort=22)])), None)
+    assert normalised == [SG]
+    servicer.Analyze(analyze_request(SG, "web", group(ingress=[inline(fromPort=23, toPort=23)])), None)
+    assert normalised == [SG, SG]
+    assert [p[0] for p in ports] == [22, 22, 22, 22, 23, 23, 23, 23]
