@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -9,7 +10,7 @@ from typing import Any, Final
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
 from .framework import Collector, Settings, Verdict, common_settings
 from .ports import PortSet
-from .reach import Openness, Reach, describe_reaches, find_open
+from .reach import Openness, Reach, Step, answer, describe_reaches, screen
 from .rules import Direction, Resource, Rule
 from .tables import ProtocolKind
 
@@ -57,12 +58,37 @@ def reaches(
     openness: Openness,
     keep: Callable[[Rule], bool] = lambda _: True,
 ) -> list[Reach]:
-    """Run each (transport, ports) query over the resource's rules that `keep` accepts."""
-    rules = [rule for rule in resource.rules if keep(rule)]
-    return [
-        find_open(rules, direction, transport, wanted, openness, unknown_lists=resource.unknown_rules)
-        for transport, wanted in queries
-    ]
+    """Run each (transport, ports) query over the resource's rules that `keep` accepts.
+
+    The policies of one Analyze call share one normalised resource (`rules.normalise`) and ask about different
+    ports of it; what does not depend on the ports is screened once per resource and kept for the next policy.
+    """
+    found = []
+    for transport, wanted in queries:
+        steps = _screened(resource, direction, transport, openness, keep)
+        found.append(answer(steps, wanted, transport))
+    return found
+
+
+def _screened(
+    resource: Resource, direction: Direction, transport: ProtocolKind, openness: Openness, keep: Callable[[Rule], bool]
+) -> tuple[Step, ...]:
+    last = getattr(_screens, "last", None)
+    if last is None or last[0] is not resource:
+        last = (resource, {})  # holds the resource, so an `is` match is never a recycled id
+        _screens.last = last
+    memo: dict[tuple[object, ...], tuple[Step, ...]] = last[1]
+    key = (direction, transport, openness, keep)
+    steps = memo.get(key)
+    if steps is None:
+        rules = [rule for rule in resource.rules if keep(rule)]
+        steps = screen(rules, direction, transport, openness, unknown_lists=resource.unknown_rules)
+        memo[key] = steps
+    return steps
+
+
+_screens = threading.local()
+"""(resource, {query without ports: screened steps}) for the last resource seen on this thread."""
 
 
 def exposure_verdict(

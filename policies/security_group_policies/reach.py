@@ -9,11 +9,13 @@ decided because a value is not known until apply is returned as a `Gap`, never s
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from enum import Enum
+from typing import Final, TypeAlias
 
 from .ports import ALL_PORTS, NO_PORTS, PortSet
 from .rules import Direction, Network, Peer, Rule
@@ -35,6 +37,14 @@ class Openness:
     public_prefix_v6: int = 0
     allowed: tuple[Network, ...] = ()
     """CIDRs that never count as anywhere, nor towards a combined cover."""
+
+    def __hash__(self) -> int:
+        # Policies key their per-resource work on this; hashing every network on each lookup would cost more.
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash((self.public_prefix_v4, self.public_prefix_v6, self.allowed))
 
     def is_allowed(self, network: Network) -> bool:
         """True when `network` lies inside an allowed CIDR."""
@@ -136,11 +146,41 @@ def find_open(
     unknown_lists: Iterable[tuple[Direction, str]] = (),
 ) -> Reach:
     """Find every way `rules` open ports in `wanted` of `transport` to anywhere, in `direction`."""
-    reach = Reach()
+    return answer(screen(rules, direction, transport, openness, unknown_lists=unknown_lists), wanted, transport)
+
+
+class Role(Enum):
+    """What a peer can be to a query once its rule lets some wanted port through."""
+
+    GAP = "gap"
+    """Not known until apply."""
+    DIRECT = "direct"
+    """Anywhere on its own."""
+    CANDIDATE = "candidate"
+    """A CIDR that is not anywhere alone but could add up to it with others."""
+
+
+Step: TypeAlias = Gap | tuple[Rule, PortSet, tuple[tuple[Peer, Role], ...]]
+"""A gap found whatever the ports, or a rule's ports with the peers that matter if a wanted port is among them."""
+
+
+def screen(
+    rules: Sequence[Rule],
+    direction: Direction,
+    transport: ProtocolKind,
+    openness: Openness,
+    *,
+    unknown_lists: Iterable[tuple[Direction, str]] = (),
+) -> tuple[Step, ...]:
+    """Everything about `rules` that does not depend on the ports asked about, in rule order.
+
+    Several policies ask about different ports of the same rules; judging each peer once here leaves only the
+    port intersection to `answer`. Peers that can never matter (allowed CIDRs, groups, prefix lists) are dropped.
+    """
+    steps: list[Step] = []
     for list_direction, where in unknown_lists:
         if list_direction is direction:
-            reach.gaps.append(Gap(f"the {where} list" if "[" not in where else where))
-    candidates: list[tuple[Rule, Peer, PortSet]] = []
+            steps.append(Gap(f"the {where} list" if "[" not in where else where))
     for rule in rules:
         if rule.direction is None or (isinstance(rule.direction, Direction) and rule.direction is not direction):
             continue
@@ -148,25 +188,50 @@ def find_open(
         could_be_open = any(verdict is not False for _, verdict in verdicts)
         if rule.direction is UNKNOWN:
             if could_be_open:
-                reach.gaps.append(Gap.of_rule(rule, "its direction"))
+                steps.append(Gap.of_rule(rule, "its direction"))
             continue
         ports = span(rule, transport)
         if ports is UNKNOWN:
             if could_be_open:
-                reach.gaps.append(Gap.of_rule(rule, "its protocol or ports"))
+                steps.append(Gap.of_rule(rule, "its protocol or ports"))
             continue
+        if not ports:
+            continue
+        roles: list[tuple[Peer, Role]] = []
+        for peer, verdict in verdicts:
+            if verdict is None:
+                roles.append((peer, Role.GAP))
+            elif verdict and peer.network is not None:
+                roles.append((peer, Role.DIRECT))
+            elif peer.network is not None and not openness.is_allowed(peer.network):
+                roles.append((peer, Role.CANDIDATE))
+        if roles:
+            steps.append((rule, ports, tuple(roles)))
+    return tuple(steps)
+
+
+def answer(steps: Sequence[Step], wanted: PortSet, transport: ProtocolKind) -> Reach:
+    """The exposures and gaps of screened rules for the ports in `wanted`."""
+    reach = Reach()
+    candidates: list[tuple[Rule, Peer, PortSet]] = []
+    for step in steps:
+        if isinstance(step, Gap):
+            reach.gaps.append(step)
+            continue
+        rule, ports, roles = step
         hit = ports & wanted
         if not hit:
             continue
-        for peer, verdict in verdicts:
-            if verdict is None:
+        for peer, role in roles:
+            if role is Role.GAP:
                 reach.gaps.append(Gap.of_peer(rule, peer))
-            elif verdict and peer.network is not None:
+            elif role is Role.DIRECT and peer.network is not None:
                 reach.exposures.append(Exposure((rule,), (peer,), transport, hit, peer.network.version, combined=False))
-            elif peer.network is not None and not openness.is_allowed(peer.network):
+            else:
                 candidates.append((rule, peer, hit))
-    for family in (4, 6):
-        reach.exposures.extend(_combined(candidates, family, transport))
+    if candidates:
+        for family in (4, 6):
+            reach.exposures.extend(_combined(candidates, family, transport))
     return reach
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from pulumi_policy import EnforcementLevel, Severity
 
@@ -70,7 +71,7 @@ def judge(resource: Resource, settings: AllTrafficSettings) -> Verdict:
             Direction.INGRESS,
             [(transport, EVERY_PORT)],
             settings.openness,
-            keep=_only(transport),
+            keep=_ONLY[transport],
         )
         _every_port(reach, transport, settings.openness, collector)
     return collector.verdict()
@@ -81,7 +82,14 @@ def _only(kind: ProtocolKind) -> Callable[[Rule], bool]:
     return lambda rule: rule.protocol.kind is kind
 
 
+_ONLY: Final = {kind: _only(kind) for kind in (ProtocolKind.TCP, ProtocolKind.UDP)}
+"""One filter per protocol, made once: `reaches` keeps its screening per filter, so a new one each call would
+never find it."""
+
+
 def _every_port(reach: Reach, transport: ProtocolKind, openness: Openness, collector: Collector) -> None:
+    if not reach.exposures and not reach.gaps:
+        return  # nothing open and nothing unknown: no finding and no gap below could arise
     for family in (4, 6):
         mine = [exposure for exposure in reach.exposures if exposure.family == family]
         opened = reach.open_ports(family)
