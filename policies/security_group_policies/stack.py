@@ -14,6 +14,7 @@ preview is one the program did not declare (the provider computes it), so it cou
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -210,6 +211,12 @@ def build(resources: Sequence[PolicyResource]) -> StackView:
     The SDK hands each stack policy of one AnalyzeStack call its own copy of the same resources, so the
     view of the last stack seen on this thread is reused when the stack is the same; no judge changes a view.
     """
+    # The SDK keeps a deserialised copy of the whole stack alive while each policy runs, and every full
+    # collection of Python's cyclic GC rescans all of it: at 10,000 resources that was 8 full collections and
+    # ~1.9 s per call, the part of the time that grows faster than the stack. Everything on this path is
+    # acyclic (the cyclic collector found 0 objects to free at 1,000 and 10,000 resources), so what is alive
+    # now is moved out of its scans; it is still freed by reference counting as soon as it is dropped.
+    gc.freeze()
     key = _fingerprint(resources)
     cached = getattr(_last_view, "entry", None)
     if cached is not None and cached[0] == key:
