@@ -2,6 +2,7 @@
 
 .venv/bin/python -m bench            # the full run (`make bench`): updates bench/results and BENCHMARKS.md
 .venv/bin/python -m bench --quick    # tiny sizes, one round: checks the benchmark still runs (the smoke test)
+.venv/bin/python -m bench --pack-only --no-awsguard --out /tmp/b   # only the pack figures (start-up, Analyze, stack)
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one round: a smoke run, not a result")
     parser.add_argument("--out", type=Path, default=None, help="where to write latest.json and chart.png")
     parser.add_argument("--no-awsguard", action="store_true", help="skip AWSGuard even if it is installed")
+    parser.add_argument("--pack-only", action="store_true", help="only the policy pack's figures: no program runs")
     options = parser.parse_args(argv)
     plan = QUICK if options.quick else FULL
     out = options.out or RESULTS_DIR
@@ -91,35 +93,39 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- The program ---
     program_points: dict[str, list[tuple[int, Sample]]] = {"ours (component + validation)": [], "raw baseline": []}
-    largest = None
-    for groups in plan.groups:
-        print(f"program: {groups} groups x {plan.rules} rules ...", flush=True)
-        found = program_bench.measure_program(groups, plan.rules, plan.repeats, plan.memory_repeats)
-        size = f"{groups}×{plan.rules} rules ({found.resources} resources)"
-        figures.append(Figure("program wall time", size, found.ours, "raw program", found.raw))
+    if not options.pack_only:
+        largest = None
+        for groups in plan.groups:
+            print(f"program: {groups} groups x {plan.rules} rules ...", flush=True)
+            found = program_bench.measure_program(groups, plan.rules, plan.repeats, plan.memory_repeats)
+            size = f"{groups}×{plan.rules} rules ({found.resources} resources)"
+            figures.append(Figure("program wall time", size, found.ours, "raw program", found.raw))
+            figures.append(
+                Figure("program peak memory (tracemalloc)", size, found.ours_peak, "raw program", found.raw_peak)
+            )
+            program_points["ours (component + validation)"].append((found.resources, found.ours))
+            program_points["raw baseline"].append((found.resources, found.raw))
+            largest = figures[-2]
+        assert largest is not None
+        targets.append(
+            Target(
+                f"program with component vs raw baseline at {plan.groups[-1]} groups",
+                largest.ratio,
+                PROGRAM_LIMIT,
+                True,
+            )
+        )
+        print("config validation ...", flush=True)
+        validation = program_bench.measure_validation(plan.validation_groups, plan.rules, plan.repeats)
         figures.append(
-            Figure("program peak memory (tracemalloc)", size, found.ours_peak, "raw program", found.raw_peak)
+            Figure(
+                "config validation alone (load_settings)",
+                f"{validation.rules} rules",
+                validation.validation,
+                "raw program, same rules",
+                validation.raw,
+            )
         )
-        program_points["ours (component + validation)"].append((found.resources, found.ours))
-        program_points["raw baseline"].append((found.resources, found.raw))
-        largest = figures[-2]
-    assert largest is not None
-    targets.append(
-        Target(
-            f"program with component vs raw baseline at {plan.groups[-1]} groups", largest.ratio, PROGRAM_LIMIT, True
-        )
-    )
-    print("config validation ...", flush=True)
-    validation = program_bench.measure_validation(plan.validation_groups, plan.rules, plan.repeats)
-    figures.append(
-        Figure(
-            "config validation alone (load_settings)",
-            f"{validation.rules} rules",
-            validation.validation,
-            "raw program, same rules",
-            validation.raw,
-        )
-    )
 
     # --- The policy pack ---
     engine = Engine.start()
@@ -217,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if drawn
         else "chart: skipped (matplotlib is not installed; make bench installs it)"
     )
-    if not options.quick and options.out is None:
+    if not options.quick and not options.pack_only and options.out is None:
         report.update_benchmarks_md(BENCH_DIR / "BENCHMARKS.md", host, figures, targets)
         print(f"tables: {BENCH_DIR / 'BENCHMARKS.md'}")
     return 0

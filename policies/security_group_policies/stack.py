@@ -14,6 +14,8 @@ preview is one the program did not declare (the provider computes it), so it cou
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, TypeAlias
@@ -182,8 +184,49 @@ def _group_label(ident: str | Unknown | None) -> str:
     return "a security group outside this stack"
 
 
+_last_view = threading.local()
+"""The last view built on this thread, with the fingerprint of the stack it was built from."""
+
+
+def _fingerprint(resources: Sequence[PolicyResource]) -> tuple[object, ...]:
+    # Everything `build` reads, as plain values. repr, not ==: True == 1 and 22 == 22.0 must not match.
+    return tuple(
+        (
+            item.resource_type,
+            item.urn,
+            item.name,
+            repr(thaw_props(item.props)),
+            tuple(
+                (prop, tuple((dep.urn, dep.resource_type) for dep in found))
+                for prop, found in item.property_dependencies.items()
+            ),
+        )
+        for item in resources
+    )
+
+
 def build(resources: Sequence[PolicyResource]) -> StackView:
-    """Group the stack's rule-bearing resources by security group."""
+    """Group the stack's rule-bearing resources by security group.
+
+    The SDK hands each stack policy of one AnalyzeStack call its own copy of the same resources, so the
+    view of the last stack seen on this thread is reused when the stack is the same; no judge changes a view.
+    """
+    # The SDK keeps a deserialised copy of the whole stack alive while each policy runs, and every full
+    # collection of Python's cyclic GC rescans all of it: at 10,000 resources that was 8 full collections and
+    # ~1.9 s per call, the part of the time that grows faster than the stack. Everything on this path is
+    # acyclic (the cyclic collector found 0 objects to free at 1,000 and 10,000 resources), so what is alive
+    # now is moved out of its scans; it is still freed by reference counting as soon as it is dropped.
+    gc.freeze()
+    key = _fingerprint(resources)
+    cached = getattr(_last_view, "entry", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]  # type: ignore[no-any-return]
+    view = _build(resources)
+    _last_view.entry = (key, view)
+    return view
+
+
+def _build(resources: Sequence[PolicyResource]) -> StackView:
     books: dict[str, GroupBook] = {}
     by_id: dict[str, GroupBook] = {}
     rule_members: list[tuple[Member, str]] = []
