@@ -46,6 +46,8 @@ class Plan:
     starts: int
     analyze_resources: int
     stack_sizes: tuple[int, int]
+    stack_repeats: tuple[int, int]
+    """Rounds per stack size: a 0.3 s call swings by a third between rounds, so the small size gets more."""
 
 
 FULL = Plan(
@@ -54,9 +56,10 @@ FULL = Plan(
     repeats=5,
     memory_repeats=3,
     validation_groups=50,
-    starts=7,
+    starts=21,
     analyze_resources=1000,
     stack_sizes=(1000, 10_000),
+    stack_repeats=(15, 5),
 )
 QUICK = Plan(
     groups=(1, 2),
@@ -67,6 +70,7 @@ QUICK = Plan(
     starts=1,
     analyze_resources=20,
     stack_sizes=(20, 200),
+    stack_repeats=(1, 1),
 )
 
 
@@ -145,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(Figure("Analyze throughput", size, analyze[ours_name], "no-op pack", analyze[noop]))
             stack_points: dict[str, list[tuple[int, Sample]]] = {}
             stack_results = []
-            for count in plan.stack_sizes:
+            for count, rounds in zip(plan.stack_sizes, plan.stack_repeats, strict=True):
                 print(f"AnalyzeStack, {count} resources ...", flush=True)
-                found_stack = pack_bench.measure_analyze_stack(packs, count, plan.repeats)
+                found_stack = pack_bench.measure_analyze_stack(packs, count, rounds)
                 stack_results.append(found_stack)
                 figures.append(
                     Figure(

@@ -149,6 +149,10 @@ class Outcome:
     gaps: tuple[str, ...] = ()
 
 
+NOTHING: Final = Outcome()
+"""Nothing to report, waive or explain."""
+
+
 def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings: Sequence[str], today: date) -> Outcome:
     """Decide what a waiver does to a resource's findings."""
     if not findings:
@@ -221,7 +225,7 @@ class ResourcePolicyDef(Generic[S]):
             settings = read_settings(args.get_config())
             if settings.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
-            outcome = self._guarded(args, settings, today(), analyze_call(report_violation))
+            outcome = self._guarded(args, settings, today, analyze_call(report_violation))
             for message in outcome.report:
                 report_violation(message, None)
             for note in outcome.waived:
@@ -231,15 +235,18 @@ class ResourcePolicyDef(Generic[S]):
 
         return ResourceValidationPolicy(validate=validate, **meta.sdk_fields())
 
-    def _guarded(self, args: ResourceValidationArgs, settings: S, today: date, call: object) -> Outcome:
+    def _guarded(self, args: ResourceValidationArgs, settings: S, today: Callable[[], date], call: object) -> Outcome:
         try:
             resource = normalise(args.resource_type, args.props, urn=args.urn, call=call)
             if resource is None:
-                return Outcome()
+                return NOTHING
             verdict = self.judge(resource, settings)
+            if not verdict.findings and not verdict.gaps:
+                return NOTHING  # most resources, most policies: no waiver to read, no date to know
             messages = [_with_notes(f.message, _config_notes(settings)) for f in verdict.findings]
-            waiver = read_waiver(resource.tags, self.meta.name, today)
-            outcome = apply_waiver(self.meta, settings, waiver, messages, today)
+            day = today()
+            waiver = read_waiver(resource.tags, self.meta.name, day)
+            outcome = apply_waiver(self.meta, settings, waiver, messages, day)
             return Outcome(outcome.report, outcome.waived, outcome.gaps + verdict.gaps)
         except Exception as error:  # noqa: BLE001  # a bug here must fail closed with a clear message, not a crashed RPC
             return Outcome(report=(_internal_error(error),))
