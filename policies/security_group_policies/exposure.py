@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
-from .framework import Collector, Settings, Verdict, common_settings
+from .framework import CLEAR, Collector, Settings, Verdict, common_settings
 from .ports import PortSet
 from .reach import Openness, Reach, Step, answer, describe_reaches, screen
 from .rules import Direction, Resource, Rule
@@ -100,6 +100,8 @@ def exposure_verdict(
 ) -> Verdict:
     """Findings for every way the resource's rules open the queried ports, each ending with the fix."""
     found = reaches(resource, direction, queries, openness)
+    if not any(reach.exposures or reach.gaps for reach in found):
+        return CLEAR  # the common case: nothing open and nothing unknown, so nothing to describe
     collector = Collector()
     for sentence in describe_reaches(found, direction, openness):
         collector.add(f"{sentence}. Fix: {fix}")

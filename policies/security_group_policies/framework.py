@@ -106,6 +106,10 @@ class Verdict:
     gaps: tuple[str, ...] = ()
 
 
+CLEAR: Final = Verdict()
+"""No finding and no gap."""
+
+
 class PreviewGapError(UnknownValueError):
     """Raised after every known finding is reported, so the SDK adds one advisory note naming what is unknown.
 

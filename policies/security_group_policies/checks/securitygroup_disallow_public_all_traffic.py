@@ -15,7 +15,16 @@ from typing import Final
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..exposure import OPENNESS_OPTIONS, reaches, read_openness
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import (
+    CLEAR,
+    Collector,
+    PolicyMeta,
+    ResourcePolicyDef,
+    Settings,
+    Verdict,
+    common_options,
+    common_settings,
+)
 from ..ports import ALL_PORTS, PortSet
 from ..reach import Openness, Reach, describe_reaches, family_word, peer_phrase, span
 from ..rules import Direction, Resource, Rule
@@ -60,19 +69,18 @@ def read_settings(config: Mapping[str, object]) -> AllTrafficSettings:
 
 def judge(resource: Resource, settings: AllTrafficSettings) -> Verdict:
     """All-protocol rules open to anywhere, and TCP or UDP port ranges that add up to every port."""
-    collector = Collector()
     everything = reaches(resource, Direction.INGRESS, [(ProtocolKind.ALL, ALL_PORTS)], settings.openness)
+    per_protocol: list[tuple[ProtocolKind, Reach]] = []
+    for transport in (ProtocolKind.TCP, ProtocolKind.UDP):
+        [reach] = reaches(resource, Direction.INGRESS, [(transport, EVERY_PORT)], settings.openness, _ONLY[transport])
+        per_protocol.append((transport, reach))
+    if not any(reach.exposures or reach.gaps for reach in [*everything, *(reach for _, reach in per_protocol)]):
+        return CLEAR  # the common case: nothing open and nothing unknown
+    collector = Collector()
     for sentence in describe_reaches(everything, Direction.INGRESS, settings.openness):
         collector.add(f"{sentence}. Fix: {FIX}")
     collector.gaps.extend(gap.describe() for gap in everything[0].gaps)
-    for transport in (ProtocolKind.TCP, ProtocolKind.UDP):
-        [reach] = reaches(
-            resource,
-            Direction.INGRESS,
-            [(transport, EVERY_PORT)],
-            settings.openness,
-            keep=_ONLY[transport],
-        )
+    for transport, reach in per_protocol:
         _every_port(reach, transport, settings.openness, collector)
     return collector.verdict()
 
