@@ -5,7 +5,7 @@
 
 The gRPC server runs handlers on worker threads, which cProfile cannot see from outside; so this drives the
 SDK's own analyzer servicer directly (the object the pack serves), configured with the pack's defaults, with
-the same requests the benchmark sends. `--noop` profiles the no-op pack's policies instead, to see the floor.
+the same requests the benchmark sends.
 """
 
 from __future__ import annotations
@@ -14,22 +14,11 @@ import argparse
 import cProfile
 import pstats
 import sys
-from typing import Any
 
-from pulumi_policy import EnforcementLevel, Policy
-from pulumi_policy.policy import _PolicyAnalyzerServicer  # the SDK's servicer: what `pulumi.policy` serves
-from security_group_policies.catalogue import PACK_NAME, policies
-from security_group_tools.pack_runner import analyze_request, configure_request, reconcile, stack_request
+from security_group_tools.audit_engine import InProcessPack
+from security_group_tools.pack_runner import analyze_request, stack_request
 
 from bench.workloads import resource_mix
-
-
-def servicer(pack_policies: list[Policy]) -> Any:
-    """The SDK's analyzer for these policies, configured as the engine would configure it."""
-    analyzer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", pack_policies, EnforcementLevel.ADVISORY)
-    info = analyzer.GetAnalyzerInfo(None, None)  # type: ignore[no-untyped-call]  # the SDK's servicer is untyped
-    analyzer.Configure(configure_request(reconcile(info, None)), None)  # type: ignore[no-untyped-call]
-    return analyzer
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +30,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sort", default="cumulative")
     options = parser.parse_args(argv)
     items = resource_mix(options.size or (1000 if options.call == "analyze" else 10_000))
-    analyzer = servicer(policies())
+    pack = InProcessPack()
+    pack.configure(None)  # the pack's defaults, reconciled as the engine reconciles them
+    analyzer = pack.servicer
     profiler = cProfile.Profile()
     if options.call == "analyze":
         requests = [analyze_request(item.resource_type, item.name, item.props) for item in items]

@@ -329,13 +329,13 @@ def normalise(
         _last.call = (call, urn, resource_type, resource)  # holds `call`, so its id is never reused meanwhile
         return resource
     raw = raw_key(props)
-    plain = thaw_props(props) if raw is None else None
-    # repr, not ==: True == 1 and 22 == 22.0 would let differently typed props share a result.
-    key = (urn, resource_type, raw if raw is not None else repr(plain))
+    if raw is None:  # props holding a secret are never keyed
+        return _normalise(resource_type, thaw_props(props))
+    key = (urn, resource_type, raw)
     cached = getattr(_last, "entry", None)
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
-    resource = _normalise(resource_type, plain if plain is not None else thaw_props(props))
+    resource = _normalise(resource_type, thaw_props(props))
     _last.entry = (key, resource)
     return resource
 

@@ -40,6 +40,11 @@ class InProcessPack:
             PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION
         )
 
+    @property
+    def servicer(self) -> Any:
+        """The SDK's servicer itself, for callers that send their own requests (the benchmark's profiler)."""
+        return self._servicer
+
     def info(self) -> analyzer_pb2.AnalyzerInfo:
         """GetAnalyzerInfo: the policies with their default levels and config schemas."""
         info: analyzer_pb2.AnalyzerInfo = self._servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
