@@ -1,17 +1,12 @@
-"""Assemble the policy pack. `pulumi.policy` runs this file; the PolicyPack constructor serves it over gRPC."""
+"""Assemble the policy pack. `pulumi.policy` runs this file; `serve` answers the engine over gRPC until stopped."""
 
 import gc
 
-from pulumi_policy import EnforcementLevel, PolicyPack
-from security_group_policies.catalogue import PACK_DESCRIPTION, PACK_NAME, policies
+from security_group_policies.analyzer import serve
+from security_group_policies.catalogue import analyzer
 
 # What is imported now (the SDKs, gRPC, our tables) lives as long as the pack process: keep it out of the cyclic
 # collector's scans, which would otherwise walk all of it again on every full collection during every call.
 gc.freeze()
 
-PolicyPack(
-    name=PACK_NAME,
-    policies=policies(),
-    enforcement_level=EnforcementLevel.ADVISORY,
-    description=PACK_DESCRIPTION,
-)
+serve(analyzer())

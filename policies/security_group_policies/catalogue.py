@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from pulumi_policy import Policy
+from pulumi_policy import EnforcementLevel, Policy
 
+from .analyzer import OneConversionAnalyzer
 from .checks import (
     defaultsecuritygroup_disallow_rules,
     securitygroup_disallow_duplicate_rules,
@@ -31,6 +32,8 @@ from .checks import (
 from .framework import PolicyDef, PolicyMeta
 
 PACK_NAME: Final = "security-groups"
+PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
+"""The pack-wide default level (every policy also sets its own)."""
 PACK_DESCRIPTION: Final = (
     "EC2 security-group policies for any Pulumi program: exposure to anywhere however it is spelled, "
     "descriptions, the default group, and AWS limits that otherwise fail at apply time; with expiring waivers."
@@ -75,3 +78,8 @@ def policies() -> list[Policy]:
         WAIVER_REPORT.build(known),
         *(definition.build() for definition in STACK_POLICIES),
     ]
+
+
+def analyzer() -> OneConversionAnalyzer:
+    """The pack as the engine talks to it: every policy behind one gRPC analyzer servicer."""
+    return OneConversionAnalyzer(PACK_NAME, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION)

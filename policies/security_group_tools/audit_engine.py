@@ -1,34 +1,24 @@
-"""The policy pack in this process: the SDK's own analyzer servicer, given the pack's own policies.
+"""The policy pack in this process: the very analyzer servicer the pack process serves, called directly.
 
-`pulumi.policy` serves a pack by wrapping its policies in `_PolicyAnalyzerServicer` and answering the engine's
-gRPC calls with it. Calling that same servicer's methods directly, with the requests the engine would send
-(GetAnalyzerInfo, Configure with the config reconciled as the engine reconciles it, Analyze per resource,
-AnalyzeStack once), runs exactly the code `pulumi preview` runs (enforcement levels, waivers, not-applicable
-handling, the policies themselves) without a second copy of any of it and without a server. The servicer is a
-private SDK class: tests/test_audit.py checks that it answers GetAnalyzerInfo exactly as the pack process does.
+`policies/__main__.py` serves `catalogue.analyzer()` over gRPC. Calling that same servicer's methods directly,
+with the requests the engine would send (GetAnalyzerInfo, Configure with the config reconciled as the engine
+reconciles it, Analyze per resource, AnalyzeStack once), runs exactly the code `pulumi preview` runs
+(enforcement levels, waivers, not-applicable handling, the policies themselves) without a second copy of any of
+it and without a server. tests/test_audit.py checks that it answers exactly as the pack process does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
-from security_group_policies.catalogue import PACK_DESCRIPTION, PACK_NAME, policies
+from security_group_policies.catalogue import analyzer
 
 from .aws_inventory import PROGRESS_EVERY, Progress
 from .pack_runner import Diagnostic, StackItem, analyze_request, configure_request, diagnostics, reconcile
 from .pack_runner import stack_request as build_stack_request
-
-PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
-"""The pack-wide default of policies/__main__.py (every policy also sets its own)."""
-
-SDK_PACK_VERSION: Final = "0.0.1"
-"""What `PolicyPack` hands its servicer (the CLI shows PulumiPolicy.yaml's version instead, but the servicer's own
-messages, such as preview gaps, carry this one)."""
 
 
 class InProcessPack:
@@ -36,13 +26,11 @@ class InProcessPack:
 
     def __init__(self) -> None:
         # Any: the SDK's servicer methods are untyped.
-        self._servicer: Any = _PolicyAnalyzerServicer(
-            PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION
-        )
+        self._servicer: Any = analyzer()
 
     @property
     def servicer(self) -> Any:
-        """The SDK's servicer itself, for callers that send their own requests (the benchmark's profiler)."""
+        """The analyzer servicer itself, for callers that send their own requests (the benchmark's profiler)."""
         return self._servicer
 
     def info(self) -> analyzer_pb2.AnalyzerInfo:

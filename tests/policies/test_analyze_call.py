@@ -7,20 +7,28 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
-from pulumi_policy.policy import _PolicyAnalyzerServicer  # what `pulumi.policy` serves, driven in-process here
+from pulumi_policy.policy import _PolicyAnalyzerServicer  # what `PolicyPack` serves, driven in-process here
 from security_group_policies import rules
+from security_group_policies.analyzer import OneConversionAnalyzer  # what this pack serves
 from security_group_policies.framework import analyze_call
 from security_group_tools.pack_runner import analyze_request
 
 from .pack_fixtures import SG, group, inline
 
+SERVICERS = {
+    "sdk": lambda policies: _PolicyAnalyzerServicer("probe", "0.0.1", policies, EnforcementLevel.ADVISORY),
+    "ours": lambda policies: OneConversionAnalyzer("probe", policies, EnforcementLevel.ADVISORY),
+}
 
-def served(*policies: ResourceValidationPolicy) -> Any:
-    """The SDK's analyzer serving these policies, not configured: every policy at its default level."""
-    return _PolicyAnalyzerServicer("probe", "0.0.1", list(policies), EnforcementLevel.ADVISORY)
+
+@pytest.fixture(params=sorted(SERVICERS))
+def served(request: pytest.FixtureRequest) -> Any:
+    """Either analyzer serving the given policies, not configured: every policy at its default level."""
+    make = SERVICERS[request.param]
+    return lambda *policies: make(list(policies))
 
 
-def test_every_policy_of_one_request_sees_the_same_call_and_each_request_its_own() -> None:
+def test_every_policy_of_one_request_sees_the_same_call_and_each_request_its_own(served: Any) -> None:
     seen: list[tuple[str, object]] = []
 
     def record(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -44,7 +52,7 @@ def test_a_report_violation_without_the_sdks_closure_gives_no_call() -> None:
     assert analyze_call(report) is None
 
 
-def test_one_request_normalises_once_and_the_next_request_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_request_normalises_once_and_the_next_request_again(served: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     normalised: list[str] = []
     real = rules._normalise
 

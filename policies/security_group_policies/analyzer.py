@@ -1,0 +1,210 @@
+"""Serve the pack over gRPC with one conversion of each request, shared by every policy.
+
+`pulumi_policy.PolicyPack` serves `_PolicyAnalyzerServicer`, which converts the request's protobuf properties
+to Python values (`MessageToDict`, `deserialize_properties`, the unknown-checking proxy) once *per policy*, and
+for AnalyzeStack the whole stack once per stack policy. For this pack's 12 resource policies that repetition
+cost more than the policies themselves (`bench/BENCHMARKS.md`). `OneConversionAnalyzer` answers exactly as the
+SDK's servicer does (the same loop, levels, not-applicable replies and preview notes, in the same order; tests
+compare both on every kind of request), except that each resource is converted once per call and every policy
+receives that same read-only value. Every policy of this pack only reads its props, which is what makes the
+sharing safe; a policy that mutated them would see another policy's changes.
+
+Everything else (GetAnalyzerInfo, Configure, ConfigureStack, Remediate, ...) is the SDK's own code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from concurrent import futures
+from inspect import isawaitable
+from types import MappingProxyType
+from typing import Any, Final
+
+import grpc
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+SDK_PACK_VERSION: Final = "0.0.1"
+"""What the SDK reports as a Python pack's version; the CLI uses PulumiPolicy.yaml's instead."""
+
+MAX_MESSAGE_BYTES: Final = 400 * 1024 * 1024
+"""The SDK's limit on a request's size (a whole stack arrives in one AnalyzeStack)."""
+
+WORKER_THREADS: Final = 4
+"""As the SDK's server."""
+
+NO_VALIDATE: Final = "Policy does not implement validate"
+"""The SDK's reason for a remediation-only policy during Analyze."""
+
+
+class OneConversionAnalyzer(_PolicyAnalyzerServicer):
+    """The SDK's analyzer servicer, converting each request once instead of once per policy."""
+
+    def __init__(
+        self,
+        name: str,
+        policies: Sequence[Policy],
+        enforcement_level: EnforcementLevel,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(name, SDK_PACK_VERSION, list(policies), enforcement_level, description=description)
+        self._pack_name = name
+        self._resource_policies = [policy for policy in policies if isinstance(policy, ResourceValidationPolicy)]
+        self._stack_policies = [policy for policy in policies if isinstance(policy, StackValidationPolicy)]
+        self._tags: MappingProxyType[str, str] = MappingProxyType({})
+        # The SDK applies the project, stack and config from the environment on every call. The environment of a
+        # plugin cannot change after it starts, so once is the same.
+        self._configure_runtime_settings()  # type: ignore[no-untyped-call]  # untyped in the SDK
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802  # gRPC method name
+        """Keep the stack's tags, which every policy's args carry, and let the SDK keep its copy too."""
+        self._tags = MappingProxyType(dict(request.tags))
+        return super().ConfigureStack(request, context)
+
+    def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:  # noqa: N802  # gRPC method name
+        """Run every resource policy on one resource, as the SDK does, with one conversion of its props."""
+        response = analyzer_pb2.AnalyzeResponse()
+        shared: tuple[Any, Any, Any] | None = None
+        for policy in self._resource_policies:
+            level = self._level(policy)
+            if level is None:
+                continue
+            if not policy.has_validation():
+                response.not_applicable.append(
+                    analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=NO_VALIDATE)
+                )
+                continue
+            if shared is None:
+                shared = (
+                    self._props(request),
+                    self._get_resource_options(request),
+                    self._get_provider_resource(request),
+                )
+            props, options, provider = shared
+            args = ResourceValidationArgs(
+                request.type,
+                props,
+                request.urn,
+                request.name,
+                options,
+                provider,
+                self._get_policy_config(policy.name),
+                self._tags,
+            )
+            self._run(policy, level, args, response)
+        return response
+
+    def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:  # noqa: N802  # gRPC method name
+        """Run every stack policy over the stack, as the SDK does, with one conversion of the stack."""
+        response = analyzer_pb2.AnalyzeResponse()
+        resources: list[PolicyResource] | None = None
+        for policy in self._stack_policies:
+            level = self._level(policy)
+            if level is None:
+                continue
+            if resources is None:
+                resources = self._stack(request)
+            args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._tags)
+            self._run(policy, level, args, response)
+        return response
+
+    def _level(self, policy: Policy) -> EnforcementLevel | None:
+        """The level to report at, or None when the policy is disabled; remediate reports as mandatory."""
+        level: EnforcementLevel = self._get_enforcement_level(policy)
+        if level == EnforcementLevel.DISABLED:
+            return None
+        return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
+
+    @staticmethod
+    def _props(message: Any) -> Any:
+        return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message.properties)))
+
+    def _stack(self, request: Any) -> list[PolicyResource]:
+        """The stack's resources with parents and dependencies linked, as the SDK builds them."""
+        resources: list[PolicyResource] = []
+        by_urn: dict[str, PolicyResource] = {}
+        for item in request.resources:
+            resource = PolicyResource(
+                item.type,
+                self._props(item),
+                item.urn,
+                item.name,
+                self._get_resource_options(item),
+                self._get_provider_resource(item),
+                None,
+                [],
+                {},
+            )
+            resources.append(resource)
+            by_urn[item.urn] = resource
+        for item, resource in zip(request.resources, resources, strict=True):
+            if item.parent is not None and item.parent in by_urn:
+                resource.parent = by_urn[item.parent]
+            resource.dependencies.extend(by_urn[urn] for urn in item.dependencies if urn in by_urn)
+            for prop, found in item.propertyDependencies.items():
+                resource.property_dependencies[prop] = [by_urn[urn] for urn in found.urns if urn in by_urn]
+        return resources
+
+    def _run(self, policy: Any, level: EnforcementLevel, args: Any, response: analyzer_pb2.AnalyzeResponse) -> None:
+        """Call one policy; turn its not-applicable and unknown-value exits into the SDK's replies."""
+        report_violation = self._create_report_violation(
+            response, policy.name, policy.description, level, policy.severity
+        )
+        try:
+            result = policy.validate(args, report_violation)
+            if isawaitable(result):
+                loop = asyncio.new_event_loop()
+                try:
+                    loop.run_until_complete(result)
+                finally:
+                    loop.close()
+        except UnknownValueError as error:
+            response.diagnostics.append(
+                analyzer_pb2.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=self._pack_name,
+                    policyPackVersion=SDK_PACK_VERSION,
+                    message=(
+                        f"can't run policy '{policy.name}' from policy pack "
+                        f"'{self._pack_name}@v{SDK_PACK_VERSION}' during preview: {error.message}"
+                    ),
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=analyzer_pb2.ADVISORY,
+                )
+            )
+        except _NotApplicableError as error:
+            response.not_applicable.append(
+                analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
+            )
+
+
+def serve(analyzer: OneConversionAnalyzer) -> None:
+    """Serve as `PolicyPack` does: 127.0.0.1 on a free port, printed on stdout for the CLI, until interrupted."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=WORKER_THREADS),
+        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
+    )
+    analyzer_pb2_grpc.add_AnalyzerServicer_to_server(analyzer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    sys.stdout.buffer.write(f"{port}\n".encode())
+    sys.stdout.flush()
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(0)
