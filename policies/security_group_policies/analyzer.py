@@ -6,8 +6,9 @@ for AnalyzeStack the whole stack once per stack policy. For this pack's 12 resou
 cost more than the policies themselves (`bench/BENCHMARKS.md`). `OneConversionAnalyzer` answers exactly as the
 SDK's servicer does (the same loop, levels, not-applicable replies and preview notes, in the same order; tests
 compare both on every kind of request), except that each resource is converted once per call and every policy
-receives that same read-only value. Every policy of this pack only reads its props, which is what makes the
-sharing safe; a policy that mutated them would see another policy's changes.
+receives that same value. Every policy of this pack only reads its props, which is what makes the sharing safe;
+a policy that mutated them would see another policy's changes. Levels and configs are worked out once per
+`Configure` rather than once per call, and each policy's config is handed over read-only.
 
 Everything else (GetAnalyzerInfo, Configure, ConfigureStack, Remediate, ...) is the SDK's own code.
 """
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent import futures
 from inspect import isawaitable
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import grpc
 from google.protobuf import json_format
@@ -51,6 +52,14 @@ NO_VALIDATE: Final = "Policy does not implement validate"
 """The SDK's reason for a remediation-only policy during Analyze."""
 
 
+class Planned(NamedTuple):
+    """One enabled policy, as every call runs it until the next Configure."""
+
+    policy: Any
+    level: EnforcementLevel
+    config: Mapping[str, Any] | None
+
+
 class OneConversionAnalyzer(_PolicyAnalyzerServicer):
     """The SDK's analyzer servicer, converting each request once instead of once per policy."""
 
@@ -63,12 +72,39 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
     ) -> None:
         super().__init__(name, SDK_PACK_VERSION, list(policies), enforcement_level, description=description)
         self._pack_name = name
-        self._resource_policies = [policy for policy in policies if isinstance(policy, ResourceValidationPolicy)]
-        self._stack_policies = [policy for policy in policies if isinstance(policy, StackValidationPolicy)]
+        self._policies = list(policies)
         self._tags: MappingProxyType[str, str] = MappingProxyType({})
+        self._resource_plan: list[Planned] = []
+        self._stack_plan: list[Planned] = []
+        self._plan()
         # The SDK applies the project, stack and config from the environment on every call. The environment of a
         # plugin cannot change after it starts, so once is the same.
         self._configure_runtime_settings()  # type: ignore[no-untyped-call]  # untyped in the SDK
+
+    def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802  # gRPC method name
+        """Let the SDK keep the levels and configs, then plan every call with them."""
+        reply = super().Configure(request, context)  # type: ignore[no-untyped-call]  # untyped in the SDK
+        self._plan()
+        return reply
+
+    def _plan(self) -> None:
+        """Each enabled policy with the level it reports at and its config, in the SDK's order."""
+        resource_plan: list[Planned] = []
+        stack_plan: list[Planned] = []
+        for policy in self._policies:
+            level: EnforcementLevel = self._get_enforcement_level(policy)
+            if level == EnforcementLevel.DISABLED:
+                continue
+            if level == EnforcementLevel.REMEDIATE:  # the SDK reports a remediate-level finding as mandatory
+                level = EnforcementLevel.MANDATORY
+            config = self._get_policy_config(policy.name)
+            planned = Planned(policy, level, None if config is None else MappingProxyType(config))
+            if isinstance(policy, ResourceValidationPolicy):
+                resource_plan.append(planned)
+            elif isinstance(policy, StackValidationPolicy):
+                stack_plan.append(planned)
+        # Whole lists are swapped in, so a call on another worker thread sees either plan, never half of one.
+        self._resource_plan, self._stack_plan = resource_plan, stack_plan
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802  # gRPC method name
         """Keep the stack's tags, which every policy's args carry, and let the SDK keep its copy too."""
@@ -79,10 +115,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
         """Run every resource policy on one resource, as the SDK does, with one conversion of its props."""
         response = analyzer_pb2.AnalyzeResponse()
         shared: tuple[Any, Any, Any] | None = None
-        for policy in self._resource_policies:
-            level = self._level(policy)
-            if level is None:
-                continue
+        for policy, level, config in self._resource_plan:
             if not policy.has_validation():
                 response.not_applicable.append(
                     analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=NO_VALIDATE)
@@ -102,7 +135,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
                 request.name,
                 options,
                 provider,
-                self._get_policy_config(policy.name),
+                config,
                 self._tags,
             )
             self._run(policy, level, args, response)
@@ -112,22 +145,12 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
         """Run every stack policy over the stack, as the SDK does, with one conversion of the stack."""
         response = analyzer_pb2.AnalyzeResponse()
         resources: list[PolicyResource] | None = None
-        for policy in self._stack_policies:
-            level = self._level(policy)
-            if level is None:
-                continue
+        for policy, level, config in self._stack_plan:
             if resources is None:
                 resources = self._stack(request)
-            args = StackValidationArgs(resources, self._get_policy_config(policy.name), self._tags)
+            args = StackValidationArgs(resources, config, self._tags)
             self._run(policy, level, args, response)
         return response
-
-    def _level(self, policy: Policy) -> EnforcementLevel | None:
-        """The level to report at, or None when the policy is disabled; remediate reports as mandatory."""
-        level: EnforcementLevel = self._get_enforcement_level(policy)
-        if level == EnforcementLevel.DISABLED:
-            return None
-        return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
 
     @staticmethod
     def _props(message: Any) -> Any:
@@ -166,7 +189,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
         )
         try:
             result = policy.validate(args, report_violation)
-            if isawaitable(result):
+            if result is not None and isawaitable(result):
                 loop = asyncio.new_event_loop()
                 try:
                     loop.run_until_complete(result)

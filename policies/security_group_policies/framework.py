@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any, Final, Generic, TypeVar
 
 from pulumi_policy import (
@@ -186,23 +187,27 @@ def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings:
 class LastSettings(Generic[S]):
     """A policy's settings reader that reuses its last result while the config is unchanged.
 
-    The SDK hands every call a fresh copy of the same configured dict, so reading it again for each resource
-    (schemas, regexes, port sets) is wasted work. The key is the config's repr, not `==`, so 22 and 22.0 or
-    True and 1 never share settings. One entry is enough: the config only changes with `Configure`.
+    The SDK's servicer hands every call a fresh copy of the same configured dict, so reading it again for each
+    resource (schemas, regexes, port sets) is wasted work. The key is the config's repr, not `==`, so 22 and 22.0
+    or True and 1 never share settings. This pack's analyzer hands every call the same read-only view until the
+    next `Configure`, which is recognised by identity alone. One entry is enough: the config only changes with
+    `Configure`.
     """
 
     def __init__(self, read: Callable[[Mapping[str, object]], S]) -> None:
         self._read = read
-        self._last: tuple[str, S] | None = None
+        self._last: tuple[Mapping[str, object], str, S] | None = None
 
     def __call__(self, config: Mapping[str, object]) -> S:
         """The settings for `config`."""
-        key = repr(config)
         last = self._last  # one read of the attribute: another gRPC worker thread may replace it meanwhile
-        if last is not None and last[0] == key:
-            return last[1]
+        if last is not None and last[0] is config and isinstance(config, MappingProxyType):
+            return last[2]
+        key = repr(config)
+        if last is not None and last[1] == key:
+            return last[2]
         settings = self._read(config)
-        self._last = (key, settings)
+        self._last = (config, key, settings)
         return settings
 
 

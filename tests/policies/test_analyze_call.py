@@ -1,7 +1,9 @@
-"""The policies of one Analyze request share one normalised resource, keyed by the request, never by chance."""
+"""Work shared between policies: one normalised resource per request, keyed by the request; settings per config."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationA
 from pulumi_policy.policy import _PolicyAnalyzerServicer  # what `PolicyPack` serves, driven in-process here
 from security_group_policies import rules
 from security_group_policies.analyzer import OneConversionAnalyzer  # what this pack serves
-from security_group_policies.framework import analyze_call
+from security_group_policies.framework import LastSettings, analyze_call
 from security_group_tools.pack_runner import analyze_request
 
 from .pack_fixtures import SG, group, inline
@@ -74,3 +76,20 @@ def test_one_request_normalises_once_and_the_next_request_again(served: Any, mon
     servicer.Analyze(analyze_request(SG, "web", group(ingress=[inline(fromPort=23, toPort=23)])), None)
     assert normalised == [SG, SG]
     assert [p[0] for p in ports] == [22, 22, 22, 22, 23, 23, 23, 23]
+
+
+def test_settings_are_read_again_only_when_the_config_changes() -> None:
+    reads: list[dict[str, object]] = []
+
+    def read(config: Mapping[str, object]) -> object:
+        reads.append(dict(config))
+        return len(reads)
+
+    settings = LastSettings(read)
+    shared = MappingProxyType({"ports": [22]})
+    assert [settings(shared), settings(shared)] == [1, 1]  # the analyzer's read-only view: identity is enough
+    assert settings({"ports": [22]}) == 2  # an SDK copy: a new key, then compared by repr
+    assert settings({"ports": [22]}) == 2
+    assert settings({"ports": [22.0]}) == 3  # equal under ==, but not the same config
+    assert settings(MappingProxyType({"ports": [22.0]})) == 4
+    assert reads == [{"ports": [22]}, {"ports": [22]}, {"ports": [22.0]}, {"ports": [22.0]}]
