@@ -27,6 +27,10 @@ def draw(
         (axes[0], program, "Program under mocks: wall time"),
         (axes[1], stack, "AnalyzeStack: one call"),
     ):
+        if not any(series.values()):  # e.g. `--pack-only` runs no program: no points to scale a log axis by
+            ax.set_title(f"{title}: not measured in this run")
+            ax.set_axis_off()
+            continue
         for name, points in series.items():
             sizes = [size for size, _ in points]
             medians = [sample.median for _, sample in points]

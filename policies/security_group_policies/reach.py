@@ -237,11 +237,17 @@ def answer(steps: Sequence[Step], wanted: PortSet, transport: ProtocolKind) -> R
 
 def covers_whole(networks: Iterable[Network], family: int) -> bool:
     """True when `networks` of `family` together contain every address of that family."""
+    # Networks whose sizes add up to less than the whole space cannot cover it: the common case, decided
+    # without merging anything.
     if family == 4:
         v4 = [network for network in networks if isinstance(network, ipaddress.IPv4Network)]
-        return bool(v4) and list(ipaddress.collapse_addresses(v4)) == [WHOLE_SPACE[4]]
+        return _total(v4) >= WHOLE_SPACE[4].num_addresses and list(ipaddress.collapse_addresses(v4)) == [WHOLE_SPACE[4]]
     v6 = [network for network in networks if isinstance(network, ipaddress.IPv6Network)]
-    return bool(v6) and list(ipaddress.collapse_addresses(v6)) == [WHOLE_SPACE[6]]
+    return _total(v6) >= WHOLE_SPACE[6].num_addresses and list(ipaddress.collapse_addresses(v6)) == [WHOLE_SPACE[6]]
+
+
+def _total(networks: Iterable[Network]) -> int:
+    return sum(network.num_addresses for network in networks)
 
 
 def _combined(candidates: Sequence[tuple[Rule, Peer, PortSet]], family: int, transport: ProtocolKind) -> list[Exposure]:
