@@ -51,7 +51,8 @@ def draw(
         (axes[3], analyze, "Analyze throughput", "calls per second"),
     ):
         names = list(samples)
-        ax.bar(names, [samples[name].median for name in names], color=["C0", "C1", "C2"][: len(names)])
+        ax.bar(names, [samples[name].median for name in names], color=[f"C{index}" for index in range(len(names))])
+        ax.tick_params(axis="x", labelrotation=15)
         ax.errorbar(
             names,
             [samples[name].median for name in names],

@@ -31,6 +31,8 @@ AWSGUARD_DIR = BENCH_DIR / "awsguard"
 
 OURS = "ours"
 NOOP = "no-op"
+NOOP_ONE_CONVERSION = "no-op, one conversion"
+"""The no-op policies served by our analyzer: what is left of our pack's time is its policies' own."""
 AWSGUARD = "AWSGuard"
 
 
@@ -59,12 +61,17 @@ def _node_launcher() -> list[str]:
     return ["node", script]
 
 
-def pack_kinds(*, with_awsguard: bool) -> list[PackKind]:
-    """Ours, the no-op floor, and AWSGuard if asked for."""
+def pack_kinds(*, with_awsguard: bool, with_our_floor: bool = False) -> list[PackKind]:
+    """Ours, the no-op floor, the no-op policies on our analyzer if asked for, and AWSGuard if asked for."""
     kinds = [
         PackKind(OURS, Pack.start),
         PackKind(NOOP, lambda engine: Pack.start(engine, pack_dir=NOOP_DIR)),
     ]
+    if with_our_floor:
+        floor_env = {"NOOP_ANALYZER": "one-conversion", "PYTHONPATH": str(PACK_DIR)}
+        kinds.append(
+            PackKind(NOOP_ONE_CONVERSION, lambda engine: Pack.start(engine, pack_dir=NOOP_DIR, extra_env=floor_env))
+        )
     if with_awsguard:
         launcher = _node_launcher()
         # The Node host reads its project, stack, organization and dry-run flag from these copies.

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from security_group_tools.paths import PROJECT_DIR
 
 sys.path.insert(0, str(PROJECT_DIR))
@@ -22,8 +23,11 @@ QUICK_FIGURES = [
     ("config validation alone (load_settings)", "10 rules"),
     ("pack start-up to port-ready", "16 policies"),
     ("Analyze throughput", "20 resources"),
+    ("Analyze throughput", "20 resources, vs no-op on our analyzer"),
     ("AnalyzeStack time", "20 resources"),
+    ("AnalyzeStack time", "20 resources, vs no-op on our analyzer"),
     ("AnalyzeStack time", "200 resources"),
+    ("AnalyzeStack time", "200 resources, vs no-op on our analyzer"),
 ]
 AWSGUARD_FIGURES = [
     ("pack start-up to port-ready", "vs AWSGuard"),
@@ -76,3 +80,17 @@ def test_quick_benchmark_reports_every_figure_and_target(tmp_path: Path) -> None
     for name, _ in expected_figures:
         assert name in done.stdout
     assert f"results: {tmp_path / 'latest.json'}" in done.stdout
+
+
+def test_the_chart_leaves_out_what_a_run_did_not_measure(tmp_path: Path) -> None:
+    """`--pack-only` has no program points: the chart still draws the pack's panels (needs matplotlib)."""
+    pytest.importorskip("matplotlib")
+    from bench import chart
+    from bench.stats import Sample
+
+    sample = Sample((1.0, 2.0, 3.0), "s")
+    stack = {"ours": [(10, sample), (100, sample)]}
+    assert chart.draw(
+        tmp_path / "chart.png", {"ours": [], "raw program": []}, stack, {"ours": sample}, {"ours": sample}
+    )
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")

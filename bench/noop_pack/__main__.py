@@ -1,4 +1,11 @@
-"""A pack of no-op policies: as many resource and stack policies as ours has, none doing any work."""
+"""A pack of no-op policies: as many resource and stack policies as ours has, none doing any work.
+
+Served by the SDK's `PolicyPack` (the floor every SDK pack pays), or, with NOOP_ANALYZER=one-conversion and
+policies/ on PYTHONPATH, by our pack's `OneConversionAnalyzer` (the floor our pack pays, so that what our
+policies themselves cost can be read off).
+"""
+
+import os
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -24,17 +31,20 @@ def _nothing_stack(args: StackValidationArgs, report_violation: ReportViolation)
     del args, report_violation
 
 
-PolicyPack(
-    name="noop",
-    policies=[
-        *(
-            ResourceValidationPolicy(name=f"noop-resource-{index}", description="Does nothing.", validate=_nothing)
-            for index in range(RESOURCE_POLICIES)
-        ),
-        *(
-            StackValidationPolicy(name=f"noop-stack-{index}", description="Does nothing.", validate=_nothing_stack)
-            for index in range(STACK_POLICIES)
-        ),
-    ],
-    enforcement_level=EnforcementLevel.ADVISORY,
-)
+POLICIES = [
+    *(
+        ResourceValidationPolicy(name=f"noop-resource-{index}", description="Does nothing.", validate=_nothing)
+        for index in range(RESOURCE_POLICIES)
+    ),
+    *(
+        StackValidationPolicy(name=f"noop-stack-{index}", description="Does nothing.", validate=_nothing_stack)
+        for index in range(STACK_POLICIES)
+    ),
+]
+
+if os.environ.get("NOOP_ANALYZER") == "one-conversion":
+    from security_group_policies.analyzer import OneConversionAnalyzer, serve
+
+    serve(OneConversionAnalyzer("noop", POLICIES, EnforcementLevel.ADVISORY))
+else:
+    PolicyPack(name="noop", policies=POLICIES, enforcement_level=EnforcementLevel.ADVISORY)
