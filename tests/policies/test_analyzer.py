@@ -196,30 +196,19 @@ def test_each_request_is_converted_once_and_every_policy_sees_it() -> None:
 CONFIGS = [None, *sorted(STACKS_DIR.glob("policy-config.*.json"))]
 
 
+def _open(port: float, **changes: Any) -> dict[str, Any]:
+    """A group opening one TCP port to anywhere."""
+    return group(ingress=[inline(cidrBlocks=["0.0.0.0/0"], fromPort=port, toPort=port)], **changes)
+
+
 def _corpus() -> list[StackItem]:
     from bench.workloads import resource_mix
 
     edge = [
+        StackItem(SG, "unknown-vpc", _open(22.0, vpcId=UNKNOWN)),
+        StackItem(SG, "waived", _open(22.0, tags=waiver("aws-ec2-securitygroup-disallow-public-ssh", "2099-01-01 ok"))),
         StackItem(
-            SG,
-            "unknown-vpc",
-            group(vpcId=UNKNOWN, ingress=[inline(cidrBlocks=["0.0.0.0/0"], fromPort=22.0, toPort=22.0)]),
-        ),
-        StackItem(
-            SG,
-            "waived",
-            group(
-                ingress=[inline(cidrBlocks=["0.0.0.0/0"], fromPort=22.0, toPort=22.0)],
-                tags=waiver("aws-ec2-securitygroup-disallow-public-ssh", "2099-01-01 demo"),
-            ),
-        ),
-        StackItem(
-            SG,
-            "expired",
-            group(
-                ingress=[inline(cidrBlocks=["0.0.0.0/0"], fromPort=3389.0, toPort=3389.0)],
-                tags=waiver("aws-ec2-securitygroup-disallow-public-rdp", "2001-01-01 old"),
-            ),
+            SG, "expired", _open(3389.0, tags=waiver("aws-ec2-securitygroup-disallow-public-rdp", "2001-01-01 x"))
         ),
         StackItem(SG_RULE, "rule-no-description", sg_rule(description="")),
         StackItem(VPC_IN, "vpc-rule-anywhere", vpc_ingress(cidrIpv4="0.0.0.0/0", fromPort=22.0, toPort=22.0)),
