@@ -60,6 +60,14 @@ class Planned(NamedTuple):
     config: Mapping[str, Any] | None
 
 
+class SharedStack(list[PolicyResource]):
+    """The stack as every stack policy of one AnalyzeStack call receives it.
+
+    A list that can be weakly referenced, so a policy's per-call cache (`stack.build`) can recognise the same
+    call by identity without keeping the stack alive after it.
+    """
+
+
 class OneConversionAnalyzer(_PolicyAnalyzerServicer):
     """The SDK's analyzer servicer, converting each request once instead of once per policy."""
 
@@ -144,7 +152,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
     def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:  # noqa: N802  # gRPC method name
         """Run every stack policy over the stack, as the SDK does, with one conversion of the stack."""
         response = analyzer_pb2.AnalyzeResponse()
-        resources: list[PolicyResource] | None = None
+        resources: SharedStack | None = None
         for policy, level, config in self._stack_plan:
             if resources is None:
                 resources = self._stack(request)
@@ -156,9 +164,9 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
     def _props(message: Any) -> Any:
         return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message.properties)))
 
-    def _stack(self, request: Any) -> list[PolicyResource]:
+    def _stack(self, request: Any) -> SharedStack:
         """The stack's resources with parents and dependencies linked, as the SDK builds them."""
-        resources: list[PolicyResource] = []
+        resources = SharedStack()
         by_urn: dict[str, PolicyResource] = {}
         for item in request.resources:
             resource = PolicyResource(
@@ -175,7 +183,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
             resources.append(resource)
             by_urn[item.urn] = resource
         for item, resource in zip(request.resources, resources, strict=True):
-            if item.parent is not None and item.parent in by_urn:
+            if item.parent in by_urn:
                 resource.parent = by_urn[item.parent]
             resource.dependencies.extend(by_urn[urn] for urn in item.dependencies if urn in by_urn)
             for prop, found in item.propertyDependencies.items():

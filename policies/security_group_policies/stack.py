@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, TypeAlias
 
@@ -185,7 +186,7 @@ def _group_label(ident: str | Unknown | None) -> str:
 
 
 _last_view = threading.local()
-"""The last view built on this thread, with the fingerprint of the stack it was built from."""
+"""The last view built on this thread: (weak reference to its stack or None, the stack's fingerprint, view)."""
 
 
 def _fingerprint(resources: Sequence[PolicyResource]) -> tuple[object, ...]:
@@ -208,8 +209,10 @@ def _fingerprint(resources: Sequence[PolicyResource]) -> tuple[object, ...]:
 def build(resources: Sequence[PolicyResource]) -> StackView:
     """Group the stack's rule-bearing resources by security group.
 
-    The SDK hands each stack policy of one AnalyzeStack call its own copy of the same resources, so the
-    view of the last stack seen on this thread is reused when the stack is the same; no judge changes a view.
+    Every stack policy of one AnalyzeStack call needs the same view, so the view of the last stack seen on this
+    thread is reused when the stack is the same; no judge changes a view. This pack's analyzer hands every stack
+    policy the very same list, recognised by identity through a weak reference (nothing here keeps a stack
+    alive); the SDK's servicer hands each policy its own copy, recognised by comparing contents.
     """
     # The SDK keeps a deserialised copy of the whole stack alive while each policy runs, and every full
     # collection of Python's cyclic GC rescans all of it: at 10,000 resources that was 8 full collections and
@@ -217,13 +220,24 @@ def build(resources: Sequence[PolicyResource]) -> StackView:
     # acyclic (the cyclic collector found 0 objects to free at 1,000 and 10,000 resources), so what is alive
     # now is moved out of its scans; it is still freed by reference counting as soon as it is dropped.
     gc.freeze()
+    cached: tuple[Callable[[], object] | None, tuple[object, ...], StackView] | None = getattr(
+        _last_view, "entry", None
+    )
+    if cached is not None and cached[0] is not None and cached[0]() is resources:
+        return cached[2]
     key = _fingerprint(resources)
-    cached = getattr(_last_view, "entry", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]  # type: ignore[no-any-return]
+    if cached is not None and cached[1] == key:
+        return cached[2]
     view = _build(resources)
-    _last_view.entry = (key, view)
+    _last_view.entry = (_weak(resources), key, view)
     return view
+
+
+def _weak(resources: Sequence[PolicyResource]) -> Callable[[], object] | None:
+    try:
+        return weakref.ref(resources)
+    except TypeError:  # a plain list (the SDK's servicer) cannot be weakly referenced
+        return None
 
 
 def _build(resources: Sequence[PolicyResource]) -> StackView:

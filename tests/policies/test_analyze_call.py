@@ -10,10 +10,11 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer  # what `PolicyPack` serves, driven in-process here
-from security_group_policies import rules
+from security_group_policies import rules, stack
 from security_group_policies.analyzer import OneConversionAnalyzer  # what this pack serves
+from security_group_policies.catalogue import PACK_NAME, STACK_POLICIES, analyzer, policies
 from security_group_policies.framework import LastSettings, analyze_call
-from security_group_tools.pack_runner import analyze_request
+from security_group_tools.pack_runner import StackItem, analyze_request, stack_request
 
 from .pack_fixtures import SG, group, inline
 
@@ -93,3 +94,26 @@ def test_settings_are_read_again_only_when_the_config_changes() -> None:
     assert settings({"ports": [22.0]}) == 3  # equal under ==, but not the same config
     assert settings(MappingProxyType({"ports": [22.0]})) == 4
     assert reads == [{"ports": [22]}, {"ports": [22]}, {"ports": [22.0]}, {"ports": [22.0]}]
+
+
+def test_stack_policies_of_one_call_share_one_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our analyzer's shared stack is recognised by identity, the SDK's copies by content; new content rebuilds."""
+    counts = {"fingerprint": 0, "build": 0}
+    for name in counts:
+        monkeypatch.setattr(stack, f"_{name}", counted(counts, name, getattr(stack, f"_{name}")))
+    sdk = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", policies(), EnforcementLevel.ADVISORY)
+    for servicer, name, fingerprints in ((analyzer(), "web", 1), (analyzer(), "app", 1), (sdk, "db", 4)):
+        counts.update(fingerprint=0, build=0)
+        servicer.AnalyzeStack(stack_request([StackItem(SG, name, group(ingress=[inline()]))]), None)
+        assert counts == {"fingerprint": fingerprints, "build": 1}
+    assert len(STACK_POLICIES) == 4
+
+
+def counted(counts: dict[str, int], name: str, real: Any) -> Any:
+    """`real`, counting its calls under `name`."""
+
+    def wrapper(*args: Any) -> Any:
+        counts[name] += 1
+        return real(*args)
+
+    return wrapper
