@@ -192,6 +192,10 @@ def test_unknown_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> N
     )
 
 
+ATTEMPTS = 5
+"""How many times the Ctrl-C test starts a preview before giving up on catching the pack running."""
+
+
 def test_ctrl_c_while_the_pack_runs_leaves_nothing_behind() -> None:
     # The pack runs for well under a second after the progress line; on a busy machine the signal can arrive
     # after the preview has finished (exit 0, nothing to interrupt), so that case is simply tried again.
@@ -215,9 +219,6 @@ def test_ctrl_c_while_the_pack_runs_leaves_nothing_behind() -> None:
         assert session_members(process.pid) == []
         return
     pytest.fail(f"the preview finished before Ctrl-C arrived in all {ATTEMPTS} attempts")
-
-
-ATTEMPTS = 5
 
 
 MARKERS = re.compile(r"(<!-- mermaid:(\w+):start -->\n)(.*?)(<!-- mermaid:\2:end -->)", re.DOTALL)

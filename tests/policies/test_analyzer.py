@@ -216,6 +216,11 @@ def _corpus() -> list[StackItem]:
     return [*edge, *resource_mix(120)]
 
 
+def sdk_pack() -> Any:
+    """This pack's policies behind the SDK's own servicer, as `PolicyPack` would serve them."""
+    return _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL)
+
+
 def _configured(servicer: Any, path: Any) -> Any:
     document = None if path is None else json.loads(path.read_text())
     info = servicer.GetAnalyzerInfo(None, None)
@@ -225,7 +230,7 @@ def _configured(servicer: Any, path: Any) -> Any:
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: "defaults" if path is None else path.name)
 def test_the_pack_answers_every_resource_and_the_stack_as_the_sdk(config: Any) -> None:
-    sdk = _configured(_PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL), config)
+    sdk = _configured(sdk_pack(), config)
     ours = _configured(analyzer(), config)
     items = _corpus()
     diagnostics = 0
@@ -243,7 +248,7 @@ def test_the_pack_answers_every_resource_and_the_stack_as_the_sdk(config: Any) -
 @bounded(60)
 @given(kind=st.sampled_from(TYPES), data=props, secret=st.booleans())
 def test_any_props_get_the_same_answer(kind: str, data: dict[str, Any], secret: bool) -> None:
-    sdk = _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL)
+    sdk = sdk_pack()
     ours = analyzer()
     request = analyze_request(kind, "junk", with_secrets(data, secret))
     assert reply(ours.Analyze(request, None)) == reply(sdk.Analyze(request, None))
