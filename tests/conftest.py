@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,13 @@ from security_group_tools.program_runner import (
     stack_names,
     start_runtime,
 )
+
+# A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored in every process
+# started from here. The harness stops plugins with SIGINT, as the CLI does, and a test presses Ctrl-C on
+# `preview-offline`: both need SIGINT to reach them as from a terminal, however the suite itself was started
+# (`./.ci/run &`, nohup). A handler, unlike "ignore", is reset to the default in a child.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 STACKS = stack_names()
 
