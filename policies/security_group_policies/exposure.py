@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
 from .framework import CLEAR, Collector, Settings, Verdict, common_settings
 from .ports import PortSet
-from .reach import Openness, Reach, Step, answer, describe_reaches, screen
+from .reach import Openness, Reach, Step, answer, describe_reaches, quiet, screen
 from .rules import Direction, Resource, Rule
 from .tables import ProtocolKind
 
@@ -63,32 +63,49 @@ def reaches(
     The policies of one Analyze call share one normalised resource (`rules.normalise`) and ask about different
     ports of it; what does not depend on the ports is screened once per resource and kept for the next policy.
     """
+    if is_quiet(resource, direction, openness):
+        return [Reach() for _ in queries]
+    memo = _memo(resource).steps
     found = []
     for transport, wanted in queries:
-        steps = _screened(resource, direction, transport, openness, keep)
+        key = (direction, transport, openness, keep)
+        steps = memo.get(key)
+        if steps is None:
+            rules = [rule for rule in resource.rules if keep(rule)]
+            steps = memo[key] = screen(rules, direction, transport, openness, unknown_lists=resource.unknown_rules)
         found.append(answer(steps, wanted, transport))
     return found
 
 
-def _screened(
-    resource: Resource, direction: Direction, transport: ProtocolKind, openness: Openness, keep: Callable[[Rule], bool]
-) -> tuple[Step, ...]:
-    last = getattr(_screens, "last", None)
-    if last is None or last[0] is not resource:
-        last = (resource, {})  # holds the resource, so an `is` match is never a recycled id
-        _screens.last = last
-    memo: dict[tuple[object, ...], tuple[Step, ...]] = last[1]
-    key = (direction, transport, openness, keep)
-    steps = memo.get(key)
-    if steps is None:
-        rules = [rule for rule in resource.rules if keep(rule)]
-        steps = screen(rules, direction, transport, openness, unknown_lists=resource.unknown_rules)
-        memo[key] = steps
-    return steps
+def is_quiet(resource: Resource, direction: Direction, openness: Openness) -> bool:
+    """`reach.quiet` for the resource, worked out once per resource, direction and openness."""
+    memo = _memo(resource).quiet
+    key = (direction, openness)
+    known = memo.get(key)
+    if known is None:
+        known = memo[key] = quiet(resource.rules, direction, openness, unknown_lists=resource.unknown_rules)
+    return known
+
+
+class _Memo(NamedTuple):
+    """What the exposure policies worked out about one resource, for the next policy of the same call."""
+
+    resource: Resource
+    """Held, so an `is` match is never a recycled id."""
+    steps: dict[tuple[object, ...], tuple[Step, ...]]
+    """Screened steps per query without its ports."""
+    quiet: dict[tuple[Direction, Openness], bool]
+
+
+def _memo(resource: Resource) -> _Memo:
+    last: _Memo | None = getattr(_screens, "last", None)
+    if last is None or last.resource is not resource:
+        last = _screens.last = _Memo(resource, {}, {})
+    return last
 
 
 _screens = threading.local()
-"""(resource, {query without ports: screened steps}) for the last resource seen on this thread."""
+"""The `_Memo` of the last resource seen on this thread."""
 
 
 def exposure_verdict(
@@ -99,6 +116,8 @@ def exposure_verdict(
     fix: str,
 ) -> Verdict:
     """Findings for every way the resource's rules open the queried ports, each ending with the fix."""
+    if is_quiet(resource, direction, openness):
+        return CLEAR  # the common case, answered for every exposure policy by one pass over the peers
     found = reaches(resource, direction, queries, openness)
     if not any(reach.exposures or reach.gaps for reach in found):
         return CLEAR  # the common case: nothing open and nothing unknown, so nothing to describe

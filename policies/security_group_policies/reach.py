@@ -210,6 +210,35 @@ def screen(
     return tuple(steps)
 
 
+def quiet(
+    rules: Sequence[Rule],
+    direction: Direction,
+    openness: Openness,
+    *,
+    unknown_lists: Iterable[tuple[Direction, str]] = (),
+) -> bool:
+    """True when no query in `direction`, whatever its transport, ports or rule filter, can find anything.
+
+    That is: no unknown list, no peer that is anywhere or unknown, and the CIDRs that could add up to anywhere
+    are too small, summed per family, to cover it. Most resources are like this, and one pass over their peers
+    then answers every exposure policy at once. Rules whose direction or ports are unknown are counted like the
+    rest, which can only make this answer False more often, never wrongly True.
+    """
+    if any(list_direction is direction for list_direction, _ in unknown_lists):
+        return False
+    sizes = {4: 0, 6: 0}
+    for rule in rules:
+        if rule.direction is None or (isinstance(rule.direction, Direction) and rule.direction is not direction):
+            continue
+        for peer in rule.peers:
+            if openness.judge(peer) is not False:
+                return False
+            network = peer.network
+            if network is not None and not openness.is_allowed(network):
+                sizes[network.version] += network.num_addresses
+    return all(size < WHOLE_SPACE[family].num_addresses for family, size in sizes.items())
+
+
 def answer(steps: Sequence[Step], wanted: PortSet, transport: ProtocolKind) -> Reach:
     """The exposures and gaps of screened rules for the ports in `wanted`."""
     reach = Reach()

@@ -14,7 +14,7 @@ from typing import Final
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..exposure import OPENNESS_OPTIONS, reaches, read_openness
+from ..exposure import OPENNESS_OPTIONS, is_quiet, reaches, read_openness
 from ..framework import (
     CLEAR,
     Collector,
@@ -69,6 +69,8 @@ def read_settings(config: Mapping[str, object]) -> AllTrafficSettings:
 
 def judge(resource: Resource, settings: AllTrafficSettings) -> Verdict:
     """All-protocol rules open to anywhere, and TCP or UDP port ranges that add up to every port."""
+    if is_quiet(resource, Direction.INGRESS, settings.openness):
+        return CLEAR  # the common case: nothing open and nothing unknown
     everything = reaches(resource, Direction.INGRESS, [(ProtocolKind.ALL, ALL_PORTS)], settings.openness)
     per_protocol: list[tuple[ProtocolKind, Reach]] = []
     for transport in (ProtocolKind.TCP, ProtocolKind.UDP):
