@@ -5,10 +5,11 @@ to Python values (`MessageToDict`, `deserialize_properties`, the unknown-checkin
 for AnalyzeStack the whole stack once per stack policy. For this pack's 12 resource policies that repetition
 cost more than the policies themselves (`bench/BENCHMARKS.md`). `OneConversionAnalyzer` answers exactly as the
 SDK's servicer does (the same loop, levels, not-applicable replies and preview notes, in the same order; tests
-compare both on every kind of request), except that each resource is converted once per call and every policy
-receives that same value. Every policy of this pack only reads its props, which is what makes the sharing safe;
-a policy that mutated them would see another policy's changes. Levels and configs are worked out once per
-`Configure` rather than once per call, and each policy's config is handed over read-only.
+compare both on every kind of request), except that each resource is converted once per call, in one walk
+(`engine_props`), and every policy receives that same value. Every policy of this pack only reads its props,
+which is what makes the sharing safe; a policy that mutated them would see another policy's changes. Levels
+and configs are worked out once per `Configure` rather than once per call, and each policy's config is handed
+over read-only.
 
 Everything else (GetAnalyzerInfo, Configure, ConfigureStack, Remediate, ...) is the SDK's own code.
 """
@@ -24,7 +25,6 @@ from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
 import grpc
-from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
@@ -35,9 +35,10 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError
+
+from .engine_props import proxied_props
 
 SDK_PACK_VERSION: Final = "0.0.1"
 """What the SDK reports as a Python pack's version; the CLI uses PulumiPolicy.yaml's instead."""
@@ -58,6 +59,8 @@ class Planned(NamedTuple):
     policy: Any
     level: EnforcementLevel
     config: Mapping[str, Any] | None
+    resource_types: frozenset[str] | None
+    """The only types a resource policy reports on, when it says so (`framework.TypedResourcePolicy`)."""
 
 
 class SharedStack(list[PolicyResource]):
@@ -106,7 +109,12 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
             if level == EnforcementLevel.REMEDIATE:  # the SDK reports a remediate-level finding as mandatory
                 level = EnforcementLevel.MANDATORY
             config = self._get_policy_config(policy.name)
-            planned = Planned(policy, level, None if config is None else MappingProxyType(config))
+            planned = Planned(
+                policy,
+                level,
+                None if config is None else MappingProxyType(config),
+                getattr(policy, "resource_types", None),
+            )
             if isinstance(policy, ResourceValidationPolicy):
                 resource_plan.append(planned)
             elif isinstance(policy, StackValidationPolicy):
@@ -123,12 +131,14 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
         """Run every resource policy on one resource, as the SDK does, with one conversion of its props."""
         response = analyzer_pb2.AnalyzeResponse()
         shared: tuple[Any, Any, Any] | None = None
-        for policy, level, config in self._resource_plan:
+        for policy, level, config, resource_types in self._resource_plan:
             if not policy.has_validation():
                 response.not_applicable.append(
                     analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=NO_VALIDATE)
                 )
                 continue
+            if resource_types is not None and request.type not in resource_types:
+                continue  # the policy would return without a word
             if shared is None:
                 shared = (
                     self._props(request),
@@ -153,7 +163,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
         """Run every stack policy over the stack, as the SDK does, with one conversion of the stack."""
         response = analyzer_pb2.AnalyzeResponse()
         resources: SharedStack | None = None
-        for policy, level, config in self._stack_plan:
+        for policy, level, config, _ in self._stack_plan:
             if resources is None:
                 resources = self._stack(request)
             args = StackValidationArgs(resources, config, self._tags)
@@ -162,7 +172,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
 
     @staticmethod
     def _props(message: Any) -> Any:
-        return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message.properties)))
+        return proxied_props(message.properties)
 
     def _stack(self, request: Any) -> SharedStack:
         """The stack's resources with parents and dependencies linked, as the SDK builds them."""

@@ -214,6 +214,18 @@ class LastSettings(Generic[S]):
 # --- Resource policies --------------------------------------------------------------------------------------
 
 
+class TypedResourcePolicy(ResourceValidationPolicy):
+    """An SDK resource policy that says which resource types it judges; on any other it reports nothing.
+
+    `analyzer.OneConversionAnalyzer` reads `resource_types` to skip the call altogether, which answers exactly
+    as calling it would. The SDK's own servicer ignores the attribute and calls it as usual.
+    """
+
+    def __init__(self, resource_types: frozenset[str], **fields: Any) -> None:
+        super().__init__(**fields)
+        self.resource_types = resource_types
+
+
 @dataclass(frozen=True)
 class ResourcePolicyDef(Generic[S]):
     """A resource policy: metadata plus a judge over one normalised resource."""
@@ -232,9 +244,11 @@ class ResourcePolicyDef(Generic[S]):
             if args.resource_type not in self.applies_to:
                 return
             settings = read_settings(args.get_config())
-            if settings.exclude.match(args.name):
+            if settings.exclude.patterns and settings.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
             outcome = self._guarded(args, settings, today, analyze_call(report_violation))
+            if outcome is NOTHING:
+                return  # most resources, most policies
             for message in outcome.report:
                 report_violation(message, None)
             for note in outcome.waived:
@@ -242,7 +256,7 @@ class ResourcePolicyDef(Generic[S]):
             if outcome.gaps:
                 raise PreviewGapError(outcome.gaps)
 
-        return ResourceValidationPolicy(validate=validate, **meta.sdk_fields())
+        return TypedResourcePolicy(self.applies_to, validate=validate, **meta.sdk_fields())
 
     def _guarded(self, args: ResourceValidationArgs, settings: S, today: Callable[[], date], call: object) -> Outcome:
         try:

@@ -29,6 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from security_group_policies.analyzer import NO_VALIDATE, SDK_PACK_VERSION, OneConversionAnalyzer
 from security_group_policies.catalogue import PACK_ENFORCEMENT_LEVEL, PACK_NAME, analyzer, policies
+from security_group_policies.framework import TypedResourcePolicy
 from security_group_tools.pack_runner import (
     UNKNOWN,
     StackItem,
@@ -188,6 +189,23 @@ def test_each_request_is_converted_once_and_every_policy_sees_it() -> None:
     ours.Analyze(request, None)
     assert len(set(seen[:3])) == 1
     assert len(set(seen[3:])) == 1
+
+
+def test_a_typed_policy_is_only_called_for_its_types_and_answers_as_the_sdk() -> None:
+    calls: list[str] = []
+
+    def judge(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        calls.append(args.resource_type)
+        if args.resource_type == SG:
+            report_violation("A group.", None)
+
+    policy = TypedResourcePolicy(frozenset({SG}), name="groups-only", description="Groups.", validate=judge)
+    sdk, ours = both([policy])
+    requests = [analyze_request(SG, "web", group()), analyze_request(VPC_IN, "web-in", vpc_ingress())]
+    ours_replies = [reply(ours.Analyze(request, None)) for request in requests]
+    assert calls == [SG]
+    assert ours_replies == [reply(sdk.Analyze(request, None)) for request in requests]
+    assert [len(answer.get("diagnostics", [])) for answer in ours_replies] == [1, 0]
 
 
 # --- This pack's own policies, on realistic stacks, under every config this project ships -------------------
