@@ -17,6 +17,7 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
+    ResourceValidation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
@@ -221,9 +222,14 @@ class TypedResourcePolicy(ResourceValidationPolicy):
     as calling it would. The SDK's own servicer ignores the attribute and calls it as usual.
     """
 
-    def __init__(self, resource_types: frozenset[str], **fields: Any) -> None:
-        super().__init__(**fields)
+    def __init__(self, resource_types: frozenset[str], check: ResourceValidation, **fields: Any) -> None:
+        super().__init__(validate=check, **fields)
         self.resource_types = resource_types
+        self._check = check
+
+    def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        """Run the check directly; the SDK's loop over several checks and their awaitables adds nothing here."""
+        self._check(args, report_violation)
 
 
 @dataclass(frozen=True)
@@ -246,7 +252,7 @@ class ResourcePolicyDef(Generic[S]):
             settings = read_settings(args.get_config())
             if settings.exclude.patterns and settings.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
-            outcome = self._guarded(args, settings, today, analyze_call(report_violation))
+            outcome = self._guarded(args, settings, today)
             if outcome is NOTHING:
                 return  # most resources, most policies
             for message in outcome.report:
@@ -256,11 +262,11 @@ class ResourcePolicyDef(Generic[S]):
             if outcome.gaps:
                 raise PreviewGapError(outcome.gaps)
 
-        return TypedResourcePolicy(self.applies_to, validate=validate, **meta.sdk_fields())
+        return TypedResourcePolicy(self.applies_to, validate, **meta.sdk_fields())
 
-    def _guarded(self, args: ResourceValidationArgs, settings: S, today: Callable[[], date], call: object) -> Outcome:
+    def _guarded(self, args: ResourceValidationArgs, settings: S, today: Callable[[], date]) -> Outcome:
         try:
-            resource = normalise(args.resource_type, args.props, urn=args.urn, call=call)
+            resource = normalise(args.resource_type, args.props, urn=args.urn)
             if resource is None:
                 return NOTHING
             verdict = self.judge(resource, settings)
@@ -273,21 +279,6 @@ class ResourcePolicyDef(Generic[S]):
             return Outcome(outcome.report, outcome.waived, outcome.gaps + verdict.gaps)
         except Exception as error:  # noqa: BLE001  # a bug here must fail closed with a clear message, not a crashed RPC
             return Outcome(report=(_internal_error(error),))
-
-
-def analyze_call(report_violation: ReportViolation) -> object:
-    """An object unique to one Analyze request, shared by every policy it runs; None when it cannot be found.
-
-    pulumi-policy gives each policy of a request its own copy of the props, but every `report_violation` it
-    makes for that request closes over the same response message. Its identity lets the policies of one request
-    share one normalised resource without comparing props. Should a later SDK close over something else, this
-    returns None and `normalise` falls back to comparing the props themselves.
-    """
-    code = getattr(report_violation, "__code__", None)
-    cells = getattr(report_violation, "__closure__", None)
-    if code is None or not cells or "response" not in code.co_freevars:
-        return None
-    return cells[code.co_freevars.index("response")].cell_contents
 
 
 def _internal_error(error: Exception) -> str:

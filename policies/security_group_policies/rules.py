@@ -306,38 +306,30 @@ class Resource:
 
 
 _last = threading.local()
-"""The last resource normalised on this thread, by URN: every policy of one Analyze call sees the same props."""
+"""The last resource normalised on this thread: every policy of one Analyze call sees the same props."""
 
 
-def normalise(
-    resource_type: str, props: Mapping[str, object], *, urn: str | None = None, call: object = None
-) -> Resource | None:
+def normalise(resource_type: str, props: Mapping[str, object], *, urn: str | None = None) -> Resource | None:
     """Normalise one resource's properties; None for a type that cannot open a port.
 
     With `urn`, the result is reused for the next call on this thread with the same URN and the same props
-    (the policies of one Analyze call). `call`, when known, is an object unique to one Analyze request (see
-    `framework.analyze_call`): the same call and URN mean the same props, so they are not even compared.
-    Stack policies leave both out: two resources with equal props must still be two objects there.
+    (the policies of one Analyze call). This pack's analyzer hands every policy of a call the very same props
+    object, recognised by identity; the SDK's servicer gives each policy its own copy, recognised by comparing
+    their exact JSON text. Stack policies leave `urn` out: two resources with equal props must still be two
+    objects there.
     """
     if urn is None:
         return _normalise(resource_type, thaw_props(props))
-    if call is not None:
-        last = getattr(_last, "call", None)
-        if last is not None and last[0] is call and last[1] == urn and last[2] == resource_type:
-            return last[3]  # type: ignore[no-any-return]
-        resource = _normalise(resource_type, thaw_props(props))
-        _last.call = (call, urn, resource_type, resource)  # holds `call`, so its id is never reused meanwhile
-        return resource
+    last = getattr(_last, "entry", None)
+    if last is not None and last[0] is props and last[1] == urn and last[2] == resource_type:
+        return last[4]  # type: ignore[no-any-return]
     raw = raw_key(props)
-    if raw is None:  # props holding a secret are never keyed
-        return _normalise(resource_type, thaw_props(props))
-    key = (urn, resource_type, raw)
-    cached = getattr(_last, "entry", None)
-    if cached is not None and cached[0] == key:
-        return cached[1]  # type: ignore[no-any-return]
-    resource = _normalise(resource_type, thaw_props(props))
-    _last.entry = (key, resource)
-    return resource
+    if raw is not None and last is not None and last[3] == raw and last[1] == urn and last[2] == resource_type:
+        resource = last[4]
+    else:  # props holding a secret have no key and are never matched this way
+        resource = _normalise(resource_type, thaw_props(props))
+    _last.entry = (props, urn, resource_type, raw, resource)  # holds `props`, so `is` never meets a recycled id
+    return resource  # type: ignore[no-any-return]
 
 
 def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | None:

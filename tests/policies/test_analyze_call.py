@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 import pytest
-from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy.deserialize import SPECIAL_ASSET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.policy import _PolicyAnalyzerServicer  # what `PolicyPack` serves, driven in-process here
 from security_group_policies import rules, stack
 from security_group_policies.analyzer import OneConversionAnalyzer  # what this pack serves
 from security_group_policies.catalogue import PACK_NAME, STACK_POLICIES, analyzer, policies
-from security_group_policies.framework import LastSettings, analyze_call
+from security_group_policies.framework import LastSettings
 from security_group_tools.pack_runner import StackItem, analyze_request, stack_request
 
 from .pack_fixtures import SG, group, inline
@@ -31,30 +32,6 @@ def served(request: pytest.FixtureRequest) -> Any:
     return lambda *policies: make(list(policies))
 
 
-def test_every_policy_of_one_request_sees_the_same_call_and_each_request_its_own(served: Any) -> None:
-    seen: list[tuple[str, object]] = []
-
-    def record(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        seen.append((args.urn, analyze_call(report_violation)))
-
-    servicer = served(*(ResourceValidationPolicy(name=f"p{i}", description="d", validate=record) for i in range(3)))
-    props = group(ingress=[inline()])
-    servicer.Analyze(analyze_request(SG, "web", props), None)
-    servicer.Analyze(analyze_request(SG, "web", props), None)
-    first, second = [call for _, call in seen[:3]], [call for _, call in seen[3:]]
-    assert all(isinstance(call, analyzer_pb2.AnalyzeResponse) for call in first + second)
-    assert first[0] is first[1] is first[2]
-    assert second[0] is second[1] is second[2]
-    assert first[0] is not second[0]
-
-
-def test_a_report_violation_without_the_sdks_closure_gives_no_call() -> None:
-    def report(message: str, urn: str | None = None) -> None:
-        del message, urn
-
-    assert analyze_call(report) is None
-
-
 def test_one_request_normalises_once_and_the_next_request_again(served: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     normalised: list[str] = []
     real = rules._normalise
@@ -66,7 +43,7 @@ def test_one_request_normalises_once_and_the_next_request_again(served: Any, mon
     ports: list[list[int | None]] = []
 
     def judge(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        resource = rules.normalise(args.resource_type, args.props, urn=args.urn, call=analyze_call(report_violation))
+        resource = rules.normalise(args.resource_type, args.props, urn=args.urn)
         assert resource is not None
         ports.append([rule.from_port for rule in resource.rules])
 
@@ -77,6 +54,33 @@ def test_one_request_normalises_once_and_the_next_request_again(served: Any, mon
     servicer.Analyze(analyze_request(SG, "web", group(ingress=[inline(fromPort=23, toPort=23)])), None)
     assert normalised == [SG, SG]
     assert [p[0] for p in ports] == [22, 22, 22, 22, 23, 23, 23, 23]
+
+
+@pytest.mark.parametrize(("name", "expected"), [("sdk", 4), ("ours", 1)])
+def test_props_that_are_not_json_are_shared_by_identity_only(
+    name: str, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Props holding an asset have no JSON key: only the one props object our analyzer shares marks one call."""
+    normalised: list[str] = []
+    real = rules._normalise
+
+    def counting(resource_type: str, plain: Any) -> Any:
+        normalised.append(resource_type)
+        return real(resource_type, plain)
+
+    def judge(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        del report_violation
+        assert rules.normalise(args.resource_type, args.props, urn=args.urn) is not None
+
+    monkeypatch.setattr(rules, "_normalise", counting)
+    monkeypatch.setattr(rules, "_last", threading.local())  # nothing from an earlier test to match
+    servicer = SERVICERS[name](
+        [ResourceValidationPolicy(name=f"p{i}", description="d", validate=judge) for i in range(4)]
+    )
+    servicer.Analyze(
+        analyze_request(SG, "web", group(userData={SPECIAL_SIG_KEY: SPECIAL_ASSET_SIG, "text": "#!/bin/sh"})), None
+    )
+    assert normalised == [SG] * expected
 
 
 def test_settings_are_read_again_only_when_the_config_changes() -> None:

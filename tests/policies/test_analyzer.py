@@ -199,7 +199,7 @@ def test_a_typed_policy_is_only_called_for_its_types_and_answers_as_the_sdk() ->
         if args.resource_type == SG:
             report_violation("A group.", None)
 
-    policy = TypedResourcePolicy(frozenset({SG}), name="groups-only", description="Groups.", validate=judge)
+    policy = TypedResourcePolicy(frozenset({SG}), judge, name="groups-only", description="Groups.")
     sdk, ours = both([policy])
     requests = [analyze_request(SG, "web", group()), analyze_request(VPC_IN, "web-in", vpc_ingress())]
     ours_replies = [reply(ours.Analyze(request, None)) for request in requests]

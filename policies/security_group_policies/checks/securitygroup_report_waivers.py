@@ -23,7 +23,7 @@ from pulumi_policy import (
 )
 
 from ..config import int_option
-from ..framework import INTERNAL_ERROR, PolicyMeta, analyze_call
+from ..framework import INTERNAL_ERROR, PolicyMeta
 from ..rules import normalise
 from ..tables import RULE_BEARING_TYPES, WAIVER_TAG_PREFIX
 from ..waivers import take_notes, waiver_tags
@@ -78,7 +78,7 @@ def build(known_policies: frozenset[str]) -> ResourceValidationPolicy:
         for note in notes:
             report_violation(note.describe(settings.warn_days), None)
         try:
-            resource = normalise(args.resource_type, args.props, urn=args.urn, call=analyze_call(report_violation))
+            resource = normalise(args.resource_type, args.props, urn=args.urn)
             tags = waiver_tags(resource.tags) if resource is not None else []
         except Exception as error:  # noqa: BLE001  # fail closed, never a crashed RPC
             report_violation(f"{INTERNAL_ERROR} ({type(error).__name__}) while reading waiver tags", None)
