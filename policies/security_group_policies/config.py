@@ -11,7 +11,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .ports import PortSet
 from .rules import Network
@@ -102,8 +102,7 @@ def _parse_cidrs(value: object) -> tuple[Network, ...] | None:
     return tuple(networks)
 
 
-@dataclass(frozen=True)
-class NamePatterns:
+class NamePatterns(NamedTuple):
     """Resource-name regexes; a pattern that does not compile is kept as an index, to be reported."""
 
     patterns: tuple[re.Pattern[str], ...] = ()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
-from .framework import CLEAR, Collector, Settings, Verdict, common_settings
+from .framework import CLEAR, Collector, Common, Verdict, common_settings
 from .ports import PortSet
 from .reach import Openness, Reach, Step, answer, describe_reaches, quiet, screen
 from .rules import Direction, Resource, Rule
@@ -26,10 +25,10 @@ def read_openness(config: Mapping[str, object]) -> Openness:
     )
 
 
-@dataclass(frozen=True)
-class AuthorizedPortsSettings(Settings):
+class AuthorizedPortsSettings(NamedTuple):
     """Settings of a policy that lets listed TCP and UDP ports reach anywhere and judges the rest."""
 
+    common: Common
     authorized_tcp: PortSet
     authorized_udp: PortSet
     openness: Openness

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -73,17 +73,29 @@ class PolicyMeta:
         }
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Settings every policy has; each policy's own settings extend this."""
+class Common(NamedTuple):
+    """Settings every policy has."""
 
     exclude: NamePatterns
     allow_waivers: bool
 
 
+class Settings(Protocol):
+    """What the framework reads from any policy's settings: a named tuple whose first field is `common`.
+
+    Named tuples rather than dataclasses: the pack starts in every preview, and 18 frozen dataclasses cost
+    several times their creation as named tuples (`bench/BENCHMARKS.md`).
+    """
+
+    @property
+    def common(self) -> Common:
+        """The shared part."""
+        ...
+
+
 def common_settings(config: Mapping[str, object]) -> dict[str, Any]:
-    """The shared settings, as keyword arguments for a `Settings` subclass."""
-    return {"exclude": EXCLUDE_NAMES.read(config), "allow_waivers": ALLOW_WAIVERS.read(config)}
+    """The shared settings, as keyword arguments for a policy's settings."""
+    return {"common": Common(EXCLUDE_NAMES.read(config), ALLOW_WAIVERS.read(config))}
 
 
 def common_options(*, waivable: bool) -> tuple[Option[Any], ...]:
@@ -91,8 +103,7 @@ def common_options(*, waivable: bool) -> tuple[Option[Any], ...]:
     return (EXCLUDE_NAMES, ALLOW_WAIVERS) if waivable else (EXCLUDE_NAMES,)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One violation. `urn`/`name` say which resource it belongs to in a stack policy."""
 
     message: str
@@ -100,8 +111,7 @@ class Finding:
     name: str | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What a judge found, and what it could not check because values are not known until apply."""
 
     findings: tuple[Finding, ...] = ()
@@ -142,12 +152,11 @@ def _with_notes(message: str, notes: Sequence[str]) -> str:
 def _config_notes(settings: Settings) -> list[str]:
     return [
         f"policy config excludeNames[{index}] is not a valid regular expression and was ignored"
-        for index in settings.exclude.broken
+        for index in settings.common.exclude.broken
     ]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """Findings after waivers: what to report, what to leave as waived notes, what is unknown."""
 
     report: tuple[str, ...] = ()
@@ -168,7 +177,7 @@ def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings:
         return Outcome(report=tuple(findings))
     if not meta.waivable:
         return Outcome(report=tuple(_with_notes(f, [_cannot_waive(waiver)]) for f in findings))
-    if not settings.allow_waivers:
+    if not settings.common.allow_waivers:
         note = f"tag {waiver.tag} was ignored: this environment's policy config does not allow waivers here"
         return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
     if state is WaiverState.UNKNOWN:
@@ -250,7 +259,7 @@ class ResourcePolicyDef(Generic[S]):
             if args.resource_type not in self.applies_to:
                 return
             settings = read_settings(args.get_config())
-            if settings.exclude.patterns and settings.exclude.match(args.name):
+            if settings.common.exclude.patterns and settings.common.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
             outcome = self._guarded(args, settings, today)
             if outcome is NOTHING:
@@ -315,7 +324,7 @@ class StackPolicyDef(Generic[S]):
                 return
             notes = _config_notes(settings)
             for finding in verdict.findings:
-                if finding.name is not None and settings.exclude.match(finding.name):
+                if finding.name is not None and settings.common.exclude.match(finding.name):
                     continue
                 extra = [refused[finding.urn]] if finding.urn in refused else []
                 report_violation(_with_notes(finding.message, [*notes, *extra]), finding.urn)

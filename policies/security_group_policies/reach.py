@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Final, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from .ports import ALL_PORTS, NO_PORTS, PortSet
 from .rules import Direction, Network, Peer, Rule
@@ -66,8 +66,7 @@ class Openness:
         return network.prefixlen <= threshold and not network.is_private
 
 
-@dataclass(frozen=True)
-class Exposure:
+class Exposure(NamedTuple):
     """Ports opened to anywhere, by one rule and peer (direct) or by several CIDRs together (combined)."""
 
     rules: tuple[Rule, ...]

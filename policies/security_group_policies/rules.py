@@ -23,7 +23,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Final, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from .ports import ALL_PORTS, NO_PORTS, PortSet
 from .tables import (
@@ -109,8 +109,7 @@ def read_protocol(value: Plain) -> Protocol:
     return Protocol(ProtocolKind.INVALID)
 
 
-@dataclass(frozen=True)
-class Peer:
+class Peer(NamedTuple):
     """One source (ingress) or destination (egress) of a rule."""
 
     kind: PeerKind
@@ -282,8 +281,7 @@ def _read_id(value: Plain) -> str | Unknown | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     """A rule-bearing resource, normalised."""
 
     resource_type: str

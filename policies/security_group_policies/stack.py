@@ -19,7 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from pulumi_policy import PolicyResource
 
@@ -40,8 +40,7 @@ _GROUP_TYPES: Final = frozenset(GROUP_SHAPES)
 _PREFIX_LIST_TYPES: Final = frozenset({MANAGED_PREFIX_LIST})
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """A rule-bearing resource of the stack."""
 
     urn: str
@@ -108,8 +107,7 @@ class GroupBook:
         return entries
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One permission of a group: one peer of one rule, with the key AWS would compare it by."""
 
     member: Member

@@ -8,10 +8,9 @@ in this module makes a decision; every value here is looked up by name elsewhere
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 
 # --- Resource type tokens, as the Pulumi engine names them -------------------------------------------
 
@@ -162,8 +161,7 @@ class PeerKind(Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class RuleFields:
+class RuleFields(NamedTuple):
     """Where one rule shape keeps each part of a rule (engine property names)."""
 
     protocol: str
@@ -176,8 +174,7 @@ class RuleFields:
     """A boolean property that adds the group itself as a peer."""
 
 
-@dataclass(frozen=True)
-class GroupShape:
+class GroupShape(NamedTuple):
     """A resource that is a security group and may carry its rules inline."""
 
     inline: tuple[tuple[str, str, RuleFields], ...]
@@ -189,8 +186,7 @@ class GroupShape:
     is_default: bool = False
 
 
-@dataclass(frozen=True)
-class RuleShape:
+class RuleShape(NamedTuple):
     """A resource that is one rule (or one rule per peer) attached to a group by id."""
 
     fields: RuleFields

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
-from typing import Final
+from typing import Final, NamedTuple
 
 from .tables import WAIVER_REASON_MAX_LENGTH, WAIVER_TAG_PREFIX
 from .wire import Unknown
@@ -41,8 +40,7 @@ class WaiverState(Enum):
     """The tags, or this tag's value, are not known until apply."""
 
 
-@dataclass(frozen=True)
-class Waiver:
+class Waiver(NamedTuple):
     """The waiver for one policy on one resource."""
 
     state: WaiverState
@@ -102,8 +100,7 @@ def waiver_tags(tags: Mapping[str, str | Unknown] | Unknown) -> list[str]:
 # --- Notes for the report-waivers policy ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WaivedFinding:
+class WaivedFinding(NamedTuple):
     """A finding a waiver has turned into a note."""
 
     policy: str

@@ -12,9 +12,8 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
-from typing import Final, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from pulumi_policy import Secret
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
@@ -120,8 +119,7 @@ class TextState(Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """A free-text property. Its value may be a decrypted secret: never put it in a message."""
 
     state: TextState

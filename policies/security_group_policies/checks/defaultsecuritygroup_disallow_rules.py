@@ -8,11 +8,11 @@ each one named, because resources that are launched without a group land in the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction, Resource
 from ..tables import DEFAULT_SECURITY_GROUP
 
@@ -37,9 +37,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class DefaultGroupSettings(Settings):
+class DefaultGroupSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> DefaultGroupSettings:

@@ -9,11 +9,11 @@ Descriptions do not make two permissions different.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
-from ..framework import Collector, PolicyMeta, Settings, StackPolicyDef, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction, Peer, Rule
 from ..stack import Member, PermissionKey, build
 
@@ -32,9 +32,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class DuplicateSettings(Settings):
+class DuplicateSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> DuplicateSettings:

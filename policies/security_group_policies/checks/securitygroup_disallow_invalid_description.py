@@ -9,11 +9,11 @@ or the first offending character and its position.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..rules import Resource
 from ..tables import RULE_BEARING_TYPES
 from ..text import text_problems
@@ -37,9 +37,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class TextSettings(Settings):
+class TextSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> TextSettings:

@@ -9,11 +9,11 @@ already has a group of that name. Names are never quoted in findings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..rules import Resource
 from ..tables import (
     NAME_PREFIX_MAX_LENGTH,
@@ -46,9 +46,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class NameSettings(Settings):
+class NameSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> NameSettings:

@@ -11,11 +11,11 @@ after a refresh, not a second definition, and do not count.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
-from ..framework import Collector, PolicyMeta, Settings, StackPolicyDef, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction
 from ..stack import build
 
@@ -40,9 +40,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class MixedSettings(Settings):
+class MixedSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> MixedSettings:

@@ -9,8 +9,7 @@ count as anywhere. ICMP alone, or another single protocol such as GRE, is not al
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
@@ -18,9 +17,9 @@ from ..exposure import OPENNESS_OPTIONS, is_quiet, reaches, read_openness
 from ..framework import (
     CLEAR,
     Collector,
+    Common,
     PolicyMeta,
     ResourcePolicyDef,
-    Settings,
     Verdict,
     common_options,
     common_settings,
@@ -55,10 +54,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class AllTrafficSettings(Settings):
+class AllTrafficSettings(NamedTuple):
     """This policy's settings."""
 
+    common: Common
     openness: Openness
 
 

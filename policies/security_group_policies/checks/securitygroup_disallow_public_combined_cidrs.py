@@ -10,11 +10,11 @@ judge it. Covers within one resource are reported by the per-port policies thems
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
-from ..framework import Collector, PolicyMeta, Settings, StackPolicyDef, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..ports import ALL_PORTS
 from ..reach import Exposure, Openness, Reach, describe_reaches, family_word, find_open
 from ..rules import Direction, Rule
@@ -47,9 +47,10 @@ _NO_WIDENING = Openness()
 """Only the whole address space counts here: wide public ranges are the per-rule policies' business."""
 
 
-@dataclass(frozen=True)
-class CombinedSettings(Settings):
+class CombinedSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> CombinedSettings:

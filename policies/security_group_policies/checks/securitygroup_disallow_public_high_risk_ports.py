@@ -10,13 +10,13 @@ own, so a team can make those two mandatory without making every port mandatory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import ports_option, protocols_option
 from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..ports import PortSet
 from ..reach import Openness
 from ..rules import Direction, Resource
@@ -52,10 +52,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class HighRiskSettings(Settings):
+class HighRiskSettings(NamedTuple):
     """This policy's settings."""
 
+    common: Common
     ports: PortSet
     protocols: tuple[str, ...]
     openness: Openness

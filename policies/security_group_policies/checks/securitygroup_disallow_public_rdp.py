@@ -9,13 +9,13 @@ RDP uses UDP 3389 as well as TCP, so both are judged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import ports_option
 from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..ports import PortSet
 from ..reach import Openness
 from ..rules import Direction, Resource
@@ -44,10 +44,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class RdpSettings(Settings):
+class RdpSettings(NamedTuple):
     """This policy's settings."""
 
+    common: Common
     ports: PortSet
     openness: Openness
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from ..config import RULE_QUOTA
-from ..framework import Collector, PolicyMeta, Settings, StackPolicyDef, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction
 from ..stack import GroupBook, StackView, build
 from ..tables import PeerKind
@@ -41,10 +42,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class QuotaSettings(Settings):
+class QuotaSettings(NamedTuple):
     """This policy's settings."""
 
+    common: Common
     quota: int
 
 

@@ -9,11 +9,11 @@ so fixing it replaces the group: catching it before the first deployment is what
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..rules import Resource, missing_reason
 from ..tables import NATIVE_SECURITY_GROUP, SECURITY_GROUP
 
@@ -38,9 +38,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class DescriptionSettings(Settings):
+class DescriptionSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> DescriptionSettings:

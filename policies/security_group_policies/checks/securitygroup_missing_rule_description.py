@@ -9,11 +9,11 @@ place, so fixing one never replaces anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Settings, Verdict, common_options, common_settings
+from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..rules import Resource, missing_reason
 from ..tables import RULE_BEARING_TYPES
 
@@ -32,9 +32,10 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class RuleDescriptionSettings(Settings):
+class RuleDescriptionSettings(NamedTuple):
     """This policy's settings (only the shared ones)."""
+
+    common: Common
 
 
 def read_settings(config: Mapping[str, object]) -> RuleDescriptionSettings:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -54,8 +53,7 @@ META = PolicyMeta(
 )
 
 
-@dataclass(frozen=True)
-class WaiverReportSettings:
+class WaiverReportSettings(NamedTuple):
     """This policy's settings."""
 
     warn_days: int
