@@ -83,8 +83,8 @@ class Common(NamedTuple):
 class Settings(Protocol):
     """What the framework reads from any policy's settings: a named tuple whose first field is `common`.
 
-    Named tuples rather than dataclasses: the pack starts in every preview, and 18 frozen dataclasses cost
-    several times their creation as named tuples (`bench/BENCHMARKS.md`).
+    Named tuples rather than frozen dataclasses: the pack starts in every preview, and creating a frozen
+    dataclass at import costs several times what a named tuple does (`bench/BENCHMARKS.md`).
     """
 
     @property
