@@ -12,14 +12,11 @@ SDK's own code, so they come out, or fail, exactly as they do there. Tests compa
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import Any
 
 from google.protobuf import json_format
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, _deserialize_property
 from pulumi_policy.proxy import _DictProxy, _ListProxy, _proxy_helper
-
-PROXY_TYPES: Final = (_DictProxy, _ListProxy)
-"""pulumi-policy's unknown-checking wrappers."""
 
 
 def proxied_props(struct: Any) -> Any:
