@@ -61,9 +61,8 @@ def reaches(
 
     The policies of one Analyze call share one normalised resource (`rules.normalise`) and ask about different
     ports of it; what does not depend on the ports is screened once per resource and kept for the next policy.
+    Callers ask `is_quiet` first, which settles most resources without screening anything.
     """
-    if is_quiet(resource, direction, openness):
-        return [Reach() for _ in queries]
     memo = _memo(resource).steps
     found = []
     for transport, wanted in queries:

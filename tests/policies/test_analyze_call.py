@@ -1,4 +1,4 @@
-"""Work shared between policies: one normalised resource per request, keyed by the request; settings per config."""
+"""Work shared between policies: one normalised resource per request, found by its props; settings per config."""
 
 from __future__ import annotations
 
