@@ -13,16 +13,17 @@ STACK_CONFIG_DIR = "stacks"
 settings = load_settings(STACK_CONFIG_DIR)
 groups = build_security_groups(settings)
 
-pulumi.export(
-    "groups",
-    {
-        key: {
-            "id": group.security_group_id,
-            "arn": group.security_group_arn,
-            "name": group.security_group_name,
-            "vpcId": group.vpc_id,
-            "ruleIds": group.rule_ids,
-        }
-        for key, group in groups.items()
-    },
-)
+exported = {
+    key: {
+        "id": group.security_group_id,
+        "arn": group.security_group_arn,
+        "name": group.security_group_name,
+        "vpcId": group.vpc_id,
+        "ruleIds": group.rule_ids,
+    }
+    for key, group in groups.items()
+}
+# Names, VPC ids and rule keys come from the config: when it is secret, so is the export (the engine keeps
+# a secret input's outputs secret in state, but an export is built here, from the component's outputs).
+secret = bool({"groups", "vpcId"} & settings.secret_keys)
+pulumi.export("groups", pulumi.Output.secret(exported) if secret else exported)

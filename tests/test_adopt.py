@@ -90,6 +90,10 @@ def todo(rule_id: str) -> str:
     return f"TODO describe why: adopted from {rule_id} without a description"
 
 
+def reason(rule_id: str) -> str:
+    return f"Reason for {rule_id}"
+
+
 @pytest.fixture
 def estate(ec2: Any) -> tuple[Walkthrough, Tiers]:
     """The walkthrough's group and three tiers, in one VPC."""
@@ -156,14 +160,35 @@ def test_walkthrough_group_becomes_the_dev_stack_entry(
     )
 
 
+def written(config: dict[str, Any], placeholder: str, reason: str) -> dict[str, Any]:
+    """The config after someone replaces one placeholder with the real reason."""
+    return json.loads(json.dumps(config).replace(json.dumps(placeholder), json.dumps(reason)))
+
+
+def test_placeholders_are_refused_until_written(adopted: Adopted, pulumi_mocks: Pulumi) -> None:
+    """adopt never writes a description that passes: each rule AWS holds without one stops `pulumi up`."""
+    undescribed = sorted(rule_id for rule_id, row in adopted.live.items() if not row[-1] and row[1] == "ingress")
+    run = pulumi_mocks.run_program(cli_config({"aws:region": REGION, **adopted.config}))
+    assert isinstance(run.error, pulumi.RunError)
+    refused = [line for line in str(run.error).splitlines() if "is a placeholder description" in line]
+    assert sorted(next(r for r in undescribed if r in line) for line in refused) == undescribed
+    assert all(
+        line.endswith("is a placeholder description (it starts with TODO); say why it is allowed") for line in refused
+    )
+    assert pulumi_mocks.mocks.resources == []
+
+
 def test_round_trip_reproduces_every_rule_moto_holds(adopted: Adopted, pulumi_mocks: Pulumi) -> None:
     """The generated config, run through the real program, registers exactly the rules moto holds.
 
     Descriptions match too, except where AWS (here moto) has none: the default outbound rule gets the
-    component's default description, other rules a TODO placeholder, each reported as a `changed` note.
+    component's default description, other rules a TODO placeholder that must be replaced by the real reason
+    (here `Reason for sgr-…`) before the program accepts it, each reported as a `changed` note.
     """
     config, live = adopted.config, adopted.live
     assert list(config["security-groups:groups"]) == ["app-tier", "db", "launch-wizard-1", "web-tier"]
+    for rule_id in live:
+        config = written(config, todo(rule_id), reason(rule_id))
     program = program_rows(pulumi_mocks, config, {f"sg-{key}": group_id for key, group_id in adopted.ids.items()})
 
     def without_description(rows: dict[str, Row]) -> set[Row]:
@@ -179,7 +204,7 @@ def test_round_trip_reproduces_every_rule_moto_holds(adopted: Adopted, pulumi_mo
     undescribed = {rule_id for rule_id, row in live.items() if not row[-1]} - default_egress
     assert changed == {
         **dict.fromkeys(default_egress, DEFAULT_EGRESS_DESCRIPTION),
-        **{rule_id: todo(rule_id) for rule_id in undescribed},
+        **{rule_id: reason(rule_id) for rule_id in undescribed},
     }
     assert len(default_egress) == 3  # db has no outbound rule at all
     assert len(undescribed) == 4  # moto drops descriptions of group and prefix-list peers (see README)
@@ -243,7 +268,10 @@ def test_tag_selection(estate: Any, moto: Moto, tmp_path: Path, capsys: pytest.C
 def test_import_file_names_types_parents_and_ids_match_the_program(adopted: Adopted, pulumi_mocks: Pulumi) -> None:
     """Every resource the program creates is in the import file with its type, name, parent and AWS id."""
     document, keys = adopted.document, adopted.ids
-    program = program_rows(pulumi_mocks, adopted.config, {f"sg-{key}": group_id for key, group_id in keys.items()})
+    config = adopted.config
+    for rule_id in adopted.live:
+        config = written(config, todo(rule_id), reason(rule_id))
+    program = program_rows(pulumi_mocks, config, {f"sg-{key}": group_id for key, group_id in keys.items()})
 
     def parent(urn: str) -> str | None:
         return None if "::pulumi:pulumi:Stack::" in urn else urn.rsplit("::", 1)[-1]
@@ -306,8 +334,8 @@ def test_what_the_format_cannot_hold_is_reported_and_left_in_aws(
         f"{ops} {egress}: changed: the console's default outbound rule has no description; config leaves `egress` "
         "out (the component's default), so the first `pulumi up` sets its description to "
         f"{DEFAULT_EGRESS_DESCRIPTION!r}",
-        f"{ops} {ssh}: changed: has no description in AWS; config gives it a TODO placeholder, which the first "
-        "`pulumi up` sets in place: write the real reason",
+        f"{ops} {ssh}: changed: has no description in AWS; config gives it a TODO placeholder, which the component "
+        "and the policy pack refuse until you write the real reason (it then updates in place)",
     ]
     groups = yaml.safe_load(out)["config"]["security-groups:groups"]
     assert list(groups) == ["ops"]

@@ -242,6 +242,15 @@ def test_name_vpc_and_tags_reach_the_group_and_tags_reach_rules(pulumi_mocks: Pu
     assert [r.inputs["tags"] for r in pulumi_mocks.mocks.of_type(INGRESS)] == [TAGS, TAGS]
 
 
+def test_group_ids_may_be_literal_ids(pulumi_mocks: Pulumi) -> None:
+    """An existing group's id works as well as an Output: the rule references it as given."""
+    rule = {"preset": "ssh", "peers": ["group:ops"], "description": "SSH from ops"}
+    build(pulumi_mocks, web_args(ingress=[rule], egress=[], group_ids={"ops": "sg-0123456789abcdef0"}))
+    assert inputs(pulumi_mocks, INGRESS)["web-ingress-tcp-22-group-ops"]["referencedSecurityGroupId"] == (
+        "sg-0123456789abcdef0"
+    )
+
+
 def test_vpc_id_may_be_an_output(pulumi_mocks: Pulumi) -> None:
     """A VPC created in the same program can be passed as an Output; it is not validated as text."""
     build(pulumi_mocks, web_args(vpc_id=pulumi.Output.from_input("vpc-0a1b2c3d4e5f67890")))
@@ -344,6 +353,30 @@ BAD_ARGS = [
         "web",
         ["group_ids: expected a mapping of group keys to group ids, got a list"],
         id="group-ids-not-a-mapping",
+    ),
+    pytest.param(
+        web_args(
+            ingress=[{"preset": "ssh", "peers": ["group:ops"], "description": "SSH from ops"}],
+            group_ids={"ops": None},
+        ),
+        "web",
+        ["group_ids.ops: expected the id of a security group (sg-…) or an Output of one, got null"],
+        id="group-id-none",
+    ),
+    pytest.param(
+        web_args(
+            ingress=[{"preset": "ssh", "peers": ["group:ops"], "description": "SSH from ops"}],
+            group_ids={"ops": "ops-group"},
+        ),
+        "web",
+        ["group_ids.ops: expected the id of a security group (sg-…) or an Output of one, got 'ops-group'"],
+        id="group-id-not-an-id",
+    ),
+    pytest.param(
+        web_args(group_ids={"ops": 42}),
+        "web",
+        ["group_ids.ops: expected the id of a security group (sg-…) or an Output of one, got 42"],
+        id="group-id-a-number",
     ),
     pytest.param(
         web_args(vpc_id="vpc-123"),

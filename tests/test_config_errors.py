@@ -156,6 +156,32 @@ CASES = [
         ["groups.app.ingress[0].ports: protocol 47 has no ports (AWS opens every port for it); remove 'ports'"],
         id="gre-with-ports",
     ),
+    pytest.param(
+        app_rule(protocol="06", ports=DELETE),
+        [
+            "groups.app.ingress[0].protocol: '06' is not a protocol number as AWS writes it; write '6' (no plus "
+            "sign, spaces or leading zeros)"
+        ],
+        id="protocol-number-with-leading-zero",
+    ),
+    pytest.param(
+        app_rule(protocol="017", ports=DELETE),
+        [
+            "groups.app.ingress[0].protocol: '017' is not a protocol number as AWS writes it; write '17' (no plus "
+            "sign, spaces or leading zeros)"
+        ],
+        id="protocol-udp-number-with-leading-zero",
+    ),
+    pytest.param(
+        app_rule(protocol="\u0666", ports=DELETE),
+        [
+            "groups.app.ingress[0].protocol: '\u0666' is not a protocol; use tcp, udp, icmp, icmpv6, all, or an IANA "
+            "protocol number 0-255"
+        ],
+        id="protocol-arabic-indic-digit",
+    ),
+    pytest.param(app_rule(protocol="6"), [], id="protocol-number-text-is-tcp"),
+    pytest.param(app_rule(protocol="TCP"), [], id="protocol-name-in-capitals"),
     # --- ports
     pytest.param(
         app_rule(ports=70000),
@@ -189,6 +215,27 @@ CASES = [
         app_rule(ports=DELETE),
         ['groups.app.ingress[0].ports: required for tcp: a port (443) or a range ("8000-8100"; "0-65535" for all)'],
         id="ports-missing-for-tcp",
+    ),
+    pytest.param(
+        app_rule(ports="9" * 5000),
+        [
+            'groups.app.ingress[0].ports: a 5000-character number is out of range; ports are 0-65535 ("0-65535" means '
+            "every port)"
+        ],
+        id="port-of-5000-digits",
+    ),
+    pytest.param(
+        app_rule(ports="080"),
+        ["groups.app.ingress[0].ports: '080' has a leading zero; write '80'"],
+        id="port-text-with-leading-zero",
+    ),
+    pytest.param(
+        app_rule(ports="\u0668\u0660"),
+        [
+            "groups.app.ingress[0].ports: '\u0668\u0660' is not a port or port range; write a port (443) or a range "
+            '("8000-8100")'
+        ],
+        id="port-in-arabic-indic-digits",
     ),
     # --- icmp
     pytest.param(
@@ -332,10 +379,7 @@ CASES = [
     ),
     pytest.param(
         group("web", description="Managed by Pulumi"),
-        [
-            "groups.web.description: 'Managed by Pulumi' is a tool's placeholder, not a description; "
-            "say what the group is for"
-        ],
+        ["groups.web.description: 'Managed by Pulumi' is a tool's placeholder description; say what the group is for"],
         id="group-description-tool-default",
     ),
     pytest.param(
@@ -379,7 +423,7 @@ CASES = [
     ),
     pytest.param(
         group("web", name="default"),
-        ["groups.web.name: 'default' is taken: every VPC already has a group named 'default'"],
+        ["groups.web.name: 'default' is taken: every VPC already has a group named 'default' (names ignore case)"],
         id="name-default-is-taken",
     ),
     pytest.param(
@@ -389,8 +433,95 @@ CASES = [
     ),
     pytest.param(
         lambda c: (group("web", name="frontend")(c), group("app", name="frontend")(c)),
-        ["groups.web.name: 'frontend' is also the name of groups.app in the same VPC; names must be unique per VPC"],
+        [
+            "groups.web.name: 'frontend' is also the name of groups.app in the same VPC; names must be unique per "
+            "VPC, whatever their case"
+        ],
         id="same-name-twice-in-one-vpc",
+    ),
+    pytest.param(
+        db_from("fe80::%eth0/10"),
+        ["groups.db.ingress[0].from[0]: 'fe80::%eth0/10' has a zone id ('%…'), which a CIDR cannot carry; remove it"],
+        id="cidr-ipv6-zone-id",
+    ),
+    pytest.param(
+        db_from("::%0/0"),
+        ["groups.db.ingress[0].from[0]: '::%0/0' has a zone id ('%…'), which a CIDR cannot carry; remove it"],
+        id="cidr-ipv6-anywhere-with-zone-id",
+    ),
+    pytest.param(
+        db_from("::ffff:0:0/96"),
+        [
+            "groups.db.ingress[0].from[0]: '::ffff:0:0/96' is an IPv4-mapped IPv6 range, which AWS's provider "
+            "refuses; write the IPv4 CIDR instead"
+        ],
+        id="cidr-ipv4-mapped-ipv6",
+    ),
+    pytest.param(
+        lambda c: (group("web", vpcId="vpc-0a1b2c3d")(c), group("app", vpcId="vpc-0e0e0e0e")(c)),
+        [
+            "groups.app.ingress[0].from[0]: 'group:web' is in 'vpc-0a1b2c3d' but groups.app is in 'vpc-0e0e0e0e'; "
+            "AWS accepts a rule naming a group of another VPC only when the two VPCs are peered in the same region, "
+            "so put both groups in one VPC, or, if the VPCs are peered, name the other group by its id (sg-…)"
+        ],
+        id="group-reference-across-vpcs",
+    ),
+    pytest.param(
+        lambda c: (top(vpcId="vpc-0a1b2c3d")(c), group("app", vpcId="vpc-0a1b2c3d")(c)),
+        [],
+        id="group-reference-within-one-explicit-vpc",
+    ),
+    pytest.param(
+        group("app", vpcId="vpc-0e0e0e0e"),
+        [],
+        id="group-reference-to-the-default-vpc-is-not-judged",
+    ),
+    pytest.param(
+        lambda c: (group("web", name="Frontend")(c), group("app", name="frontend")(c)),
+        [
+            "groups.web.name: 'Frontend' is also the name of groups.app in the same VPC; names must be unique per "
+            "VPC, whatever their case"
+        ],
+        id="same-name-in-another-case",
+    ),
+    pytest.param(
+        group("web", name="Default"),
+        ["groups.web.name: 'Default' is taken: every VPC already has a group named 'default' (names ignore case)"],
+        id="name-default-in-capitals",
+    ),
+    pytest.param(
+        group("web", description="Managed by Pulumi."),
+        ["groups.web.description: 'Managed by Pulumi.' is a tool's placeholder description; say what the group is for"],
+        id="group-description-tool-default-with-full-stop",
+    ),
+    pytest.param(
+        web_rule(description="Managed by Pulumi"),
+        [
+            "groups.web.ingress[0].description: 'Managed by Pulumi' is a tool's placeholder description; say why it is "
+            "allowed"
+        ],
+        id="rule-description-tool-default",
+    ),
+    pytest.param(
+        web_rule(description="TODO describe why"),
+        [
+            "groups.web.ingress[0].description: 'TODO describe why' is a placeholder description (it starts with "
+            "TODO); say why it is allowed"
+        ],
+        id="rule-description-todo",
+    ),
+    pytest.param(
+        web_rule(description="n/a"),
+        ["groups.web.ingress[0].description: 'n/a' is a placeholder description; say why it is allowed"],
+        id="rule-description-n-a",
+    ),
+    pytest.param(
+        web_rule(description="-"),
+        [
+            "groups.web.ingress[0].description: '-' is a placeholder description (no letters or digits); say why "
+            "it is allowed"
+        ],
+        id="rule-description-dash",
     ),
     # --- duplicates and quota
     pytest.param(
@@ -463,6 +594,30 @@ CASES = [
         id="tag-value-too-long",
     ),
     pytest.param(
+        lambda c: (
+            top(tags={f"stack-{n}": "x" for n in range(30)})(c),
+            group("web", tags={f"web-{n}": "y" for n in range(21)})(c),
+        ),
+        [
+            "groups.web.tags: the group and each of its rules would carry 51 tags (21 of its own and 30 from the "
+            "stack's tags); AWS allows at most 50 per resource, so remove 1"
+        ],
+        id="more-than-50-tags",
+    ),
+    pytest.param(
+        lambda c: (
+            top(tags={f"t-{n}": "x" for n in range(50)})(c),
+            group("web", tags={"t-0": "mine"})(c),
+        ),
+        [],
+        id="a-group-tag-overriding-a-stack-tag-counts-once",
+    ),
+    pytest.param(
+        top(closeDefaultGroups="maybe"),
+        ["closeDefaultGroups: 'maybe' is not true or false"],
+        id="close-default-groups-not-a-boolean",
+    ),
+    pytest.param(
         top(tags="environment=prod"),
         ["tags: expected a mapping of tag names to values, got the text 'environment=prod'"],
         id="tags-not-a-mapping",
@@ -524,7 +679,10 @@ CASES = [
     ),
     pytest.param(
         top(**{"security-groups:group": {}}),
-        ["group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, vpcId, tags, ruleQuota"],
+        [
+            "group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, vpcId, tags, ruleQuota, "
+            "closeDefaultGroups"
+        ],
         id="unknown-project-key",
     ),
 ]
@@ -541,6 +699,18 @@ def test_config_problem(pulumi_mocks: Pulumi, patch: Patch, expected: list[str])
         return
     assert isinstance(run.error, ConfigError), run.error
     assert run.error.lines == tuple(expected)
+    assert pulumi_mocks.mocks.resources == []
+
+
+def test_a_number_python_cannot_read_is_a_config_error(pulumi_mocks: Pulumi) -> None:
+    """A 5,000-digit number in the JSON the CLI passes: one clear problem, the config never echoed."""
+    groups = '{"web": {"description": "Web", "ingress": [{"protocol": "tcp", "ports": ' + "9" * 5000 + "}]}}"
+    run = pulumi_mocks.run_program({**cli_config({"aws:region": "eu-west-1"}), "security-groups:groups": groups})
+    assert isinstance(run.error, ConfigError)
+    assert run.error.lines == (
+        "groups: expected a mapping of group keys to groups, got a value this program cannot read (a number "
+        "longer than 4300 digits)",
+    )
     assert pulumi_mocks.mocks.resources == []
 
 

@@ -359,7 +359,7 @@ def test_construct_with_bad_config_reports_every_problem_and_registers_nothing(
     assert refused(plugin, monitor, inputs) == [
         "Unexpected <class 'Exception'>: SecurityGroup 'web': 2 problems. No resource was registered; fix the "
         "arguments and run again.",
-        "  - description: 'Managed by Pulumi' is a tool's placeholder, not a description; say what the group is for",
+        "  - description: 'Managed by Pulumi' is a tool's placeholder description; say what the group is for",
         "  - ingress[0].peers[0]: '10.0.0.1' has no prefix length; did you mean '10.0.0.1/32' (one address)?:",
     ]
 

@@ -1,25 +1,18 @@
 """Property tests: any config either builds exactly what it says or fails with a ConfigError, never else.
 
-Profiles: the default is derandomized so CI is reproducible; `HYPOTHESIS_PROFILE=explore make test`
-searches with fresh random examples and many more of them.
+Profiles (tests/conftest.py): the default is derandomized so CI is reproducible; `HYPOTHESIS_PROFILE=explore
+make test` searches with fresh random examples and many more of them.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any
 
 from conftest import COMPONENT, SG, cli_config, start_runtime
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from security_groups_component import ConfigError, Group, group_args, load_settings, read_args
-
-settings.register_profile(
-    "default", derandomize=True, deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile("explore", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 KEYS = ["web", "app", "db", "cache-1", "ops.tools"]
 GOOD_PEERS = [
@@ -204,7 +197,7 @@ def test_config_and_component_arguments_read_the_same(config: dict[str, Any]) ->
     assert result.error is None
     loaded: dict[str, Group] = dict(holder["settings"].groups)
     for key, grp in loaded.items():
-        ids = {k: f"sg-{k}" for k in loaded}
+        ids = {k: f"sg-{index:08x}" for index, k in enumerate(loaded)}
         again = read_args(key, copy.deepcopy(group_args(grp, ids, 60)))
         assert again == grp
         assert [r.description for r in again.rules] == [r.description for r in grp.rules]

@@ -10,9 +10,12 @@ import enum
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
 Direction = Literal["ingress", "egress"]
+
+RULE_KEY_DIRECTIONS: Final = ("ingress", "egress")
+"""The words that start a rule's key, right after its group's key in the resource name."""
 
 
 class PeerKind(enum.Enum):

@@ -17,10 +17,10 @@ from typing import Final
 
 import pulumi
 
-from . import aws_limits
-from .model import Direction, Group, Peer, PeerKind, Rule, Traffic
+from . import aws_facts
+from .model import RULE_KEY_DIRECTIONS, Direction, Group, Peer, PeerKind, Rule, Traffic
 from .presets import PRESETS
-from .problems import PathPart, Problems, did_you_mean, render_path, show
+from .problems import PathPart, Problems, did_you_mean, is_redacted, quote, render_path, show
 
 
 @dataclass(frozen=True)
@@ -102,9 +102,11 @@ class Scope:
     """The group's own key (config) or resource name (component)."""
     known_groups: frozenset[str]
     """Keys that `group:<key>` may name."""
+    refused_groups: frozenset[str] = frozenset()
+    """Keys of the same config that were refused (and reported): a reference to one is not reported again."""
     default_vpc_id: str | None = None
     default_tags: Mapping[str, str] | None = None
-    rule_quota: int = aws_limits.DEFAULT_RULE_QUOTA
+    rule_quota: int = aws_facts.DEFAULT_RULE_QUOTA
 
 
 DEFAULT_EGRESS_DESCRIPTION: Final = "Allow all outbound traffic (the EC2 console default)"
@@ -112,11 +114,14 @@ DEFAULT_EGRESS_DESCRIPTION: Final = "Allow all outbound traffic (the EC2 console
 GROUP_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 """Group keys become resource names and name prefixes, so they stay short and plain."""
 
-_KEYWORD_PEERS: Final = ("anywhere", "anywhere-ipv4", "anywhere-ipv6", "self")
+_KEY_SEPARATOR: Final = re.compile(rf"-({'|'.join(RULE_KEY_DIRECTIONS)})(?=-|$)")
+"""`-ingress`/`-egress` followed by `-` or the end of a key: where a rule's resource name would split ambiguously."""
+
 _ANY_IPV4: Final = Peer(PeerKind.IPV4, "0.0.0.0/0")
 _ANY_IPV6: Final = Peer(PeerKind.IPV6, "::/0")
-_PORT_RANGE: Final = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
-_TEXT_CHARS_HINT: Final = f"letters, digits and {aws_limits.TEXT_ALLOWED_PUNCTUATION.strip()} (and spaces)"
+_PORT_RANGE: Final = re.compile(r"\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?", re.ASCII)
+"""Five digits at most, so a 5,000-digit "port" is refused as text, never converted to a number."""
+_TEXT_CHARS_HINT: Final = f"letters, digits and {aws_facts.TEXT_ALLOWED_PUNCTUATION.strip()} (and spaces)"
 
 
 def default_egress(origin: str) -> Rule:
@@ -152,7 +157,13 @@ def describe_traffic(traffic: Traffic) -> str:
 
 
 def check_group_key(key: object, at: Sequence[PathPart] | str, problems: Problems) -> bool:
-    """Check a group key (config) or component name: it prefixes resource names and the group's name."""
+    """Check a group key (config) or component name: it prefixes resource names and the group's name.
+
+    A rule's resource is named `<key>-<direction>-<traffic>-<peer>` (`web-ingress-tcp-443-0.0.0.0/0`). The
+    traffic and peer parts follow a fixed grammar, so the names of one group's rules never collide; across groups
+    they stay apart only if the key ends where the first `-ingress-` or `-egress-` begins. A key containing
+    either (`a-ingress-all-group-c`) could give a rule the very name of another group's rule, so it is refused.
+    """
     if not isinstance(key, str) or not GROUP_KEY.fullmatch(key):
         problems.add(
             at,
@@ -160,14 +171,28 @@ def check_group_key(key: object, at: Sequence[PathPart] | str, problems: Problem
             "letters, digits, '.', '_' and '-' (at most 100 characters)",
         )
         return False
-    if key.startswith(aws_limits.RESERVED_NAME_PREFIX):
+    if key.startswith(aws_facts.RESERVED_NAME_PREFIX):
         problems.add(
             at,
             f"{key!r} would auto-name the group '{key}-…', and AWS rejects group names starting with 'sg-'; "
             "choose another key",
         )
         return False
+    separator = _KEY_SEPARATOR.search(key)
+    if separator is not None:
+        problems.add(
+            at,
+            f"{key!r} contains '{separator.group()}', which separates a group's key from its rules' names "
+            f"(`<key>-ingress-tcp-443-…`), so two rules could get the same name; choose another key, "
+            f"e.g. {safe_group_key(key)!r}",
+        )
+        return False
     return True
+
+
+def safe_group_key(key: str) -> str:
+    """`key` with each `-ingress`/`-egress` that `check_group_key` refuses spelled `_ingress`/`_egress`."""
+    return _KEY_SEPARATOR.sub(r"_\1", key)
 
 
 def check_text(value: object, at: Sequence[PathPart], problems: Problems, *, what: str) -> str | None:
@@ -179,18 +204,34 @@ def check_text(value: object, at: Sequence[PathPart], problems: Problems, *, wha
         problems.add(at, f"the {what} is empty; write one")
         return None
     ok = True
-    if len(value) > aws_limits.TEXT_MAX_LENGTH:
+    if len(value) > aws_facts.TEXT_MAX_LENGTH:
         problems.add(
             at,
-            f"the {what} is {len(value)} characters long; AWS allows at most {aws_limits.TEXT_MAX_LENGTH}",
+            f"the {what} is {len(value)} characters long; AWS allows at most {aws_facts.TEXT_MAX_LENGTH}",
         )
         ok = False
-    bad = list(dict.fromkeys(ch for ch in value if not aws_limits.TEXT_ALLOWED.fullmatch(ch)))
+    bad = list(dict.fromkeys(char for _, char in aws_facts.rejected_characters(value)))
     if bad:
-        shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in bad[:5])
+        # A secret description is named by code points only: a character of it would be part of the secret.
+        shown = ", ".join(
+            f"U+{ord(char):04X}" if is_redacted() else f"{char!r} (U+{ord(char):04X})" for char in bad[:5]
+        )
         problems.add(at, f"the {what} contains {shown}, which AWS does not accept; use only {_TEXT_CHARS_HINT}")
         ok = False
     return value if ok else None
+
+
+def check_description(value: object, at: Sequence[PathPart], problems: Problems, *, what: str, fix: str) -> str | None:
+    """Check a group or rule description: AWS's limits, and never a placeholder (the pack's rule too)."""
+    text = check_text(value, at, problems, what=what)
+    if text is None:
+        return None
+    found = aws_facts.placeholder(text)
+    if found is not None:
+        why = "" if found.names_it else f" ({found.why})"
+        problems.add(at, f"{quote(text)} is {found.what}{why}; {fix}")
+        return None
+    return text
 
 
 class _Fields:
@@ -249,17 +290,13 @@ def parse_group(raw: object, at: tuple[PathPart, ...], style: Style, scope: Scop
             "required: say what the group is for (AWS requires it, and changing it later replaces the group)",
         )
     elif description is not None:
-        description = check_text(description, fields.path("description"), problems, what="group description")
-        if isinstance(description, str) and description.strip().lower() in aws_limits.TOOL_DEFAULT_DESCRIPTIONS:
-            problems.add(
-                fields.path("description"),
-                f"{description!r} is a tool's placeholder, not a description; say what the group is for",
-            )
+        description = check_description(
+            description, fields.path("description"), problems, what="group description", fix="say what the group is for"
+        )
 
     name = _group_name(fields.get("name"), fields.path("name"), problems)
     vpc_id = _vpc_id(fields.get(style.vpc_id), fields.path(style.vpc_id), problems)
-    tags = dict(scope.default_tags or {})
-    tags.update(parse_tags(fields.get("tags"), fields.path("tags"), problems))
+    tags = _merged_tags(scope.default_tags or {}, fields, problems)
 
     ingress = _rules(fields, "ingress", style, scope, problems)
     if "egress" in fields.values:
@@ -289,14 +326,14 @@ def _group_name(value: object | None, at: tuple[PathPart, ...], problems: Proble
     name = check_text(value, at, problems, what="group name")
     if name is None:
         return None
-    if name != name.strip():
-        problems.add(at, f"{name!r} has leading or trailing spaces, which AWS trims; remove them")
+    if aws_facts.has_outer_spaces(name):
+        problems.add(at, f"{quote(name)} has leading or trailing spaces, which AWS trims; remove them")
         return None
-    if name.startswith(aws_limits.RESERVED_NAME_PREFIX):
-        problems.add(at, f"{name!r} starts with 'sg-', which AWS reserves for group ids; choose another name")
+    if name.startswith(aws_facts.RESERVED_NAME_PREFIX):
+        problems.add(at, f"{quote(name)} starts with 'sg-', which AWS reserves for group ids; choose another name")
         return None
-    if name.lower() in aws_limits.RESERVED_NAMES:
-        problems.add(at, f"{name!r} is taken: every VPC already has a group named 'default'")
+    if aws_facts.is_reserved_name(name):
+        problems.add(at, f"{quote(name)} is taken: every VPC already has a group named 'default' (names ignore case)")
         return None
     return name
 
@@ -304,9 +341,9 @@ def _group_name(value: object | None, at: tuple[PathPart, ...], problems: Proble
 def _vpc_id(value: object | None, at: tuple[PathPart, ...], problems: Problems) -> str | None:
     if value is None or isinstance(value, pulumi.Output):
         return None
-    if isinstance(value, str) and aws_limits.VPC_ID.fullmatch(value):
+    if isinstance(value, str) and aws_facts.VPC_ID.fullmatch(value):
         return value
-    hint = "; AWS ids are lower case" if isinstance(value, str) and value.lower() != value else ""
+    hint = "; AWS ids are lower case" if isinstance(value, str) and value.lower() != value and not is_redacted() else ""
     problems.add(
         at, f"{show(value)} is not a VPC id (vpc- and 8 or 17 hex digits){hint}; remove it for the default VPC"
     )
@@ -326,25 +363,38 @@ def parse_tags(value: object | None, at: tuple[PathPart, ...], problems: Problem
         if not isinstance(key, str) or not key.strip():
             problems.add(where, "a tag key must be non-empty text")
             continue
-        if len(key) > aws_limits.TAG_KEY_MAX_LENGTH:
-            problems.add(
-                where, f"the tag key is {len(key)} characters long; AWS allows {aws_limits.TAG_KEY_MAX_LENGTH}"
-            )
+        if len(key) > aws_facts.TAG_KEY_MAX_LENGTH:
+            problems.add(where, f"the tag key is {len(key)} characters long; AWS allows {aws_facts.TAG_KEY_MAX_LENGTH}")
             continue
-        if key.lower().startswith(aws_limits.TAG_RESERVED_PREFIX):
+        if key.lower().startswith(aws_facts.TAG_RESERVED_PREFIX):
             problems.add(where, "tag keys starting with 'aws:' are reserved for AWS; rename the key")
             continue
         if not isinstance(tag_value, str):
             # YAML turns 1.10 into 1.1 and yes into true; quoting keeps exactly what was meant.
             problems.add(where, f"tag values must be text, got {show(tag_value)}; quote it in YAML")
             continue
-        if len(tag_value) > aws_limits.TAG_VALUE_MAX_LENGTH:
+        if len(tag_value) > aws_facts.TAG_VALUE_MAX_LENGTH:
             problems.add(
                 where,
-                f"the tag value is {len(tag_value)} characters long; AWS allows {aws_limits.TAG_VALUE_MAX_LENGTH}",
+                f"the tag value is {len(tag_value)} characters long; AWS allows {aws_facts.TAG_VALUE_MAX_LENGTH}",
             )
             continue
         tags[key] = tag_value
+    return tags
+
+
+def _merged_tags(defaults: Mapping[str, str], fields: _Fields, problems: Problems) -> dict[str, str]:
+    """The stack's tags overlaid with the group's own: what the group and each of its rules carry."""
+    own = parse_tags(fields.get("tags"), fields.path("tags"), problems)
+    tags = {**defaults, **own}
+    if len(tags) > aws_facts.MAX_TAGS:
+        inherited = len(tags) - len(own)
+        parts = [f"{len(own)} of its own"] + ([f"{inherited} from the stack's tags"] if inherited else [])
+        problems.add(
+            fields.path("tags"),
+            f"the group and each of its rules would carry {len(tags)} tags ({' and '.join(parts)}); AWS allows at "
+            f"most {aws_facts.MAX_TAGS} per resource, so remove {len(tags) - aws_facts.MAX_TAGS}",
+        )
     return tags
 
 
@@ -393,7 +443,9 @@ def _rule(
             "required: say why this traffic is allowed (reviewers and the policy pack need it)",
         )
     elif description is not None:
-        description = check_text(description, fields.path("description"), problems, what="rule description")
+        description = check_description(
+            description, fields.path("description"), problems, what="rule description", fix="say why it is allowed"
+        )
     if traffic is None or not isinstance(description, str):
         return []
     return [Rule(direction, traffic, peer, description, render_path(origin)) for peer, origin in peers]
@@ -423,7 +475,7 @@ def _traffic(fields: _Fields, style: Style, problems: Problems) -> Traffic | Non
             hint = did_you_mean(preset, PRESETS) if isinstance(preset, str) else ""
             problems.add(
                 fields.path(style.preset),
-                f"unknown preset {show(preset)}{hint or '; see the preset table in the README'}",
+                f"unknown preset {quote(preset)}{hint or '; see the preset table in the README'}",
             )
             return None
         for key in port_keys:
@@ -467,12 +519,32 @@ def _traffic(fields: _Fields, style: Style, problems: Problems) -> Traffic | Non
     return None if port_keys else Traffic(name)
 
 
+_LOOSE_NUMBER: Final = re.compile(r"\s*[+-]?[0-9]{1,5}\s*", re.ASCII)
+_PROTOCOL_BY_NUMBER: Final = {number: name for name, number in aws_facts.PROTOCOL_NUMBERS.items()}
+
+
+def _by_number(number: int) -> str:
+    # 6, 17, 1 and 58 are tcp, udp, icmp and icmpv6, and -1 is all: the same rule, so the same resource name.
+    return "-1" if number == -1 else _PROTOCOL_BY_NUMBER.get(number, str(number))
+
+
 def _protocol(value: object, at: tuple[PathPart, ...], problems: Problems) -> str | None:
     text = str(value).lower() if isinstance(value, str | int) and not isinstance(value, bool) else None
-    if text is not None and text in aws_limits.PROTOCOL_ALIASES:
-        return aws_limits.PROTOCOL_ALIASES[text]
-    if text is not None and text.isdigit() and int(text) <= aws_limits.PROTOCOL_NUMBER_MAX:
-        return str(int(text))
+    if text in aws_facts.PROTOCOL_NUMBERS:
+        return text
+    if text == "all":
+        return "-1"
+    if text is not None and aws_facts.PROTOCOL_NUMBER_TEXT.fullmatch(text):
+        if int(text) <= aws_facts.PROTOCOL_NUMBER_MAX:
+            return _by_number(int(text))
+    elif text is not None and _LOOSE_NUMBER.fullmatch(text) and -1 <= int(text) <= aws_facts.PROTOCOL_NUMBER_MAX:
+        # `06`, `+6`, ` 6`: AWS and the provider would read another spelling than the one written here.
+        problems.add(
+            at,
+            f"{quote(value)} is not a protocol number as AWS writes it; write "
+            f"{'it' if is_redacted() else quote(str(int(text)))} (no plus sign, spaces or leading zeros)",
+        )
+        return None
     hint = did_you_mean(text, ["tcp", "udp", "icmp", "icmpv6", "all"]) if text else ""
     problems.add(
         at,
@@ -482,12 +554,11 @@ def _protocol(value: object, at: tuple[PathPart, ...], problems: Problems) -> st
 
 
 def _protocol_number(value: object, at: tuple[PathPart, ...], problems: Problems) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= aws_limits.PROTOCOL_NUMBER_MAX:
-        # 6, 17, 1 and 58 are tcp, udp, icmp and icmpv6: the same rule, so the same resource name.
-        return aws_limits.PROTOCOL_ALIASES.get(str(value), str(value))
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= aws_facts.PROTOCOL_NUMBER_MAX:
+        return _by_number(value)
     problems.add(
         at,
-        f"{show(value)} is not a protocol number; use 0-{aws_limits.PROTOCOL_NUMBER_MAX}, "
+        f"{show(value)} is not a protocol number; use 0-{aws_facts.PROTOCOL_NUMBER_MAX}, "
         "or 'protocol' for tcp, udp, icmp, icmpv6 and all",
     )
     return None
@@ -516,21 +587,37 @@ def parse_ports(value: object, at: tuple[PathPart, ...], problems: Problems) -> 
     if isinstance(value, int) and not isinstance(value, bool):
         low, high = value, value
     elif isinstance(value, str) and (match := _PORT_RANGE.fullmatch(value)):
+        digits = [part for part in match.groups() if part is not None]
+        if any(len(part) > 1 and part.startswith("0") for part in digits):
+            canonical = "-".join(str(int(part)) for part in digits)
+            problems.add(
+                at, f"{quote(value)} has a leading zero; write {'it without' if is_redacted() else quote(canonical)}"
+            )
+            return None
         low = int(match.group(1))
         high = int(match.group(2)) if match.group(2) is not None else low
+    elif isinstance(value, str) and value.strip().replace("-", "").isdigit() and value.isascii():
+        problems.add(
+            at,
+            f"{quote(value) if len(value) <= 20 else f'a {len(value)}-character number'} is out of range; "
+            f'ports are {aws_facts.PORT_MIN}-{aws_facts.PORT_MAX} ("0-65535" means every port)',
+        )
+        return None
     else:
         problems.add(at, f'{show(value)} is not a port or port range; write a port (443) or a range ("8000-8100")')
         return None
-    bad = [p for p in (low, high) if not aws_limits.PORT_MIN <= p <= aws_limits.PORT_MAX]
+    bad = [p for p in (low, high) if not aws_facts.PORT_MIN <= p <= aws_facts.PORT_MAX]
     if bad:
+        shown = quote(bad[0]) if abs(bad[0]) < 10**20 else f"a {len(str(abs(bad[0])))}-digit number"
         problems.add(
             at,
-            f"port {bad[0]} is out of range; ports are {aws_limits.PORT_MIN}-{aws_limits.PORT_MAX} "
+            f"port {shown} is out of range; ports are {aws_facts.PORT_MIN}-{aws_facts.PORT_MAX} "
             '("0-65535" means every port)',
         )
         return None
     if low > high:
-        problems.add(at, f"{show(value)} runs backwards; did you mean '{high}-{low}'?")
+        swapped = "the reverse" if is_redacted() else f"'{high}-{low}'"
+        problems.add(at, f"{show(value)} runs backwards; did you mean {swapped}?")
         return None
     return low, high
 
@@ -557,7 +644,7 @@ def _icmp_traffic(protocol: str, fields: _Fields, style: Style, problems: Proble
 def _icmp_number(value: object | None, at: tuple[PathPart, ...], problems: Problems) -> int | None:
     if value is None:
         return -1
-    if isinstance(value, int) and not isinstance(value, bool) and aws_limits.ICMP_MIN <= value <= aws_limits.ICMP_MAX:
+    if isinstance(value, int) and not isinstance(value, bool) and aws_facts.ICMP_MIN <= value <= aws_facts.ICMP_MAX:
         return value
     problems.add(at, f"{show(value)} is not an ICMP type or code; use 0-255, or -1 for all")
     return None
@@ -571,7 +658,7 @@ def _peers(fields: _Fields, key: str, scope: Scope, problems: Problems) -> list[
             problems.add(at, "required: list the peers, e.g. [10.0.0.0/8], [anywhere] or [group:web]")
         return []
     if isinstance(value, str):
-        problems.add(at, f"expected a list; write [{value}]")
+        problems.add(at, "expected a list" if is_redacted() else f"expected a list; write [{value}]")
         return []
     if not isinstance(value, list | tuple):
         problems.add(at, f"expected a list of peers, got {show(value)}")
@@ -602,21 +689,24 @@ def parse_peer(token: object, at: tuple[PathPart, ...], scope: Scope, problems: 
     if token.startswith("group:"):
         return _group_peer(token, at, scope, problems)
     for prefix, pattern, kind, what in (
-        ("sg-", aws_limits.SECURITY_GROUP_ID, PeerKind.SECURITY_GROUP_ID, "security group id"),
-        ("pl-", aws_limits.PREFIX_LIST_ID, PeerKind.PREFIX_LIST, "prefix list id"),
+        ("sg-", aws_facts.SECURITY_GROUP_ID, PeerKind.SECURITY_GROUP_ID, "security group id"),
+        ("pl-", aws_facts.PREFIX_LIST_ID, PeerKind.PREFIX_LIST, "prefix list id"),
     ):
         if token.lower().startswith(prefix):
             if pattern.fullmatch(token):
                 return [Peer(kind, token)]
-            hint = f"; did you mean {token.lower()!r}?" if pattern.fullmatch(token.lower()) else ""
-            problems.add(at, f"{token!r} is not a {what} ({prefix} and 8 or 17 hex digits){hint}")
+            lower = pattern.fullmatch(token.lower()) is not None
+            hint = (
+                ("; AWS ids are lower case" if is_redacted() else f"; did you mean {token.lower()!r}?") if lower else ""
+            )
+            problems.add(at, f"{quote(token)} is not a {what} ({prefix} and 8 or 17 hex digits){hint}")
             return []
     if any(ch.isdigit() for ch in token) and ("." in token or ":" in token):
         return _cidr_peer(token, at, problems)
     tokens = [*keywords, *(f"group:{k}" for k in sorted(scope.known_groups))]
     problems.add(
         at,
-        f"{token!r} is not a peer{did_you_mean(token, tokens)}; use a CIDR, anywhere, anywhere-ipv4, "
+        f"{quote(token)} is not a peer{did_you_mean(token, tokens)}; use a CIDR, anywhere, anywhere-ipv4, "
         "anywhere-ipv6, self, group:<key>, sg-… or pl-…",
     )
     return []
@@ -625,28 +715,33 @@ def parse_peer(token: object, at: tuple[PathPart, ...], scope: Scope, problems: 
 def _group_peer(token: str, at: tuple[PathPart, ...], scope: Scope, problems: Problems) -> list[Peer]:
     key = token.removeprefix("group:")
     if key == scope.key:
-        problems.add(at, f"a group refers to itself as 'self', not {token!r}")
+        problems.add(at, f"a group refers to itself as 'self', not {quote(token)}")
         return []
     if key in scope.known_groups:
         return [Peer(PeerKind.GROUP, key)]
+    if key in scope.refused_groups:
+        return []
     known = sorted(scope.known_groups - {scope.key})
     # Compare keys, not tokens: every token shares the `group:` prefix, which would make anything look close.
     hint = did_you_mean(key, known, prefix="group:")
     listed = f"groups: {', '.join(known)}" if known else "there are no other groups"
-    problems.add(at, f"{token!r} names no group of this stack{hint} ({listed})")
+    problems.add(at, f"{quote(token)} names no group of this stack{hint} ({listed})")
     return []
 
 
 def _cidr_peer(token: str, at: tuple[PathPart, ...], problems: Problems) -> list[Peer]:
+    if "%" in token:
+        # Python reads `fe80::%eth0/10` as a scoped network; AWS and the provider know no zone ids.
+        problems.add(at, f"{quote(token)} has a zone id ('%…'), which a CIDR cannot carry; remove it")
+        return []
     if "/" not in token:
         try:
             address = ipaddress.ip_address(token)
         except ValueError:
             pass
         else:
-            problems.add(
-                at, f"{token!r} has no prefix length; did you mean '{address}/{address.max_prefixlen}' (one address)?"
-            )
+            hint = "a /32 or /128" if is_redacted() else f"'{address}/{address.max_prefixlen}'"
+            problems.add(at, f"{quote(token)} has no prefix length; did you mean {hint} (one address)?")
             return []
     try:
         network = ipaddress.ip_network(token)
@@ -654,9 +749,21 @@ def _cidr_peer(token: str, at: tuple[PathPart, ...], problems: Problems) -> list
         try:
             loose = ipaddress.ip_network(token, strict=False)
         except ValueError:
-            problems.add(at, f"{token!r} is not a valid CIDR; write e.g. 10.0.0.0/8 or 2001:db8::/32")
+            problems.add(at, f"{quote(token)} is not a valid CIDR; write e.g. 10.0.0.0/8 or 2001:db8::/32")
             return []
-        problems.add(at, f"{token!r} has host bits set, so it is not a network address; did you mean '{loose}'?")
+        problems.add(
+            at,
+            f"{quote(token)} has host bits set, so it is not a network address"
+            + ("" if is_redacted() else f"; did you mean {str(loose)!r}?"),
+        )
+        return []
+    if isinstance(network, ipaddress.IPv6Network) and network.network_address.ipv4_mapped is not None:
+        # terraform-provider-aws parses CIDRs with Go's net.ParseCIDR and refuses an IPv6 one whose address
+        # is an IPv4 address in disguise (`::ffff:0:0/96`); AWS counts such traffic as IPv4 anyway.
+        problems.add(
+            at,
+            f"{quote(token)} is an IPv4-mapped IPv6 range, which AWS's provider refuses; write the IPv4 CIDR instead",
+        )
         return []
     kind = PeerKind.IPV4 if network.version == 4 else PeerKind.IPV6
     # The canonical spelling is what AWS stores; sending it avoids a diff on every preview.
@@ -668,11 +775,13 @@ def _check_duplicates(rules: Sequence[Rule], problems: Problems) -> None:
     for rule in rules:
         seen = first.setdefault(rule, rule)
         if seen is not rule:
+            what = (
+                f"{rule.direction} {describe_traffic(rule.traffic)} {'from' if rule.direction == 'ingress' else 'to'} "
+            )
+            shown = "" if is_redacted() else f" ({what}{rule.peer.token})"
             problems.add(
                 rule.origin,
-                f"repeats the rule at {seen.origin} ({rule.direction} {describe_traffic(rule.traffic)} "
-                f"{'from' if rule.direction == 'ingress' else 'to'} {rule.peer.token}); "
-                "AWS rejects duplicate rules, so remove one",
+                f"repeats the rule at {seen.origin}{shown}; AWS rejects duplicate rules, so remove one",
             )
 
 

@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Final
 
 import pulumi
 
 PathPart = str | int
+
+SECRET: Final = "a secret value"
+"""What a message says instead of a value read from a secret config key."""
+
+_REDACTED: ContextVar[bool] = ContextVar("redacted", default=False)
+
+
+@contextlib.contextmanager
+def redacted(secret: bool = True) -> Iterator[None]:
+    """While reading a secret config key, every value a message would show is shown as `a secret value`.
+
+    Pulumi marks a whole key secret when any value inside it is (`pulumi config set --secret --path`), and the
+    program cannot tell which one, so nothing read from that key is ever quoted, nor hinted at.
+    """
+    token = _REDACTED.set(secret)
+    try:
+        yield
+    finally:
+        _REDACTED.reset(token)
+
+
+def is_redacted() -> bool:
+    """True while reading a secret config key: messages must not show what it holds, nor hint at it."""
+    return _REDACTED.get()
+
+
+def quote(value: object) -> str:
+    """A value the user wrote, quoted for a message (`'web'`, `22`), unless it came from a secret key."""
+    if _REDACTED.get():
+        return SECRET
+    return repr(value) if isinstance(value, str) else show(value)
 
 
 def render_path(parts: Sequence[PathPart]) -> str:
@@ -26,7 +60,9 @@ def render_path(parts: Sequence[PathPart]) -> str:
 
 
 def show(value: object) -> str:
-    """Show a config value in an error the way the user wrote it in YAML."""
+    """Show a config value in an error the way the user wrote it in YAML (never a secret one)."""
+    if _REDACTED.get() and (value is None or isinstance(value, str | int | float)):
+        return SECRET
     if isinstance(value, str):
         return repr(value)
     if value is None:
@@ -52,7 +88,12 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
 
 
 def did_you_mean(word: str, candidates: Iterable[str], *, prefix: str = "") -> str:
-    """Return `; did you mean 'x'?` for the closest candidate (shown with `prefix`), or an empty string."""
+    """Return `; did you mean 'x'?` for the closest candidate (shown with `prefix`), or an empty string.
+
+    Nothing for a secret value: a close candidate would say what the secret nearly is.
+    """
+    if _REDACTED.get():
+        return ""
     match = closest(word, candidates)
     return f"; did you mean {prefix + match!r}?" if match else ""
 

@@ -6,21 +6,23 @@ runtime (or the test mocks) has set it up.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from . import aws_limits
-from .model import Group
+from . import aws_facts
+from .model import Group, PeerKind
 from .parse import CONFIG_STYLE, Scope, check_group_key, parse_group, parse_tags
-from .problems import ConfigError, PathPart, Problems, did_you_mean, show
+from .problems import ConfigError, PathPart, Problems, did_you_mean, quote, redacted, show
 
-PROJECT_KEYS: Final = ("groups", "vpcId", "tags", "ruleQuota")
+PROJECT_KEYS: Final = ("groups", "vpcId", "tags", "ruleQuota", "closeDefaultGroups")
 """The config keys this program reads, in the project's namespace (declared in Pulumi.yaml)."""
 
 
@@ -34,6 +36,12 @@ class StackSettings:
     """The groups by key, in config order."""
     rule_quota: int
     """Rules allowed per group, direction and IP family."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """The stack's own tags (`security-groups:tags`), already merged into every group's."""
+    close_default_groups: bool = False
+    """Strip the rules of the default group of every VPC the groups use (`closeDefaultGroups`)."""
+    secret_keys: frozenset[str] = frozenset()
+    """The project keys that are secrets (`pulumi config set --secret`): what they hold is registered as secret."""
 
 
 def load_settings(stack_config_dir: str = "stacks") -> StackSettings:
@@ -42,31 +50,33 @@ def load_settings(stack_config_dir: str = "stacks") -> StackSettings:
     stack_file = f"{stack_config_dir}/Pulumi.{pulumi.get_stack()}.yaml"
     config = pulumi.Config()
     problems = Problems()
+    secret = frozenset(key for key in PROJECT_KEYS if runtime_config.is_config_secret(f"{project}:{key}"))
+
+    def secrecy(key: str) -> contextlib.AbstractContextManager[None]:
+        return redacted(key in secret)
 
     _check_unknown_keys(project, problems)
-    vpc_id = _project_vpc_id(config.get("vpcId"), problems)
-    tags = parse_tags(
-        _json(config.get("tags"), ("tags",), "a mapping of tag names to values", problems), ("tags",), problems
-    )
-    quota = _rule_quota(config.get("ruleQuota"), problems)
-    raw_groups = _json(config.get("groups"), ("groups",), "a mapping of group keys to groups", problems)
-
+    with secrecy("vpcId"):
+        vpc_id = _project_vpc_id(config.get("vpcId"), problems)
+    with secrecy("tags"):
+        tags = parse_tags(
+            _json(config.get("tags"), ("tags",), "a mapping of tag names to values", problems), ("tags",), problems
+        )
+    with secrecy("ruleQuota"):
+        quota = _rule_quota(config.get("ruleQuota"), problems)
+    with secrecy("closeDefaultGroups"):
+        close = _flag(config.get("closeDefaultGroups"), ("closeDefaultGroups",), problems)
     groups: dict[str, Group] = {}
-    if raw_groups is None and config.get("groups") is None:
-        problems.add(("groups",), f"required: describe this stack's security groups under '{project}:groups'")
-    elif raw_groups is not None and not isinstance(raw_groups, Mapping):
-        problems.add(("groups",), f"expected a mapping of group keys to groups, got {show(raw_groups)}")
-    elif raw_groups is not None:
-        # Every well-formed key is known before any group is read, so references may point forwards.
-        known = frozenset(key for key in raw_groups if check_group_key(key, ("groups", str(key)), problems))
-        for key, raw in raw_groups.items():
-            if key not in known:
-                continue
-            scope = Scope(key=key, known_groups=known, default_vpc_id=vpc_id, default_tags=tags, rule_quota=quota)
-            group = parse_group(raw, ("groups", key), CONFIG_STYLE, scope, problems)
-            if group is not None:
-                groups[key] = group
-        _check_unique_names(groups, problems)
+    with secrecy("groups"):
+        raw_groups = _json(config.get("groups"), ("groups",), "a mapping of group keys to groups", problems)
+        if raw_groups is None and config.get("groups") is None:
+            problems.add(("groups",), f"required: describe this stack's security groups under '{project}:groups'")
+        elif raw_groups is not None and not isinstance(raw_groups, Mapping):
+            problems.add(("groups",), f"expected a mapping of group keys to groups, got {show(raw_groups)}")
+        elif raw_groups is not None:
+            groups = _read_groups(raw_groups, vpc_id, tags, quota, problems)
+            _check_unique_names(groups, problems)
+            _check_vpcs(groups, problems)
 
     if problems:
         raise ConfigError(
@@ -74,7 +84,41 @@ def load_settings(stack_config_dir: str = "stacks") -> StackSettings:
             problems.items,
             "Nothing was created or changed; fix the config and run again.",
         )
-    return StackSettings(stack_file=stack_file, groups=MappingProxyType(groups), rule_quota=quota)
+    return StackSettings(
+        stack_file=stack_file,
+        groups=MappingProxyType(groups),
+        rule_quota=quota,
+        tags=MappingProxyType(tags),
+        close_default_groups=close,
+        secret_keys=secret,
+    )
+
+
+def _read_groups(
+    raw_groups: Mapping[str, object],
+    vpc_id: str | None,
+    tags: Mapping[str, str],
+    quota: int,
+    problems: Problems,
+) -> dict[str, Group]:
+    # Every well-formed key is known before any group is read, so references may point forwards.
+    known = frozenset(key for key in raw_groups if check_group_key(key, ("groups", key), problems))
+    groups: dict[str, Group] = {}
+    for key, raw in raw_groups.items():
+        if key not in known:
+            continue
+        scope = Scope(
+            key=key,
+            known_groups=known,
+            refused_groups=frozenset(raw_groups) - known,
+            default_vpc_id=vpc_id,
+            default_tags=tags,
+            rule_quota=quota,
+        )
+        group = parse_group(raw, ("groups", key), CONFIG_STYLE, scope, problems)
+        if group is not None:
+            groups[key] = group
+    return groups
 
 
 def _check_unknown_keys(project: str, problems: Problems) -> None:
@@ -97,8 +141,13 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
         return None
     try:
         value: object = json.loads(text)
-    except ValueError:
-        problems.add(at, f"expected {expected}, got the text {text!r}")
+    except ValueError as error:
+        if text.lstrip()[:1] in ("{", "["):
+            # JSON from the CLI that Python cannot read (a number of thousands of digits): say why, never echo it.
+            problems.add(at, f"expected {expected}, got a value this program cannot read ({_json_reason(error)})")
+        else:
+            shown = quote(text) if len(text) <= 200 else f"a {len(text)}-character text"
+            problems.add(at, f"expected {expected}, got the text {shown}")
         return None
     if value is None:
         # A YAML key with nothing after it: more likely a mistake than a wish for "nothing".
@@ -106,39 +155,78 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
     return value
 
 
+def _json_reason(error: ValueError) -> str:
+    message = str(error)
+    if "integer string conversion" in message:
+        return f"a number longer than {_max_digits()} digits"
+    return message.split(":", 1)[0]
+
+
+def _max_digits() -> int:
+    return sys.get_int_max_str_digits()
+
+
 def _project_vpc_id(value: str | None, problems: Problems) -> str | None:
     # Pulumi.yaml declares `vpcId` with the default "" (a declared key without a default would be required).
     if not value:
         return None
-    if aws_limits.VPC_ID.fullmatch(value):
+    if aws_facts.VPC_ID.fullmatch(value):
         return value
     problems.add(
-        ("vpcId",), f"{value!r} is not a VPC id (vpc- and 8 or 17 hex digits); leave it out for the default VPC"
+        ("vpcId",), f"{quote(value)} is not a VPC id (vpc- and 8 or 17 hex digits); leave it out for the default VPC"
     )
     return None
 
 
 def _rule_quota(value: str | None, problems: Problems) -> int:
     if value is None:
-        return aws_limits.DEFAULT_RULE_QUOTA
-    if value.strip().isdigit() and 1 <= int(value) <= aws_limits.MAX_RULE_QUOTA:
-        return int(value)
+        return aws_facts.DEFAULT_RULE_QUOTA
+    text = value.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= aws_facts.MAX_RULE_QUOTA:
+        return int(text)
     problems.add(
         ("ruleQuota",),
-        f"{value!r} is not a rule quota; give a whole number from 1 to {aws_limits.MAX_RULE_QUOTA} "
-        f"(AWS's default is {aws_limits.DEFAULT_RULE_QUOTA})",
+        f"{quote(value) if len(value) <= 20 else 'the value'} is not a rule quota; give a whole number from 1 to "
+        f"{aws_facts.MAX_RULE_QUOTA} (AWS's default is {aws_facts.DEFAULT_RULE_QUOTA})",
     )
-    return aws_limits.DEFAULT_RULE_QUOTA
+    return aws_facts.DEFAULT_RULE_QUOTA
+
+
+def _flag(value: str | None, at: tuple[PathPart, ...], problems: Problems) -> bool:
+    # The CLI passes a YAML boolean as the text `true` or `false`.
+    if value is None or value == "false":
+        return False
+    if value == "true":
+        return True
+    problems.add(at, f"{quote(value)} is not true or false")
+    return False
 
 
 def _check_unique_names(groups: Mapping[str, Group], problems: Problems) -> None:
+    # AWS compares group names without regard to case: `Web` and `web` cannot share a VPC.
     taken: dict[tuple[str | None, str], str] = {}
     for key, group in groups.items():
         if group.name is None:
             continue
-        first = taken.setdefault((group.vpc_id, group.name), key)
+        first = taken.setdefault((group.vpc_id, group.name.casefold()), key)
         if first != key:
             problems.add(
                 ("groups", key, "name"),
-                f"{group.name!r} is also the name of groups.{first} in the same VPC; names must be unique per VPC",
+                f"{quote(group.name)} is also the name of groups.{first} in the same VPC; names must be unique per "
+                "VPC, whatever their case",
+            )
+
+
+def _check_vpcs(groups: Mapping[str, Group], problems: Problems) -> None:
+    """A `group:` peer in another VPC: AWS refuses it unless the VPCs are connected, so say it before it fails."""
+    for key, group in groups.items():
+        for rule in group.rules:
+            other = groups.get(rule.peer.value) if rule.peer.kind is PeerKind.GROUP else None
+            if other is None or group.vpc_id is None or other.vpc_id is None or other.vpc_id == group.vpc_id:
+                continue
+            problems.add(
+                rule.origin,
+                f"'group:{other.key}' is in {quote(other.vpc_id)} but groups.{key} is in {quote(group.vpc_id)}; AWS "
+                "accepts a rule naming a group of another VPC only when the two VPCs are peered in the same region, "
+                "so put both groups in one VPC, or, if the VPCs are peered, name the other group by its id (sg-…)",
             )

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Final, NamedTuple, TypeAlias
+from typing import NamedTuple, TypeAlias
 
+from .aws_facts import PREFIX_LIST_ID, SECURITY_GROUP_ID, placeholder
 from .ports import ALL_PORTS, NO_PORTS, PortSet
 from .tables import (
     GROUP_SHAPES,
@@ -34,7 +34,6 @@ from .tables import (
     PROTOCOL_NUMBER_MAX,
     PROTOCOL_NUMBERS,
     RULE_SHAPES,
-    TOOL_DEFAULT_DESCRIPTIONS,
     PeerKind,
     ProtocolKind,
     RuleFields,
@@ -55,9 +54,6 @@ from .wire import (
 )
 
 Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-_GROUP_ID: Final = re.compile(r"sg-[0-9a-f]{8}(?:[0-9a-f]{9})?")
-_PREFIX_LIST_ID: Final = re.compile(r"pl-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 
 
 class Direction(Enum):
@@ -164,7 +160,7 @@ def _cidr_peer(raw: str, field: str) -> Peer:
 def _id_peer(kind: PeerKind, raw: str | Unknown, field: str) -> Peer:
     if raw is UNKNOWN:
         return Peer(kind, field, ident=UNKNOWN)
-    pattern = _GROUP_ID if kind is PeerKind.GROUP else _PREFIX_LIST_ID
+    pattern = SECURITY_GROUP_ID if kind is PeerKind.GROUP else PREFIX_LIST_ID
     ident = raw.strip()
     return Peer(kind, field, ident=ident, shown=ident if pattern.fullmatch(ident) else "")
 
@@ -396,14 +392,6 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
     )
 
 
-def _fold(text: str) -> str:
-    """Compare descriptions the way a reader would: case, spacing and a final full stop do not matter."""
-    return " ".join(text.split()).rstrip(".").casefold()
-
-
-_TOOL_DEFAULTS: Final[Mapping[str, str]] = {_fold(default): default for default in TOOL_DEFAULT_DESCRIPTIONS}
-
-
 def missing_reason(text: Text) -> str | None:
     """Why a description counts as missing (without quoting it), or None when it is a real one."""
     if text.state is TextState.UNKNOWN:
@@ -416,8 +404,8 @@ def missing_reason(text: Text) -> str | None:
         return "has an empty description"
     if not text.value.strip():
         return "has a description of only whitespace"
-    default = _TOOL_DEFAULTS.get(_fold(text.value))
-    if default is not None:
-        # Safe to quote: this is our own constant, matched exactly, not the user's text.
-        return f'has a tool\'s placeholder description ("{default}")'
+    found = placeholder(text.value)
+    if found is not None:
+        # Safe to show: the facts module's own words and constants, never the user's text.
+        return f"has {found}"
     return None

@@ -12,6 +12,34 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+from .aws_facts import (
+    DEFAULT_RULE_QUOTA,
+    MAX_RULE_QUOTA,
+    NAME_PREFIX_MAX_LENGTH,
+    PORT_MAX,
+    PORT_MIN,
+    PROTOCOL_NUMBER_MAX,
+    RESERVED_GROUP_NAMES,
+    RESERVED_NAME_PREFIX,
+    TEXT_ALLOWED_CHARACTERS,
+    TEXT_MAX_LENGTH,
+    TOOL_DEFAULT_DESCRIPTIONS,
+)
+
+__all__ = [  # the AWS facts shared with the component, looked up here by the pack's modules
+    "DEFAULT_RULE_QUOTA",
+    "MAX_RULE_QUOTA",
+    "NAME_PREFIX_MAX_LENGTH",
+    "PORT_MAX",
+    "PORT_MIN",
+    "PROTOCOL_NUMBER_MAX",
+    "RESERVED_GROUP_NAMES",
+    "RESERVED_NAME_PREFIX",
+    "TEXT_ALLOWED_CHARACTERS",
+    "TEXT_MAX_LENGTH",
+    "TOOL_DEFAULT_DESCRIPTIONS",
+]
+
 # --- Resource type tokens, as the Pulumi engine names them -------------------------------------------
 
 SECURITY_GROUP: Final = "aws:ec2/securityGroup:SecurityGroup"
@@ -27,9 +55,6 @@ MANAGED_PREFIX_LIST_ENTRY: Final = "aws:ec2/managedPrefixListEntry:ManagedPrefix
 
 # --- Ports -------------------------------------------------------------------------------------------
 
-PORT_MIN: Final = 0
-PORT_MAX: Final = 65535
-
 SSH_PORTS: Final = (22,)
 RDP_PORTS: Final = (3389,)
 
@@ -44,36 +69,6 @@ SECURITY_HUB_HIGH_RISK_PORTS: Final = (
 
 SECURITY_HUB_AUTHORIZED_TCP_PORTS: Final = (80, 443)
 """Security Hub EC2.18 default for ports that may be open to the internet."""
-
-# --- Text that AWS accepts ---------------------------------------------------------------------------
-
-TEXT_MAX_LENGTH: Final = 255
-"""Group names, group descriptions and rule descriptions: at most 255 characters."""
-
-NAME_PREFIX_MAX_LENGTH: Final = TEXT_MAX_LENGTH - 26
-"""The provider appends a 26-character unique suffix to `namePrefix`."""
-
-TEXT_ALLOWED_CHARACTERS: Final = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-:/()#,@[]+=&;{}!$*"
-)
-"""The EC2 API character set for VPC group names, group descriptions and rule descriptions."""
-
-RESERVED_NAME_PREFIX: Final = "sg-"
-"""AWS rejects group names starting with this (matched case-sensitively, as the provider does)."""
-
-RESERVED_GROUP_NAMES: Final = frozenset({"default"})
-"""Every VPC already has a group named `default`, and names are unique per VPC."""
-
-TOOL_DEFAULT_DESCRIPTIONS: Final = ("Managed by Pulumi", "Managed by Terraform")
-"""Placeholders filled in by tools when nobody wrote a description; they say nothing about the group."""
-
-# --- Quotas --------------------------------------------------------------------------------------------
-
-DEFAULT_RULE_QUOTA: Final = 60
-"""Inbound or outbound rules per security group, counted separately per IP family (adjustable)."""
-
-MAX_RULE_QUOTA: Final = 1000
-"""rules-per-group x groups-per-interface may not exceed 1,000, so no quota is ever higher."""
 
 # --- Protocols ----------------------------------------------------------------------------------------
 
@@ -117,8 +112,6 @@ PROTOCOL_NUMBERS: Final[Mapping[int, ProtocolKind]] = MappingProxyType(
     }
 )
 """IANA numbers with a name of their own; any other number in 0-255 is `OTHER`."""
-
-PROTOCOL_NUMBER_MAX: Final = 255
 
 # --- Wire values ------------------------------------------------------------------------------------------
 

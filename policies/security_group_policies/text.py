@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from .tables import TEXT_ALLOWED_CHARACTERS, TEXT_MAX_LENGTH
+from .aws_facts import TEXT_MAX_LENGTH, rejected_characters
 
 
 def character(char: str) -> str:
@@ -24,7 +24,7 @@ def text_problems(text: str, subject: str, max_length: int = TEXT_MAX_LENGTH) ->
     problems = []
     if len(text) > max_length:
         problems.append(f"{subject} is {len(text)} characters long; AWS allows at most {max_length}")
-    rejected = [(index, char) for index, char in enumerate(text) if char not in TEXT_ALLOWED_CHARACTERS]
+    rejected = rejected_characters(text)
     if rejected:
         index, char = rejected[0]
         distinct = len({char for _, char in rejected})

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from security_groups_component import Rule, aws_limits
+from security_groups_component import Rule, aws_facts
 from security_groups_component.parse import (
     CONFIG_STYLE,
     DEFAULT_EGRESS_DESCRIPTION,
@@ -21,6 +21,7 @@ from security_groups_component.parse import (
     check_group_key,
     default_egress,
     parse_group,
+    safe_group_key,
 )
 from security_groups_component.presets import PRESETS
 from security_groups_component.problems import Problems
@@ -37,6 +38,13 @@ _PRESET_BY_TRAFFIC: Final = {
 _KEY_JUNK: Final = re.compile(r"[^A-Za-z0-9._-]+")
 _ANY_IPV4: Final = "0.0.0.0/0"
 _ANY_IPV6: Final = "::/0"
+
+PLACEHOLDER: Final = "TODO describe why: adopted from {rule_id} without a description"
+"""What adopt writes for a rule AWS holds without a description. The component and the pack both refuse it (it
+starts with TODO), so the adopted config cannot be deployed until someone writes the real reason."""
+
+_STAND_IN: Final = "Adopted rule"
+"""Read in place of the placeholder when adopt checks its own output: descriptions never name resources."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,8 @@ class Adoption:
 
 def group_key(name: str, taken: set[str]) -> str:
     """A valid, unused config key derived from a group name (`launch-wizard-1`, `web tier` -> `web-tier`)."""
-    base = _KEY_JUNK.sub("-", name).strip("-._")[:90] or "group"
-    if base.lower().startswith(aws_limits.RESERVED_NAME_PREFIX) or not base[0].isalnum():
+    base = safe_group_key(_KEY_JUNK.sub("-", name).strip("-._")[:90] or "group")
+    if base.lower().startswith(aws_facts.RESERVED_NAME_PREFIX) or not base[0].isalnum():
         base = f"group-{base}"
     key, counter = base, 2
     while key in taken:
@@ -99,9 +107,17 @@ def group_key(name: str, taken: set[str]) -> str:
     return key
 
 
+_PROTOCOL_NAMES: Final = {
+    **{str(number): name for name, number in aws_facts.PROTOCOL_NUMBERS.items()},
+    **{name: name for name in aws_facts.PROTOCOL_NUMBERS},
+    "all": "-1",
+}
+"""How AWS may spell a protocol in a live rule -> the spelling the component sends (`6` -> `tcp`)."""
+
+
 def traffic_fields(rule: LiveRule) -> dict[str, object]:
     """A rule's protocol and ports in config: a preset when protocol and ports match one exactly."""
-    protocol = aws_limits.PROTOCOL_ALIASES.get(rule.protocol.lower(), rule.protocol.lower())
+    protocol = _PROTOCOL_NAMES.get(rule.protocol.lower(), rule.protocol.lower())
     ports: tuple[int | None, int | None] = (None, None)
     if protocol in ("tcp", "udp", "icmp", "icmpv6"):
         ports = (rule.from_port, rule.to_port)
@@ -165,7 +181,7 @@ def _group_header(group: LiveGroup, notes: list[Note]) -> dict[str, object] | No
         header["vpcId"] = group.vpc_id
     tags = {}
     for tag, value in group.tags.items():
-        if tag.lower().startswith(aws_limits.TAG_RESERVED_PREFIX):
+        if tag.lower().startswith(aws_facts.TAG_RESERVED_PREFIX):
             notes.append(Note(group.group_id, None, "left-out", f"tag {tag!r} is AWS's own and stays as it is"))
         else:
             tags[tag] = value
@@ -183,7 +199,7 @@ def _group_header(group: LiveGroup, notes: list[Note]) -> dict[str, object] | No
 def _adopt_group(
     group: LiveGroup, key: str, header: dict[str, object], keys: Mapping[str, str], notes: list[Note]
 ) -> AdoptedGroup | None:
-    scope = Scope(key=key, known_groups=frozenset(keys.values()), rule_quota=aws_limits.MAX_RULE_QUOTA)
+    scope = Scope(key=key, known_groups=frozenset(keys.values()), rule_quota=aws_facts.MAX_RULE_QUOTA)
     candidates = [c for rule in group.rules if (c := _candidate(group, rule, keys, scope, notes)) is not None]
     candidates.sort(key=_order)
     entry: dict[str, object] = dict(header)
@@ -213,14 +229,14 @@ def _adopt_group(
             group.group_id,
             c.live.rule_id,
             "changed",
-            "has no description in AWS; config gives it a TODO placeholder, which the first `pulumi up` sets in "
-            "place: write the real reason",
+            "has no description in AWS; config gives it a TODO placeholder, which the component and the policy "
+            "pack refuse until you write the real reason (it then updates in place)",
         )
         for c in placeholders
     )
 
     problems = Problems()
-    parsed = parse_group(entry, ("groups", key), CONFIG_STYLE, scope, problems)
+    parsed = parse_group(_as_checked(entry), ("groups", key), CONFIG_STYLE, scope, problems)
     if parsed is None:
         for problem in problems:
             notes.append(Note(group.group_id, None, "left-out", f"group not adopted: {problem}"))
@@ -248,11 +264,11 @@ def _candidate(
         return None
     description = rule.description or ""
     if not description.strip():
-        description = f"TODO describe why: adopted from {rule.rule_id} without a description"
+        description = PLACEHOLDER.format(rule_id=rule.rule_id)
     traffic = traffic_fields(rule)
     problems = Problems()
     peers_key = "to" if rule.egress else "from"
-    entry = {**traffic, peers_key: [token], "description": description}
+    entry = {**traffic, peers_key: [token], "description": _checked_description(description)}
     probe = {"description": "probe", rule.direction: [entry]}
     if not rule.egress:
         probe["egress"] = []
@@ -304,6 +320,22 @@ def _peer_token(group: LiveGroup, rule: LiveRule, keys: Mapping[str, str], notes
         )
         return None
     return f"group:{keys[ref]}" if ref in keys else ref
+
+
+def _checked_description(description: str) -> str:
+    return _STAND_IN if description.startswith(PLACEHOLDER.split("{", 1)[0]) else description
+
+
+def _as_checked(entry: Mapping[str, object]) -> dict[str, object]:
+    """The group entry as adopt checks it: its own placeholders read as a stand-in (they are refused on purpose)."""
+    checked = dict(entry)
+    for direction in ("ingress", "egress"):
+        rules = entry.get(direction)
+        if isinstance(rules, list):
+            checked[direction] = [
+                {**rule, "description": _checked_description(str(rule["description"]))} for rule in rules
+            ]
+    return checked
 
 
 def _order(candidate: _Candidate) -> tuple[object, ...]:

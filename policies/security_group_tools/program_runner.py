@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import runpy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,9 +168,15 @@ class Pulumi:
         result.outputs, result.known = resolve(outputs)
         return result
 
-    def run_program(self, config: Mapping[str, str], program_dir: Path = PROJECT_DIR) -> Run:
-        """Run a program's __main__.py (the project's, unless told) exactly as the Python language host does."""
-        pulumi.runtime.set_all_config(dict(config), [])
+    def run_program(
+        self, config: Mapping[str, str], program_dir: Path = PROJECT_DIR, *, secret_keys: Sequence[str] = ()
+    ) -> Run:
+        """Run a program's __main__.py (the project's, unless told) exactly as the Python language host does.
+
+        The host reads `PULUMI_CONFIG` and `PULUMI_CONFIG_SECRET_KEYS` (the keys `pulumi config set --secret`
+        made secret) and calls `set_all_config(config, secret_keys)` before running the program; so does this.
+        """
+        pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
         def program() -> None:
             # run_path returns the program's globals; they are not outputs, so they are not handed back.

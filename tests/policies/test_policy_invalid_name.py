@@ -47,8 +47,20 @@ CASES = [
     (
         "fail-reserved-default",
         group(name="default"),
-        ["the group name is reserved: every VPC already has a group of that name"],
+        ["the group name is reserved: every VPC already has a group of that name (names ignore case)"],
     ),
+    (
+        "fail-reserved-default-any-case",
+        group(name="Default"),
+        ["the group name is reserved: every VPC already has a group of that name (names ignore case)"],
+    ),
+    (
+        "fail-trailing-space",
+        group(name="web "),
+        ["the group name starts or ends with a space, which AWS trims, so the group would be named otherwise"],
+    ),
+    ("pass-space-inside", group(name="web tier"), []),
+    ("pass-name-prefix-may-end-with-space", group(name=None, namePrefix="web "), []),
     (
         "fail-name-prefix-too-long",
         group(name=None, namePrefix="p" * 230),

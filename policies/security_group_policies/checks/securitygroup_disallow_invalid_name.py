@@ -3,7 +3,10 @@
 The provider checks only the length and the `sg-` prefix before calling AWS; the character set is enforced
 by AWS alone, at create time, after part of an update has already happened. `namePrefix` gets the same checks
 with room left for the 26-character suffix the provider appends, and `default` is refused because every VPC
-already has a group of that name. Names are never quoted in findings.
+already has a group of that name (AWS compares names without regard to case, so `Default` is refused too), and
+a name starting or ending with a space is refused because AWS trims it. Names are never quoted in findings.
+The component (`components/`) refuses exactly the same names before anything is created: both apply
+`aws_facts.py`.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from ..aws_facts import has_outer_spaces, is_reserved_name
 from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
 from ..rules import Resource
 from ..tables import (
     NAME_PREFIX_MAX_LENGTH,
     NATIVE_SECURITY_GROUP,
-    RESERVED_GROUP_NAMES,
     RESERVED_NAME_PREFIX,
     SECURITY_GROUP,
     TEXT_MAX_LENGTH,
@@ -82,8 +85,12 @@ def _problems(text: Text | None, subject: str, limit: int, collector: Collector)
     problems = text_problems(text.value, subject, limit)
     if text.value.startswith(RESERVED_NAME_PREFIX):
         problems.append(f"{subject} starts with {RESERVED_NAME_PREFIX}, which AWS reserves for group ids")
-    if subject == "the group name" and text.value in RESERVED_GROUP_NAMES:
-        problems.append(f"{subject} is reserved: every VPC already has a group of that name")
+    if subject == "the group name" and has_outer_spaces(text.value):
+        problems.append(
+            f"{subject} starts or ends with a space, which AWS trims, so the group would be named otherwise"
+        )
+    if subject == "the group name" and is_reserved_name(text.value):
+        problems.append(f"{subject} is reserved: every VPC already has a group of that name (names ignore case)")
     return problems
 
 

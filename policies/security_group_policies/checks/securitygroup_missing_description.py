@@ -1,9 +1,12 @@
 """Require a real group description: not missing, blank, or a tool's placeholder.
 
 The pulumi-aws SDK fills in "Managed by Pulumi" when a program gives no description, so a check for
-"missing" alone never fires; placeholders from Pulumi and Terraform, in any case and spacing, count as
-missing here, as do empty and whitespace-only descriptions. AWS cannot change a group's description in place,
-so fixing it replaces the group: catching it before the first deployment is what this policy is for.
+"missing" alone never fires; placeholders count as missing here, in any case and spacing and with or without a
+final full stop: the tools' defaults ("Managed by Pulumi", "Managed by Terraform"), stand-ins such as `TODO`,
+`n/a` or `-`, and notes to self that start with TODO, TBD, FIXME or XXX; so do empty and whitespace-only
+descriptions. The component refuses exactly the same descriptions before anything is created (`aws_facts.py`).
+AWS cannot change a group's description in place, so fixing it replaces the group: catching it before the first
+deployment is what this policy is for.
 """
 
 from __future__ import annotations
