@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
@@ -26,7 +26,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, NamePatterns, Option
+from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, MAX_WAIVER_DAYS, NamePatterns, Option
 from .rules import Resource, normalise
 from .tables import UNKNOWN_STRING
 from .waivers import WaivedFinding, Waiver, WaiverState, leave_note, read_waiver, utc_today
@@ -78,6 +78,8 @@ class Common(NamedTuple):
 
     exclude: NamePatterns
     allow_waivers: bool
+    max_waiver_days: int
+    """A waiver that expires later than this many days after today is refused."""
 
 
 class Settings(Protocol):
@@ -95,12 +97,12 @@ class Settings(Protocol):
 
 def common_settings(config: Mapping[str, object]) -> dict[str, Any]:
     """The shared settings, as keyword arguments for a policy's settings."""
-    return {"common": Common(EXCLUDE_NAMES.read(config), ALLOW_WAIVERS.read(config))}
+    return {"common": Common(EXCLUDE_NAMES.read(config), ALLOW_WAIVERS.read(config), MAX_WAIVER_DAYS.read(config))}
 
 
 def common_options(*, waivable: bool) -> tuple[Option[Any], ...]:
-    """The shared options; `allowWaivers` only where a waiver can apply."""
-    return (EXCLUDE_NAMES, ALLOW_WAIVERS) if waivable else (EXCLUDE_NAMES,)
+    """The shared options; `allowWaivers` and `maxWaiverDays` only where a waiver can apply."""
+    return (EXCLUDE_NAMES, ALLOW_WAIVERS, MAX_WAIVER_DAYS) if waivable else (EXCLUDE_NAMES,)
 
 
 class Finding(NamedTuple):
@@ -191,6 +193,14 @@ def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings:
         note = f"waiver tag {waiver.tag} is not in the form 'YYYY-MM-DD reason', so it was ignored"
         return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
     days = waiver.days_left(today)
+    limit = settings.common.max_waiver_days
+    if days > limit:
+        note = (
+            f"waiver tag {waiver.tag} was ignored: it expires on {waiver.expires}, more than {limit} "
+            f"day{'' if limit == 1 else 's'} from today, the longest this environment's policy config allows "
+            f"(maxWaiverDays); the latest expiry it accepts today is {today + timedelta(days=limit)}"
+        )
+        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
     return Outcome(waived=tuple(WaivedFinding(meta.name, f, waiver, days) for f in findings))
 
 

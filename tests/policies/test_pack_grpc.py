@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -9,6 +10,7 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 from security_group_policies.catalogue import METAS, PACK_DESCRIPTION, PACK_NAME
 from security_group_policies.framework import INTERNAL_ERROR
+from security_group_policies.waivers import utc_today
 from security_group_tools.pack_runner import (
     LEVEL_NAMES,
     SEVERITY_NAMES,
@@ -145,7 +147,8 @@ def test_known_findings_survive_an_unknown_elsewhere(pack: Pack) -> None:
 def test_waiver_over_the_wire(pack: Pack) -> None:
     """A valid waiver moves the finding to the report policy's advisory note; the SSH policy says nothing."""
     pack.configure({SSH: "mandatory"})
-    props = group(ingress=OPEN_SSH, tags={**waiver(SSH, "2099-12-31 incident bastion, ticket OPS-42"), "team": "web"})
+    expires = utc_today() + timedelta(days=30)
+    props = group(ingress=OPEN_SSH, tags={**waiver(SSH, f"{expires} incident bastion, ticket OPS-42"), "team": "web"})
     result = [d for d in found(pack, SG, props) if d.policy in (SSH, REPORT)]
     assert [(d.policy, d.level) for d in result] == [(REPORT, "advisory")]
     assert 'reason: "incident bastion, ticket OPS-42"' in result[0].message
