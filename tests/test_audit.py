@@ -46,21 +46,17 @@ def rows(out: str) -> list[tuple[str, str, str, str]]:
 def test_walkthrough_table_with_the_pack_defaults(
     group: tuple[Walkthrough, str, str], moto: Moto, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Open SSH is advisory by default; the console's undescribed outbound rule is mandatory, so exit 1."""
+    """Open SSH is advisory by default (one finding: SSH's); the undescribed outbound rule is mandatory, so exit 1."""
     found, ssh, egress = group
     status, out, err = run_audit(moto, capsys, "--group-id", found.group_id)
     assert (status, err) == (1, "")
     where = f"{found.group_id} (launch-wizard-1)"
-    policy = "aws-ec2-securitygroup-disallow-public-unauthorized-ports"
+    policy = "aws-ec2-securitygroup-missing-rule-description"
     assert out.splitlines() == [
         f"LEVEL      {'POLICY'.ljust(len(policy))}  {'GROUP'.ljust(len(where))}  {'RULE'.ljust(len(ssh))}  FINDING",
-        f"mandatory  {'aws-ec2-securitygroup-missing-rule-description'.ljust(len(policy))}  {where}  {egress}  "
-        f"{NO_DESCRIPTION}",
-        f"advisory   {'aws-ec2-securitygroup-disallow-public-high-risk-ports'.ljust(len(policy))}  {where}  {ssh}  "
-        f"{SSH}",
+        f"mandatory  {policy}  {where}  {egress}  {NO_DESCRIPTION}",
         f"advisory   {'aws-ec2-securitygroup-disallow-public-ssh'.ljust(len(policy))}  {where}  {ssh}  {SSH}",
-        f"advisory   {policy}  {where}  {ssh}  {SSH}",
-        "1 group(s), 2 rule(s) audited: 4 finding(s), 1 mandatory",
+        "1 group(s), 2 rule(s) audited: 2 finding(s), 1 mandatory",
     ]
 
 
@@ -74,9 +70,7 @@ CASES = [
             0,
             [
                 ("advisory", "aws-ec2-securitygroup-missing-rule-description", "egress", NO_DESCRIPTION),
-                ("advisory", "aws-ec2-securitygroup-disallow-public-high-risk-ports", "ssh", SSH),
                 ("advisory", "aws-ec2-securitygroup-disallow-public-ssh", "ssh", SSH),
-                ("advisory", "aws-ec2-securitygroup-disallow-public-unauthorized-ports", "ssh", SSH),
             ],
         ),
         id="dev-everything-advisory",
@@ -87,9 +81,7 @@ CASES = [
             1,
             [
                 ("mandatory", "aws-ec2-securitygroup-missing-rule-description", "egress", NO_DESCRIPTION),
-                ("mandatory", "aws-ec2-securitygroup-disallow-public-high-risk-ports", "ssh", SSH),
                 ("mandatory", "aws-ec2-securitygroup-disallow-public-ssh", "ssh", SSH),
-                ("advisory", "aws-ec2-securitygroup-disallow-public-unauthorized-ports", "ssh", SSH),
             ],
         ),
         id="prod-open-ssh-mandatory",
@@ -159,7 +151,7 @@ def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkth
         process.stop()
         engine.stop()
     assert local.analyze(items) == remote
-    assert len(remote) == 8  # 4 on the walkthrough's group, 2 on each VPC's default group
+    assert len(remote) == 6  # 2 on the walkthrough's group, 2 on each VPC's default group
 
 
 @pytest.mark.parametrize(

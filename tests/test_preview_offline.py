@@ -90,17 +90,15 @@ def test_output_matches_its_reviewed_golden_file(previews: dict[str, Preview], s
 
 
 def test_dev_shows_exactly_the_walkthrough_ssh_findings(previews: dict[str, Preview]) -> None:
-    """Dev's policy config is advisory: the open SSH rule is flagged three ways, and nothing else is."""
+    """Dev's policy config is advisory: the open SSH rule is flagged once, by the SSH policy, and nothing else is."""
     assert {(f.policy, f.level, f.resource) for f in previews["dev"].findings} == {
         ("aws-ec2-securitygroup-disallow-public-ssh", "advisory", SSH_RULE),
-        ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", SSH_RULE),
-        ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", SSH_RULE),
     }
     assert previews["dev"].summary() == {
         "resources": 15,
-        "findings": 3,
+        "findings": 1,
         "mandatory": 0,
-        "advisory": 3,
+        "advisory": 1,
         "passed": True,
     }
 
@@ -143,10 +141,8 @@ def test_ssh_open_to_anywhere_fails_under_the_prod_policy_config() -> None:
     rule = "bastion-ingress-tcp-22-0.0.0.0/0"
     assert {(f["policy"], f["level"], f["resource"]) for f in document["findings"]} == {
         ("aws-ec2-securitygroup-disallow-public-ssh", "mandatory", rule),
-        ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "mandatory", rule),
-        ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", rule),
     }
-    assert document["summary"] == {"resources": 4, "findings": 3, "mandatory": 2, "advisory": 1, "passed": False}
+    assert document["summary"] == {"resources": 4, "findings": 1, "mandatory": 1, "advisory": 0, "passed": False}
 
 
 def test_bad_stack_config_prints_the_programs_error_and_exits_2() -> None:

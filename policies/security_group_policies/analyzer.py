@@ -9,7 +9,10 @@ compare both on every kind of request), except that each resource is converted o
 (`engine_props`), and every policy receives that same value. Every policy of this pack only reads its props,
 which is what makes the sharing safe; a policy that mutated them would see another policy's changes. Levels
 and configs are worked out once per `Configure` rather than once per call, and each policy's config is handed
-over read-only.
+over read-only. One addition: each resource policy's arguments also carry the call's context, the enabled
+policies with their levels and configs (`context.py`), which the exposure policies use to leave a port to the
+more specific policy that reports it (`precedence.py`); the SDK's servicer has no such context, and there each
+policy judges on its own.
 
 Everything else (GetAnalyzerInfo, Configure, ConfigureStack, Remediate, ...) is the SDK's own code.
 """
@@ -30,7 +33,6 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyResource,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
@@ -38,6 +40,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
+from .context import NO_CONFIG, Context, ContextArgs, Enabled
 from .engine_props import proxied_props
 
 SDK_PACK_VERSION: Final = "0.0.1"
@@ -87,6 +90,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
         self._tags: MappingProxyType[str, str] = MappingProxyType({})
         self._resource_plan: list[Planned] = []
         self._stack_plan: list[Planned] = []
+        self._context: Context = MappingProxyType({})
         self._plan()
         # The SDK applies the project, stack and config from the environment on every call. The environment of a
         # plugin cannot change after it starts, so once is the same.
@@ -119,8 +123,12 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
                 resource_plan.append(planned)
             elif isinstance(policy, StackValidationPolicy):
                 stack_plan.append(planned)
+        # What each resource policy of a call may know about the others (`context.py`): read-only, shared.
+        context = MappingProxyType(
+            {planned.policy.name: Enabled(planned.level, planned.config or NO_CONFIG) for planned in resource_plan}
+        )
         # Whole lists are swapped in, so a call on another worker thread sees either plan, never half of one.
-        self._resource_plan, self._stack_plan = resource_plan, stack_plan
+        self._resource_plan, self._stack_plan, self._context = resource_plan, stack_plan, context
 
     def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802  # gRPC method name
         """Keep the stack's tags, which every policy's args carry, and let the SDK keep its copy too."""
@@ -146,7 +154,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
                     self._get_provider_resource(request),
                 )
             props, options, provider = shared
-            args = ResourceValidationArgs(
+            args = ContextArgs(
                 request.type,
                 props,
                 request.urn,
@@ -155,6 +163,7 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
                 provider,
                 config,
                 self._tags,
+                context=self._context,
             )
             self._run(policy, level, args, response)
         return response

@@ -6,7 +6,7 @@ they leave for the resource being analysed in the same call.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from pulumi_policy import EnforcementLevel, Policy
 
@@ -29,7 +29,8 @@ from .checks import (
     securitygroup_missing_rule_description,
     securitygroup_report_waivers,
 )
-from .framework import PolicyDef, PolicyMeta
+from .framework import PolicyMeta, ResourcePolicyDef, StackPolicyDef
+from .precedence import build
 
 PACK_NAME: Final = "security-groups"
 PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
@@ -39,7 +40,7 @@ PACK_DESCRIPTION: Final = (
     "descriptions, the default group, and AWS limits that otherwise fail at apply time; with expiring waivers."
 )
 
-RESOURCE_POLICIES: Final[tuple[PolicyDef, ...]] = (
+RESOURCE_POLICIES: Final[tuple[ResourcePolicyDef[Any], ...]] = (
     securitygroup_disallow_public_ssh.DEFINITION,
     securitygroup_disallow_public_rdp.DEFINITION,
     securitygroup_disallow_public_all_traffic.DEFINITION,
@@ -53,7 +54,7 @@ RESOURCE_POLICIES: Final[tuple[PolicyDef, ...]] = (
     securitygroup_disallow_invalid_description.DEFINITION,
 )
 
-STACK_POLICIES: Final[tuple[PolicyDef, ...]] = (
+STACK_POLICIES: Final[tuple[StackPolicyDef[Any], ...]] = (
     securitygroup_disallow_public_combined_cidrs.DEFINITION,
     securitygroup_disallow_mixed_rule_management.DEFINITION,
     securitygroup_enforce_rule_quota.DEFINITION,
@@ -71,10 +72,10 @@ METAS: Final[tuple[PolicyMeta, ...]] = (
 
 
 def policies() -> list[Policy]:
-    """Build every policy of the pack, in the order the analyzer must run them."""
+    """Build every policy of the pack, in the order the analyzer must run them (exposure ones ranked)."""
     known = frozenset(meta.name for meta in METAS)
     return [
-        *(definition.build() for definition in RESOURCE_POLICIES),
+        *(build(definition) for definition in RESOURCE_POLICIES),
         WAIVER_REPORT.build(known),
         *(definition.build() for definition in STACK_POLICIES),
     ]

@@ -239,6 +239,15 @@ ALLOW_WAIVERS = Option(
     _parse_bool,
 )
 
+MAX_WAIVER_DAYS = int_option(
+    "maxWaiverDays",
+    90,  # a quarter: long enough to plan a fix, short enough that an exception is looked at again
+    0,
+    3650,
+    "The longest a waiver may run: a policy-waiver tag that expires more than this many days after today (UTC) "
+    "is ignored, and the finding says why.",
+)
+
 ALLOWED_CIDRS = Option(
     "allowedCidrs",
     {

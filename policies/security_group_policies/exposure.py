@@ -1,17 +1,44 @@
-"""The part every "open to anywhere" policy shares: its options, and turning reaches into a verdict."""
+"""The part every "open to anywhere" policy shares: its options, the factory that makes one, and precedence.
+
+An exposure policy finds the ways a resource's rules open its ports to anywhere (`find`), says so (`describe`),
+and can say which ports of which rule and peer its findings report (`claim`). When the pack's analyzer hands
+it the call's context, a policy leaves out what the policies ranked above it (`precedence.py`) already
+report on the same rule and peer, with their own settings, so one open port is one finding (README, "One
+problem, one finding"). Without the context each policy judges alone.
+"""
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
+
+from pulumi_policy import ResourceValidationPolicy
 
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
-from .framework import CLEAR, Collector, Common, Verdict, common_settings
-from .ports import PortSet
-from .reach import Openness, Reach, Step, answer, describe_reaches, quiet, screen
-from .rules import Direction, Resource, Rule
-from .tables import ProtocolKind
+from .context import at_least_as_strict
+from .framework import (
+    CLEAR,
+    Call,
+    Collector,
+    Common,
+    LastSettings,
+    PolicyMeta,
+    ResourcePolicyDef,
+    Settings,
+    Verdict,
+    common_settings,
+    waiver_in_effect,
+)
+from .ports import NO_PORTS, PortSet
+from .reach import Exposure, Openness, Reach, Step, answer, describe_reaches, quiet, screen
+from .rules import Direction, Peer, Resource, Rule
+from .tables import RULE_BEARING_TYPES, ProtocolKind
+from .waivers import read_waiver, utc_today
 
 OPENNESS_OPTIONS: Final[tuple[Option[Any], ...]] = (ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6)
 
@@ -106,17 +133,33 @@ _screens = threading.local()
 """The `_Memo` of the last resource seen on this thread."""
 
 
+Query: TypeAlias = tuple[ProtocolKind, PortSet]
+"""One question to `reaches`: which of these ports of this transport (ALL: every protocol) reach anywhere."""
+
+
 def exposure_verdict(
     resource: Resource,
     direction: Direction,
-    queries: Sequence[tuple[ProtocolKind, PortSet]],
+    queries: Sequence[Query],
     openness: Openness,
     fix: str,
 ) -> Verdict:
     """Findings for every way the resource's rules open the queried ports, each ending with the fix."""
+    return describe_found(find_open_ports(resource, direction, queries, openness), direction, openness, fix)
+
+
+def find_open_ports(
+    resource: Resource, direction: Direction, queries: Sequence[Query], openness: Openness
+) -> Sequence[Reach]:
+    """What the queries find on the resource, or nothing at all when nothing is open and nothing unknown."""
     if is_quiet(resource, direction, openness):
-        return CLEAR  # the common case, answered for every exposure policy by one pass over the peers
+        return ()  # the common case, answered for every exposure policy by one pass over the peers
     found = reaches(resource, direction, queries, openness)
+    return found if any(reach.exposures or reach.gaps for reach in found) else ()
+
+
+def describe_found(found: Sequence[Reach], direction: Direction, openness: Openness, fix: str) -> Verdict:
+    """One finding per rule and peer that reaches anywhere, each ending with the fix; the gaps as they are."""
     if not any(reach.exposures or reach.gaps for reach in found):
         return CLEAR  # the common case: nothing open and nothing unknown, so nothing to describe
     collector = Collector()
@@ -125,3 +168,202 @@ def exposure_verdict(
     for reach in found:
         collector.gaps.extend(gap.describe() for gap in reach.gaps)
     return collector.verdict()
+
+
+# --- Claims: which ports of which rule and peer a policy's findings report -----------------------------------
+
+Pair: TypeAlias = tuple[int, int]
+"""A rule and one of its peers, by identity: a policy and those ranked above it judge the same `Resource` object."""
+
+Claims: TypeAlias = dict[Pair, dict[ProtocolKind, PortSet]]
+"""Per rule and peer, the ports per transport that findings report; under ALL, every protocol and port."""
+
+
+def pairs(exposure: Exposure) -> list[tuple[Rule, Peer]]:
+    """The rules and peers an exposure is made of: one of each when direct, several CIDRs when combined."""
+    if not exposure.combined:
+        return [(exposure.rules[0], exposure.peers[0])]
+    mine = {id(peer) for peer in exposure.peers}
+    return [(rule, peer) for rule in exposure.rules for peer in rule.peers if id(peer) in mine]
+
+
+def add_claim(claims: Claims, rule: Rule, peer: Peer, transport: ProtocolKind, ports: PortSet) -> None:
+    """Record that `ports` of `transport` are reported for this rule and peer."""
+    per_transport = claims.setdefault((id(rule), id(peer)), {})
+    per_transport[transport] = per_transport.get(transport, NO_PORTS) | ports
+
+
+def merge_claims(into: Claims, claims: Claims) -> None:
+    """Add every claim of `claims` to `into`."""
+    for pair, per_transport in claims.items():
+        mine = into.setdefault(pair, {})
+        for transport, ports in per_transport.items():
+            mine[transport] = mine.get(transport, NO_PORTS) | ports
+
+
+def claim_exposures(found: Sequence[Reach], _settings: object = None) -> Claims:
+    """The claims of findings that report each exposure's ports (every policy but all-traffic)."""
+    claims: Claims = {}
+    for reach in found:
+        for exposure in reach.exposures:
+            for rule, peer in pairs(exposure):
+                add_claim(claims, rule, peer, exposure.transport, exposure.ports)
+    return claims
+
+
+def _claimed(claims: Claims, pair: Pair, transport: ProtocolKind) -> PortSet:
+    per_transport = claims.get(pair)
+    if per_transport is None:
+        return NO_PORTS
+    every = per_transport.get(ProtocolKind.ALL, NO_PORTS)
+    return every if transport is ProtocolKind.ALL else every | per_transport.get(transport, NO_PORTS)
+
+
+def unclaimed(found: Sequence[Reach], claims: Claims) -> list[Reach]:
+    """`found` without the ports that `claims` already reports, per rule and peer; gaps stay as they are.
+
+    A combined exposure (several CIDRs that only together reach anywhere) loses a port only when every one of
+    its rules and peers is claimed on that port: otherwise no other finding tells the whole story.
+    """
+    if not claims:
+        return list(found)
+    result = []
+    for reach in found:
+        kept: list[Exposure] = []
+        for exposure in reach.exposures:
+            per_pair = [_claimed(claims, (id(rule), id(peer)), exposure.transport) for rule, peer in pairs(exposure)]
+            rest = exposure.ports - functools.reduce(operator.and_, per_pair) if per_pair else exposure.ports
+            if rest:
+                kept.append(exposure if rest == exposure.ports else exposure._replace(ports=rest))
+        result.append(Reach(kept, list(reach.gaps)))
+    return result
+
+
+# --- The exposure policy ------------------------------------------------------------------------------------
+
+
+class ExposureSettings(Settings, Protocol):
+    """What every exposure policy's settings have: the shared part and what counts as anywhere."""
+
+    @property
+    def openness(self) -> Openness:
+        """What counts as anywhere for this policy."""
+        ...
+
+
+E = TypeVar("E", bound=ExposureSettings)
+
+
+@dataclass(frozen=True)
+class ExposurePolicy(ResourcePolicyDef[E]):
+    """A resource policy about rules that open ports to anywhere, which can defer to the ones ranked above it."""
+
+    find: Callable[[Resource, E], Sequence[Reach]]
+    """Every exposure and gap the policy reports when it judges alone; empty when there is nothing."""
+    describe: Callable[[Sequence[Reach], E], Verdict]
+    """The verdict on what `find` found (after the claims of policies ranked above are taken out)."""
+    claim: Callable[[Sequence[Reach], E], Claims]
+    """The ports of each rule and peer that the verdict on these reaches reports."""
+
+    @classmethod
+    def of(
+        cls,
+        meta: PolicyMeta,
+        read_settings: Callable[[Mapping[str, object]], E],
+        find: Callable[[Resource, E], Sequence[Reach]],
+        describe: Callable[[Sequence[Reach], E], Verdict],
+        claim: Callable[[Sequence[Reach], E], Claims],
+    ) -> ExposurePolicy[E]:
+        """A policy over every rule-bearing type; judging alone, it describes all that it finds."""
+        return cls(
+            meta,
+            RULE_BEARING_TYPES,
+            read_settings,
+            lambda resource, settings: describe(find(resource, settings), settings),
+            find,
+            describe,
+            claim,
+        )
+
+    def build(
+        self, today: Callable[[], date] = utc_today, *, above: Sequence[ExposurePolicy[Any]] = ()
+    ) -> ResourceValidationPolicy:
+        """The SDK policy object; given the call's context, it leaves to the policies `above` what they report."""
+        readers = tuple((policy, LastSettings(policy.read_settings)) for policy in above)
+
+        def judge(resource: Resource, settings: E, call: Call | None) -> Verdict:
+            found = self.find(resource, settings)
+            if call is None or not readers or not any(reach.exposures for reach in found):
+                return self.describe(found, settings)
+            claims = _Ranking(readers, resource, call).over(len(readers), self.meta, settings)
+            return self.describe(unclaimed(found, claims), settings)
+
+        return self._build(today, judge)
+
+
+_Reader: TypeAlias = tuple[ExposurePolicy[Any], Callable[[Mapping[str, object]], Any]]
+
+
+class _Ranking:
+    """What the policies ranked above one exposure policy report on one resource, in one call.
+
+    A policy claims only what it really reports: a port that a policy ranked above it takes (and may waive)
+    is not its to pass on, so each claimant's own findings are worked out the same way first.
+    """
+
+    def __init__(self, readers: Sequence[_Reader], resource: Resource, call: Call) -> None:
+        self._readers = readers
+        self._resource = resource
+        self._call = call
+        self._today: date | None = None
+        self._reported: dict[int, Claims] = {}
+
+    def over(self, rank: int, meta: PolicyMeta, settings: ExposureSettings) -> Claims:
+        """The claims that leave the policy at `rank` (`meta`, `settings`) silent on them."""
+        mine = self._call.context.get(meta.name)
+        claims: Claims = {}
+        if mine is None:
+            return claims
+        for index, (policy, read) in enumerate(self._readers[:rank]):
+            theirs = self._call.context.get(policy.meta.name)
+            if theirs is None or not at_least_as_strict(theirs.level, mine.level):
+                continue  # disabled, or its finding would not stop a run that this one's stops
+            their_settings = read(theirs.config)
+            if their_settings.common.exclude.match(self._call.name):
+                continue  # that policy does not look at this resource at all
+            if not settings.common.allow_waivers and self._waived(policy.meta, their_settings):
+                continue  # its waiver would silence a finding this environment does not let anyone waive here
+            merge_claims(claims, self._reported_by(index, policy, their_settings))
+        return claims
+
+    def _reported_by(self, rank: int, policy: ExposurePolicy[Any], settings: Any) -> Claims:
+        known = self._reported.get(rank)
+        if known is None:
+            found = policy.find(self._resource, settings)
+            if any(reach.exposures for reach in found):
+                found = unclaimed(found, self.over(rank, policy.meta, settings))
+            known = self._reported[rank] = policy.claim(found, settings)
+        return known
+
+    def _waived(self, meta: PolicyMeta, settings: Settings) -> bool:
+        if self._today is None:
+            self._today = self._call.today()
+        return waiver_in_effect(meta, settings, read_waiver(self._resource.tags, meta.name, self._today), self._today)
+
+
+def exposure_policy(
+    meta: PolicyMeta,
+    read_settings: Callable[[Mapping[str, object]], E],
+    *,
+    queries: Callable[[E], Sequence[Query]],
+    fix: str,
+) -> ExposurePolicy[E]:
+    """An ingress policy that reports every rule and peer opening the queried ports to anywhere, with the fix."""
+
+    def find(resource: Resource, settings: E) -> Sequence[Reach]:
+        return find_open_ports(resource, Direction.INGRESS, queries(settings), settings.openness)
+
+    def describe(found: Sequence[Reach], settings: E) -> Verdict:
+        return describe_found(found, Direction.INGRESS, settings.openness, fix)
+
+    return ExposurePolicy.of(meta, read_settings, find, describe, claim_exposures)

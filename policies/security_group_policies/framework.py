@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
@@ -26,7 +26,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, NamePatterns, Option
+from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, MAX_WAIVER_DAYS, NamePatterns, Option
+from .context import Context, context_of
 from .rules import Resource, normalise
 from .tables import UNKNOWN_STRING
 from .waivers import WaivedFinding, Waiver, WaiverState, leave_note, read_waiver, utc_today
@@ -78,6 +79,8 @@ class Common(NamedTuple):
 
     exclude: NamePatterns
     allow_waivers: bool
+    max_waiver_days: int
+    """A waiver that expires later than this many days after today is refused."""
 
 
 class Settings(Protocol):
@@ -95,12 +98,12 @@ class Settings(Protocol):
 
 def common_settings(config: Mapping[str, object]) -> dict[str, Any]:
     """The shared settings, as keyword arguments for a policy's settings."""
-    return {"common": Common(EXCLUDE_NAMES.read(config), ALLOW_WAIVERS.read(config))}
+    return {"common": Common(EXCLUDE_NAMES.read(config), ALLOW_WAIVERS.read(config), MAX_WAIVER_DAYS.read(config))}
 
 
 def common_options(*, waivable: bool) -> tuple[Option[Any], ...]:
-    """The shared options; `allowWaivers` only where a waiver can apply."""
-    return (EXCLUDE_NAMES, ALLOW_WAIVERS) if waivable else (EXCLUDE_NAMES,)
+    """The shared options; `allowWaivers` and `maxWaiverDays` only where a waiver can apply."""
+    return (EXCLUDE_NAMES, ALLOW_WAIVERS, MAX_WAIVER_DAYS) if waivable else (EXCLUDE_NAMES,)
 
 
 class Finding(NamedTuple):
@@ -191,7 +194,27 @@ def apply_waiver(meta: PolicyMeta, settings: Settings, waiver: Waiver, findings:
         note = f"waiver tag {waiver.tag} is not in the form 'YYYY-MM-DD reason', so it was ignored"
         return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
     days = waiver.days_left(today)
+    limit = settings.common.max_waiver_days
+    if days > limit:
+        note = (
+            f"waiver tag {waiver.tag} was ignored: it expires on {waiver.expires}, more than {limit} "
+            f"day{'' if limit == 1 else 's'} from today, the longest this environment's policy config allows "
+            f"(maxWaiverDays); the latest expiry it accepts today is {today + timedelta(days=limit)}"
+        )
+        return Outcome(report=tuple(_with_notes(f, [note]) for f in findings))
     return Outcome(waived=tuple(WaivedFinding(meta.name, f, waiver, days) for f in findings))
+
+
+def waiver_in_effect(meta: PolicyMeta, settings: Settings, waiver: Waiver, today: date) -> bool:
+    """True when `apply_waiver` would keep this policy's findings from being reported at its level.
+
+    That is a waiver honoured (an advisory note instead), or tags not known until apply (a preview note).
+    """
+    if not meta.waivable or not settings.common.allow_waivers:
+        return False
+    if waiver.state is WaiverState.UNKNOWN:
+        return True
+    return waiver.state is WaiverState.VALID and waiver.days_left(today) <= settings.common.max_waiver_days
 
 
 class LastSettings(Generic[S]):
@@ -241,6 +264,20 @@ class TypedResourcePolicy(ResourceValidationPolicy):
         self._check(args, report_violation)
 
 
+class Call(NamedTuple):
+    """What a resource policy knows of the Analyze call it runs in, beyond the resource and its own settings."""
+
+    context: Context
+    """The enabled policies, their levels and configs (`context.py`)."""
+    name: str
+    """The resource's logical name, which other policies' `excludeNames` match."""
+    today: Callable[[], date]
+
+
+InContext = Callable[[Resource, S, Call | None], Verdict]
+"""A judge that may use the call's context; None where the policy runs without this pack's analyzer."""
+
+
 @dataclass(frozen=True)
 class ResourcePolicyDef(Generic[S]):
     """A resource policy: metadata plus a judge over one normalised resource."""
@@ -252,6 +289,9 @@ class ResourcePolicyDef(Generic[S]):
 
     def build(self, today: Callable[[], date] = utc_today) -> ResourceValidationPolicy:
         """The SDK policy object; `today` is injectable so tests can pin waiver expiry."""
+        return self._build(today, lambda resource, settings, _call: self.judge(resource, settings))
+
+    def _build(self, today: Callable[[], date], judge: InContext[S]) -> ResourceValidationPolicy:
         meta = self.meta
         read_settings = LastSettings(self.read_settings)
 
@@ -261,7 +301,9 @@ class ResourcePolicyDef(Generic[S]):
             settings = read_settings(args.get_config())
             if settings.common.exclude.patterns and settings.common.exclude.match(args.name):
                 args.not_applicable("excluded by the policy config's excludeNames")
-            outcome = self._guarded(args, settings, today)
+            context = context_of(args)
+            call = None if context is None else Call(context, args.name, today)
+            outcome = self._guarded(args, settings, today, judge, call)
             if outcome is NOTHING:
                 return  # most resources, most policies
             for message in outcome.report:
@@ -273,12 +315,19 @@ class ResourcePolicyDef(Generic[S]):
 
         return TypedResourcePolicy(self.applies_to, validate, **meta.sdk_fields())
 
-    def _guarded(self, args: ResourceValidationArgs, settings: S, today: Callable[[], date]) -> Outcome:
+    def _guarded(
+        self,
+        args: ResourceValidationArgs,
+        settings: S,
+        today: Callable[[], date],
+        judge: InContext[S],
+        call: Call | None,
+    ) -> Outcome:
         try:
             resource = normalise(args.resource_type, args.props, urn=args.urn)
             if resource is None:
                 return NOTHING
-            verdict = self.judge(resource, settings)
+            verdict = judge(resource, settings, call)
             if not verdict.findings and not verdict.gaps:
                 return NOTHING  # most resources, most policies: no waiver to read, no date to know
             messages = [_with_notes(f.message, _config_notes(settings)) for f in verdict.findings]

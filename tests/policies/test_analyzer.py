@@ -4,12 +4,18 @@
 (diagnostics, their order, levels, not-applicable replies, preview notes) must be what the SDK would send. Each
 test runs the same calls through the SDK's `_PolicyAnalyzerServicer` (what `PolicyPack` serves) and through
 ours, and compares the replies; the first also pins the exact replies, so the comparison cannot pass vacuously.
+
+The one thing ours adds is the call's context, with which the ranked exposure policies leave a port to the
+policy ranked above them (`precedence.py`). Under the SDK's servicer they have no context and judge alone, so
+the pack there answers exactly as our analyzer serving the same policies unranked; with the ranking, ours
+differs only by findings that a higher-ranked policy at least as strict reports on the same resource.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,8 +34,19 @@ from pulumi_policy import (
 )
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from security_group_policies.analyzer import NO_VALIDATE, SDK_PACK_VERSION, OneConversionAnalyzer
-from security_group_policies.catalogue import PACK_ENFORCEMENT_LEVEL, PACK_NAME, analyzer, policies
+from security_group_policies.catalogue import (
+    METAS,
+    PACK_ENFORCEMENT_LEVEL,
+    PACK_NAME,
+    RESOURCE_POLICIES,
+    STACK_POLICIES,
+    WAIVER_REPORT,
+    analyzer,
+    policies,
+)
 from security_group_policies.framework import TypedResourcePolicy
+from security_group_policies.precedence import INGRESS_PRECEDENCE
+from security_group_policies.waivers import utc_today
 from security_group_tools.pack_runner import (
     UNKNOWN,
     StackItem,
@@ -219,12 +236,19 @@ def _open(port: float, **changes: Any) -> dict[str, Any]:
     return group(ingress=[inline(cidrBlocks=["0.0.0.0/0"], fromPort=port, toPort=port)], **changes)
 
 
+SOON = utc_today() + timedelta(days=20)
+"""A waiver expiry every shipped config accepts (prod's maxWaiverDays is 30)."""
+
+
 def _corpus() -> list[StackItem]:
     from bench.workloads import resource_mix
 
     edge = [
         StackItem(SG, "unknown-vpc", _open(22.0, vpcId=UNKNOWN)),
-        StackItem(SG, "waived", _open(22.0, tags=waiver("aws-ec2-securitygroup-disallow-public-ssh", "2099-01-01 ok"))),
+        StackItem(SG, "waived", _open(22.0, tags=waiver("aws-ec2-securitygroup-disallow-public-ssh", f"{SOON} ok"))),
+        StackItem(
+            SG, "waived-too-long", _open(22.0, tags=waiver("aws-ec2-securitygroup-disallow-public-ssh", "2099-01-01 x"))
+        ),
         StackItem(
             SG, "expired", _open(3389.0, tags=waiver("aws-ec2-securitygroup-disallow-public-rdp", "2001-01-01 x"))
         ),
@@ -239,6 +263,17 @@ def sdk_pack() -> Any:
     return _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL)
 
 
+def unranked() -> OneConversionAnalyzer:
+    """Our analyzer serving this pack's policies in pack order, each built to judge alone (no ranking)."""
+    known = frozenset(meta.name for meta in METAS)
+    built = [
+        *(definition.build() for definition in RESOURCE_POLICIES),
+        WAIVER_REPORT.build(known),
+        *(definition.build() for definition in STACK_POLICIES),
+    ]
+    return OneConversionAnalyzer(PACK_NAME, built, PACK_ENFORCEMENT_LEVEL)
+
+
 def _configured(servicer: Any, path: Any) -> Any:
     document = None if path is None else json.loads(path.read_text())
     info = servicer.GetAnalyzerInfo(None, None)
@@ -249,7 +284,7 @@ def _configured(servicer: Any, path: Any) -> Any:
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: "defaults" if path is None else path.name)
 def test_the_pack_answers_every_resource_and_the_stack_as_the_sdk(config: Any) -> None:
     sdk = _configured(sdk_pack(), config)
-    ours = _configured(analyzer(), config)
+    ours = _configured(unranked(), config)
     items = _corpus()
     diagnostics = 0
     for item in items:
@@ -263,11 +298,69 @@ def test_the_pack_answers_every_resource_and_the_stack_as_the_sdk(config: Any) -
     assert answer.get("diagnostics")
 
 
+RANK = {definition.meta.name: rank for rank, definition in enumerate(INGRESS_PRECEDENCE)}
+
+
+def _found(answer: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """(policy, strictness, message) per diagnostic; MessageToDict leaves out the default level, advisory."""
+    strictness = {"ADVISORY": 1, "MANDATORY": 2}
+    return [
+        (d["policyName"], strictness[d.get("enforcementLevel", "ADVISORY")], d["message"])
+        for d in answer.get("diagnostics", [])
+    ]
+
+
+def _ranked_below(policy: str) -> bool:
+    return RANK.get(policy, 0) > 0
+
+
+def _left_to_a_higher_policy(ranked: dict[str, Any], alone: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """The diagnostics the unranked reply has and the ranked one lacks; fails unless each is accounted for.
+
+    Only a ranked policy may lose a finding, only to a policy ranked above it that reports on the same resource
+    at least as strictly; and whatever else the ranked reply says, the unranked one said too.
+    """
+    assert {key: value for key, value in ranked.items() if key != "diagnostics"} == {
+        key: value for key, value in alone.items() if key != "diagnostics"
+    }
+    mine, theirs = _found(ranked), _found(alone)
+    gone = [item for item in theirs if item not in mine]
+    for policy, level, message in mine:
+        if (policy, level, message) not in theirs:  # a narrower finding: fewer ports named, same rule and source
+            assert _ranked_below(policy), message
+            head = message.split(" (including ")[0]
+            assert any(other == policy and text.startswith(head) for other, _, text in gone), message
+    # The report policy's note (after the SDK's "<description>\n") names the policy whose finding is waived.
+    notes = [text.partition("\n")[2] for other, _, text in mine if other == WAIVER_REPORT.META.name]
+    waived = {note.split(" is waived until ")[0] for note in notes}
+    for policy, level, message in gone:
+        assert _ranked_below(policy), message
+        higher = [(other, strict) for other, strict, _ in mine if RANK.get(other, len(RANK)) < RANK[policy]]
+        higher_waived = [other for other in waived if RANK.get(other, len(RANK)) < RANK[policy]]
+        assert higher_waived or any(strict >= level for _, strict in higher), message
+    return gone
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda path: "defaults" if path is None else path.name)
+def test_the_ranked_pack_differs_only_by_findings_left_to_a_higher_policy(config: Any) -> None:
+    ranked = _configured(analyzer(), config)
+    alone = _configured(unranked(), config)
+    left = 0
+    for item in _corpus():
+        request = analyze_request(item.resource_type, item.name, item.props)
+        left += len(_left_to_a_higher_policy(reply(ranked.Analyze(request, None)), reply(alone.Analyze(request, None))))
+    assert left > 0  # the corpus opens SSH and RDP to anywhere, so some findings must have been left
+    stack = stack_request(_corpus())
+    assert reply(ranked.AnalyzeStack(stack, None)) == reply(alone.AnalyzeStack(stack, None))
+
+
 @bounded(60)
 @given(kind=st.sampled_from(TYPES), data=props, secret=st.booleans())
 def test_any_props_get_the_same_answer(kind: str, data: dict[str, Any], secret: bool) -> None:
     sdk = sdk_pack()
-    ours = analyzer()
+    ours = unranked()
+    request = analyze_request(kind, "junk", with_secrets(data, secret))
+    _left_to_a_higher_policy(reply(analyzer().Analyze(request, None)), reply(ours.Analyze(request, None)))
     request = analyze_request(kind, "junk", with_secrets(data, secret))
     assert reply(ours.Analyze(request, None)) == reply(sdk.Analyze(request, None))
     stack = stack_request([StackItem(kind, "junk", with_secrets(data, secret))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -9,6 +10,7 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 from security_group_policies.catalogue import METAS, PACK_DESCRIPTION, PACK_NAME
 from security_group_policies.framework import INTERNAL_ERROR
+from security_group_policies.waivers import utc_today
 from security_group_tools.pack_runner import (
     LEVEL_NAMES,
     SEVERITY_NAMES,
@@ -89,15 +91,21 @@ def test_analyzer_info_matches_the_catalogue(pack: Pack) -> None:
 
 def test_wire_values_and_default_levels(pack: Pack) -> None:
     """Doubles, `__` keys and a secret CIDR: each policy reports at its default level and severity."""
-    props = group(ingress=[inline(fromPort=22.0, toPort=22.0, cidrBlocks=[Secret("0.0.0.0/0")], description="SSH")])
+    props = group(
+        ingress=[
+            inline(fromPort=22.0, toPort=22.0, cidrBlocks=[Secret("0.0.0.0/0")], description="SSH"),
+            inline(fromPort=3306.0, toPort=3306.0, cidrBlocks=["0.0.0.0/0"], description="MySQL"),
+            inline(fromPort=8443.0, toPort=8443.0, cidrBlocks=["0.0.0.0/0"], description="Admin"),
+        ]
+    )
     props["__defaults"] = ["revokeRulesOnDelete"]
     result = {(d.policy, d.level, d.severity, d.finding) for d in found(pack, SG, props)}
     assert result == {
         (SSH, "advisory", "high", "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
         ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", "high",
-         "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
+         "ingress[1] allows tcp 3306 from 0.0.0.0/0 (anywhere on IPv4)"),
         ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", "medium",
-         "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
+         "ingress[2] allows tcp 8443 from 0.0.0.0/0 (anywhere on IPv4)"),
     }  # fmt: skip
 
 
@@ -145,7 +153,8 @@ def test_known_findings_survive_an_unknown_elsewhere(pack: Pack) -> None:
 def test_waiver_over_the_wire(pack: Pack) -> None:
     """A valid waiver moves the finding to the report policy's advisory note; the SSH policy says nothing."""
     pack.configure({SSH: "mandatory"})
-    props = group(ingress=OPEN_SSH, tags={**waiver(SSH, "2099-12-31 incident bastion, ticket OPS-42"), "team": "web"})
+    expires = utc_today() + timedelta(days=30)
+    props = group(ingress=OPEN_SSH, tags={**waiver(SSH, f"{expires} incident bastion, ticket OPS-42"), "team": "web"})
     result = [d for d in found(pack, SG, props) if d.policy in (SSH, REPORT)]
     assert [(d.policy, d.level) for d in result] == [(REPORT, "advisory")]
     assert 'reason: "incident bastion, ticket OPS-42"' in result[0].message
@@ -164,8 +173,15 @@ def test_expired_waiver_over_the_wire(pack: Pack) -> None:
 def test_config_levels(pack: Pack) -> None:
     """`all` sets every level, a policy's own entry overrides it, disabled policies do not run."""
     pack.configure({"all": "mandatory", "aws-ec2-securitygroup-disallow-public-high-risk-ports": "disabled"})
-    levels = {d.policy: d.level for d in found(pack, SG, group(ingress=OPEN_SSH))}
-    assert levels == {SSH: "mandatory", "aws-ec2-securitygroup-disallow-public-unauthorized-ports": "mandatory"}
+    mysql = inline(fromPort=3306, toPort=3306, cidrBlocks=["0.0.0.0/0"], description="MySQL")
+    levels = {(d.policy, d.finding): d.level for d in found(pack, SG, group(ingress=[*OPEN_SSH, mysql]))}
+    assert levels == {
+        (SSH, "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"): "mandatory",
+        (
+            "aws-ec2-securitygroup-disallow-public-unauthorized-ports",
+            "ingress[1] allows tcp 3306 from 0.0.0.0/0 (anywhere on IPv4)",
+        ): "mandatory",
+    }
 
 
 def test_config_properties_arrive_as_doubles(pack: Pack) -> None:

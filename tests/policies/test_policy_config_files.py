@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from security_group_policies.catalogue import METAS
+from security_group_policies.waivers import utc_today
 from security_group_tools.pack_runner import ConfigError, Pack, diagnostics, reconcile
 
-from .pack_fixtures import SG, group, inline
+from .pack_fixtures import SG, group, inline, waiver
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -91,6 +93,41 @@ def test_prod_treats_a_public_slash_8_as_anywhere_for_ssh(pack: Pack, env: str, 
     props = group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["1.0.0.0/8"], description="SSH")])
     ssh = [d for d in diagnostics(pack.analyze(SG, "web", props)) if d.policy.endswith("disallow-public-ssh")]
     assert bool(ssh) is found
+
+
+@pytest.mark.parametrize(("env", "days"), [("dev", 90), ("staging", 90), ("prod", 30)])
+def test_every_waivable_policy_caps_waivers(pack: Pack, env: str, days: int) -> None:
+    """Waivers run at most 30 days in prod and the default 90 elsewhere, on every policy a waiver can apply to.
+
+    The engine's `all` entry carries only a level, so prod sets the cap on each waivable policy's own entry.
+    """
+    reconciled = pack.configure(document(env))
+    caps = {name: props.get("maxWaiverDays") for name, (_, props) in reconciled.items() if props}
+    assert {name: cap for name, cap in caps.items() if cap is not None} == {
+        meta.name: days for meta in METAS if meta.waivable
+    }
+
+
+def test_prod_refuses_a_waiver_longer_than_30_days(pack: Pack) -> None:
+    """Over the wire with prod's config: 29 days ahead is honoured, 32 days ahead is refused and says why.
+
+    Both are a day away from the limit, so a run that crosses midnight (UTC) between here and the pack cannot
+    flip them; the exact boundary is pinned with an injected date in test_waivers.py.
+    """
+    pack.configure(document("prod"))
+    ssh = "aws-ec2-securitygroup-disallow-public-ssh"
+    report = "aws-ec2-securitygroup-report-waivers"
+    today = utc_today()
+    found = {}
+    for days in (29, 32):
+        tags = waiver(ssh, f"{today + timedelta(days=days)} bastion during the migration")
+        props = group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"], description="SSH")], tags=tags)
+        found[days] = [d for d in diagnostics(pack.analyze(SG, "web", props)) if d.policy in (ssh, report)]
+    assert {days: [(d.policy, d.level) for d in result] for days, result in found.items()} == {
+        29: [(report, "advisory")],
+        32: [(ssh, "mandatory")],
+    }
+    assert "more than 30 days from today, the longest this environment's policy config allows" in found[32][0].message
 
 
 def test_a_schema_violation_is_refused_before_configure(pack: Pack) -> None:

@@ -46,11 +46,9 @@ def test_staging_and_prod_pass_cleanly(pack: Pack, env: str) -> None:
 
 
 def test_dev_only_warns_about_the_console_walkthrough(pack: Pack) -> None:
-    """Dev's SSH-from-anywhere walkthrough group is flagged, as advisory only, and nothing else is."""
+    """Dev's SSH-from-anywhere walkthrough group is flagged once, by the SSH policy, as advisory only."""
     rule = "ssh-walkthrough-ingress-tcp-22-0.0.0.0/0"
     finding = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
     assert [(name, d.policy, d.level, d.finding) for name, d in judge(pack, "dev")] == [
         (rule, "aws-ec2-securitygroup-disallow-public-ssh", "advisory", finding),
-        (rule, "aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", finding),
-        (rule, "aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", finding),
     ]

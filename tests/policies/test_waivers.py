@@ -9,6 +9,7 @@ import pytest
 from security_group_policies import waivers
 from security_group_policies.catalogue import METAS, WAIVER_REPORT
 from security_group_policies.checks.securitygroup_disallow_public_ssh import DEFINITION as SSH
+from security_group_policies.checks.securitygroup_disallow_public_ssh import FIX as SSH_FIX
 from security_group_policies.waivers import WaiverState, read_waiver
 
 from .pack_fixtures import SG, TODAY, UNKNOWN, VPC_IN, group, inline, run, urn_of, vpc_ingress, waiver
@@ -57,11 +58,11 @@ def test_waiver_parsing(value: str, state: WaiverState) -> None:
 
 def test_valid_waiver_turns_finding_into_a_note() -> None:
     """The waived policy reports nothing; report-waivers reports the finding with the quoted reason."""
-    props = open_ssh(waiver(POLICY, "2027-03-31 incident bastion, ticket OPS-42"))
+    props = open_ssh(waiver(POLICY, "2026-08-31 incident bastion, ticket OPS-42"))
     assert run(SSH, SG, props).messages == []
     [note] = waivers.take_notes(urn_of(SG, "web"))
     assert note.describe(warn_days=14) == (
-        f"{POLICY} is waived until 2027-03-31 (289 days left) by tag policy-waiver:{POLICY}, reason: "
+        f"{POLICY} is waived until 2026-08-31 (77 days left) by tag policy-waiver:{POLICY}, reason: "
         f'"incident bastion, ticket OPS-42". Waived finding: {OPEN}. Fix: allow SSH only from the CIDRs, '
         "security groups or prefix lists that need it, or use SSM Session Manager or EC2 Instance Connect "
         "Endpoint instead of opening port 22"
@@ -91,7 +92,7 @@ def test_note_warns_when_expiry_is_near() -> None:
             f"(waiver tag policy-waiver:{POLICY} is not in the form 'YYYY-MM-DD reason', so it was ignored)",
         ),
         (
-            waiver(POLICY, "2027-03-31 incident"),
+            waiver(POLICY, "2026-08-31 incident"),
             {"allowWaivers": False},
             f"(tag policy-waiver:{POLICY} was ignored: this environment's policy config does not allow waivers here)",
         ),
@@ -108,9 +109,62 @@ def test_unusable_waiver_keeps_the_finding_and_says_why(
     assert waivers.take_notes(urn_of(SG, "web")) == []
 
 
+def _too_long(expires: str, limit: int, latest: str) -> str:
+    days = "1 day" if limit == 1 else f"{limit} days"
+    return (
+        f"waiver tag policy-waiver:{POLICY} was ignored: it expires on {expires}, more than {days} from today, the "
+        f"longest this environment's policy config allows (maxWaiverDays); the latest expiry it accepts today is "
+        f"{latest}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expires", "config", "refusal"),
+    [
+        ("2026-09-13", {}, None),
+        ("2026-09-14", {}, _too_long("2026-09-14", 90, "2026-09-13")),
+        ("9999-12-31", {}, _too_long("9999-12-31", 90, "2026-09-13")),
+        ("2026-07-15", {"maxWaiverDays": 30.0}, None),
+        ("2026-07-16", {"maxWaiverDays": 30.0}, _too_long("2026-07-16", 30, "2026-07-15")),
+        ("2026-06-16", {"maxWaiverDays": 1.0}, None),
+        ("2026-06-17", {"maxWaiverDays": 1.0}, _too_long("2026-06-17", 1, "2026-06-16")),
+        ("2026-06-15", {"maxWaiverDays": 0.0}, None),
+        ("2026-06-16", {"maxWaiverDays": 0.0}, _too_long("2026-06-16", 0, "2026-06-15")),
+    ],
+    ids=[
+        "default-exactly-90-days",
+        "default-91-days",
+        "default-forever",
+        "exactly-30-days",
+        "31-days-of-30",
+        "exactly-1-day",
+        "2-days-of-1",
+        "today-of-0",
+        "tomorrow-of-0",
+    ],
+)
+def test_waiver_longer_than_max_waiver_days_is_refused(
+    expires: str, config: dict[str, Any], refusal: str | None
+) -> None:
+    """A waiver may run `maxWaiverDays` days after today (90 by default) and no longer; past that it is ignored.
+
+    The finding then stays at the policy's level and says why: the limit, and the latest expiry accepted today.
+    """
+    result = run(SSH, SG, open_ssh(waiver(POLICY, f"{expires} planned migration")), config=config)
+    notes = waivers.take_notes(urn_of(SG, "web"))
+    if refusal is None:
+        assert result.messages == []
+        assert [(note.waiver.expires, note.days_left) for note in notes] == [
+            (date.fromisoformat(expires), (date.fromisoformat(expires) - TODAY).days)
+        ]
+    else:
+        assert result.messages == [f"{OPEN}. Fix: {SSH_FIX} ({refusal})"]
+        assert notes == []
+
+
 def test_waiver_for_another_policy_does_nothing() -> None:
     """A waiver names exactly one policy."""
-    result = run(SSH, SG, open_ssh(waiver("aws-ec2-securitygroup-disallow-public-rdp", "2027-03-31 x")))
+    result = run(SSH, SG, open_ssh(waiver("aws-ec2-securitygroup-disallow-public-rdp", "2026-08-31 x")))
     assert result.heads == [OPEN]
     assert not result.messages[0].endswith(")")
 
@@ -125,7 +179,7 @@ def test_unknown_tags_defer_the_decision() -> None:
 
 def test_waiver_on_a_rule_resource() -> None:
     """vpc rule resources carry tags (the component copies the group's), so they can be waived too."""
-    props = vpc_ingress(fromPort=22, toPort=22, cidrIpv4="0.0.0.0/0", tags=waiver(POLICY, "2027-01-01 migration"))
+    props = vpc_ingress(fromPort=22, toPort=22, cidrIpv4="0.0.0.0/0", tags=waiver(POLICY, "2026-08-31 migration"))
     assert run(SSH, VPC_IN, props).messages == []
     assert len(waivers.take_notes(urn_of(VPC_IN, "web"))) == 1
 
@@ -145,17 +199,17 @@ def _report(props: dict[str, Any], name: str = "web") -> list[str]:
 
 def test_report_waivers_reports_and_forgets_the_notes() -> None:
     """The report policy turns the notes into findings once, then they are gone."""
-    props = open_ssh(waiver(POLICY, "2027-03-31 incident bastion, ticket OPS-42"))
+    props = open_ssh(waiver(POLICY, "2026-08-31 incident bastion, ticket OPS-42"))
     run(SSH, SG, props)
     [message] = _report(props)
-    assert message.startswith(f"{POLICY} is waived until 2027-03-31")
+    assert message.startswith(f"{POLICY} is waived until 2026-08-31")
     assert 'reason: "incident bastion, ticket OPS-42"' in message
     assert _report(props) == []
 
 
 def test_notes_never_cross_to_another_resource() -> None:
     """Notes are kept per resource: another URN on the same thread never sees them."""
-    run(SSH, SG, open_ssh(waiver(POLICY, "2027-03-31 incident")))
+    run(SSH, SG, open_ssh(waiver(POLICY, "2026-08-31 incident")))
     assert _report(group(), name="other") == []
 
 

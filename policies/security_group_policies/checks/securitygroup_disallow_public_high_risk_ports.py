@@ -15,12 +15,11 @@ from typing import NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import ports_option, protocols_option
-from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
+from ..exposure import OPENNESS_OPTIONS, Query, exposure_policy, read_openness
+from ..framework import Common, PolicyMeta, common_options, common_settings
 from ..ports import PortSet
 from ..reach import Openness
-from ..rules import Direction, Resource
-from ..tables import RULE_BEARING_TYPES, SECURITY_HUB_HIGH_RISK_PORTS, ProtocolKind
+from ..tables import SECURITY_HUB_HIGH_RISK_PORTS, ProtocolKind
 
 PORTS = ports_option(
     "ports",
@@ -71,10 +70,9 @@ def read_settings(config: Mapping[str, object]) -> HighRiskSettings:
     )
 
 
-def judge(resource: Resource, settings: HighRiskSettings) -> Verdict:
-    """Every ingress rule and peer that opens a high-risk port to anywhere."""
-    queries = [(ProtocolKind(protocol), settings.ports) for protocol in settings.protocols]
-    return exposure_verdict(resource, Direction.INGRESS, queries, settings.openness, FIX)
+def queries(settings: HighRiskSettings) -> list[Query]:
+    """The high-risk ports, over each configured protocol."""
+    return [(ProtocolKind(protocol), settings.ports) for protocol in settings.protocols]
 
 
-DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)
+DEFINITION = exposure_policy(META, read_settings, queries=queries, fix=FIX)

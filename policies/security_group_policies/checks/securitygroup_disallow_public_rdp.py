@@ -14,12 +14,11 @@ from typing import NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import ports_option
-from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
+from ..exposure import OPENNESS_OPTIONS, Query, exposure_policy, read_openness
+from ..framework import Common, PolicyMeta, common_options, common_settings
 from ..ports import PortSet
 from ..reach import Openness
-from ..rules import Direction, Resource
-from ..tables import RDP_PORTS, RULE_BEARING_TYPES, ProtocolKind
+from ..tables import RDP_PORTS, ProtocolKind
 
 PORTS = ports_option("ports", RDP_PORTS, "TCP and UDP ports that carry RDP.")
 
@@ -57,10 +56,9 @@ def read_settings(config: Mapping[str, object]) -> RdpSettings:
     return RdpSettings(**common_settings(config), ports=PORTS.read(config), openness=read_openness(config))
 
 
-def judge(resource: Resource, settings: RdpSettings) -> Verdict:
-    """Every ingress rule and peer that opens an RDP port to anywhere, over TCP or UDP."""
-    queries = [(ProtocolKind.TCP, settings.ports), (ProtocolKind.UDP, settings.ports)]
-    return exposure_verdict(resource, Direction.INGRESS, queries, settings.openness, FIX)
+def queries(settings: RdpSettings) -> list[Query]:
+    """The RDP ports, over TCP and UDP."""
+    return [(ProtocolKind.TCP, settings.ports), (ProtocolKind.UDP, settings.ports)]
 
 
-DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)
+DEFINITION = exposure_policy(META, read_settings, queries=queries, fix=FIX)

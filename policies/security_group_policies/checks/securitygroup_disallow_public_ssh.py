@@ -15,12 +15,11 @@ from typing import NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import ports_option
-from ..exposure import OPENNESS_OPTIONS, exposure_verdict, read_openness
-from ..framework import Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
+from ..exposure import OPENNESS_OPTIONS, Query, exposure_policy, read_openness
+from ..framework import Common, PolicyMeta, common_options, common_settings
 from ..ports import PortSet
 from ..reach import Openness
-from ..rules import Direction, Resource
-from ..tables import RULE_BEARING_TYPES, SSH_PORTS, ProtocolKind
+from ..tables import SSH_PORTS, ProtocolKind
 
 PORTS = ports_option("ports", SSH_PORTS, "TCP ports that carry SSH (add 2222 if you run it there).")
 
@@ -58,10 +57,9 @@ def read_settings(config: Mapping[str, object]) -> SshSettings:
     return SshSettings(**common_settings(config), ports=PORTS.read(config), openness=read_openness(config))
 
 
-def judge(resource: Resource, settings: SshSettings) -> Verdict:
-    """Every ingress rule and peer that opens an SSH port to anywhere."""
-    queries = [(ProtocolKind.TCP, settings.ports)]
-    return exposure_verdict(resource, Direction.INGRESS, queries, settings.openness, FIX)
+def queries(settings: SshSettings) -> list[Query]:
+    """The SSH ports, over TCP."""
+    return [(ProtocolKind.TCP, settings.ports)]
 
 
-DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, read_settings, judge)
+DEFINITION = exposure_policy(META, read_settings, queries=queries, fix=FIX)

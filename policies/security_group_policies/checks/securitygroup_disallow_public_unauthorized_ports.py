@@ -11,10 +11,9 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import port_specs_option
-from ..exposure import OPENNESS_OPTIONS, AuthorizedPortsSettings, authorized_ports_reader, exposure_verdict
-from ..framework import PolicyMeta, ResourcePolicyDef, Verdict, common_options
-from ..rules import Direction, Resource
-from ..tables import RULE_BEARING_TYPES, SECURITY_HUB_AUTHORIZED_TCP_PORTS, ProtocolKind
+from ..exposure import OPENNESS_OPTIONS, AuthorizedPortsSettings, Query, authorized_ports_reader, exposure_policy
+from ..framework import PolicyMeta, common_options
+from ..tables import SECURITY_HUB_AUTHORIZED_TCP_PORTS, ProtocolKind
 
 AUTHORIZED_TCP = port_specs_option(
     "authorizedTcpPorts",
@@ -46,13 +45,12 @@ META = PolicyMeta(
 )
 
 
-def judge(resource: Resource, settings: AuthorizedPortsSettings) -> Verdict:
-    """Every ingress rule and peer that opens a port outside the authorised lists to anywhere."""
-    queries = [
+def queries(settings: AuthorizedPortsSettings) -> list[Query]:
+    """Every TCP and UDP port outside the authorised lists."""
+    return [
         (ProtocolKind.TCP, settings.authorized_tcp.complement()),
         (ProtocolKind.UDP, settings.authorized_udp.complement()),
     ]
-    return exposure_verdict(resource, Direction.INGRESS, queries, settings.openness, FIX)
 
 
-DEFINITION = ResourcePolicyDef(META, RULE_BEARING_TYPES, authorized_ports_reader(AUTHORIZED_TCP, AUTHORIZED_UDP), judge)
+DEFINITION = exposure_policy(META, authorized_ports_reader(AUTHORIZED_TCP, AUTHORIZED_UDP), queries=queries, fix=FIX)
