@@ -307,6 +307,8 @@ def build(resources: Sequence[PolicyResource]) -> StackView:
         return cached[2]
     key = _fingerprint(resources)
     if cached is not None and cached[1] == key:
+        # The same stack again: remember this copy too, so the other policies of this call know it by identity.
+        _last_view.entry = (_weak(resources), key, cached[2])
         return cached[2]
     view = _build(resources)
     _last_view.entry = (_weak(resources), key, view)
@@ -429,14 +431,11 @@ def _add_entries(
             found = [by_id[target]]
         else:
             # As for rule resources: by dependency, and a known id that is no list's of this stack can only be a
-            # list whose own id is not known yet. An unknown id that depends on no list of this stack may be any
-            # list whose id is not known yet.
+            # list whose own id is not known yet.
             found = [prefix_lists[dep.urn] for dep in deps if dep.urn in prefix_lists]
             found = list({id(p): p for p in found}.values())
             if isinstance(target, str):
                 found = [p for p in found if not isinstance(p.ident, str)]
-            elif target is UNKNOWN and not found and not deps:
-                found = [p for p in prefix_lists.values() if not isinstance(p.ident, str)]
         for owner in found:
             if len(found) > 1:
                 owner.unknown.append(f"entry {shown_name(item.name)}, whose list is not known until apply")

@@ -16,7 +16,7 @@ to; otherwise that is a preview note, and the real ids at `pulumi up` settle it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
@@ -93,7 +93,11 @@ def judge(args: StackValidationArgs, settings: CrossVpcSettings) -> Verdict:
     collector = Collector()
     shared: dict[tuple[str, int], list[_Crossing]] = {}
     for book in view.books:
-        rules = [(book.group, rule) for rule in book.inline_rules()] if book.group is not None else []
+        if stack.keys[id(book)] is None:
+            continue  # the group's own VPC cannot be told: no reference of its rules is known to cross
+        rules: list[tuple[Member, Rule]] = []
+        if book.group is not None and _names_groups(book.group.resource.rules):
+            rules = [(book.group, rule) for rule in book.inline_rules()]  # read-backs of rule resources left out
         for member, rule in [*rules, *book.separate_rules()]:
             for peer in rule.peers:
                 crossing = _crossing(stack, book, member, rule, peer)
@@ -157,6 +161,10 @@ def _referenced(stack: _Stack, member: Member, peer: Peer) -> GroupBook | None:
     if len(candidates) == 1 and len(unknown) == 1:
         return groups[candidates[0]]
     return None
+
+
+def _names_groups(rules: Sequence[Rule]) -> bool:
+    return any(peer.kind is PeerKind.GROUP for rule in rules for peer in rule.peers)
 
 
 def _top_property(peer: Peer) -> str:

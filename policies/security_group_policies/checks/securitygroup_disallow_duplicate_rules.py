@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction, Peer, Rule
-from ..stack import GroupBook, Member, PermissionKey, build, placement_notes, with_notes
+from ..stack import Entry, GroupBook, Member, PermissionKey, build, placement_notes, with_notes
 
 FIX = "delete the repeated rule (or the repeated source in it); keep one definition of each permission"
 
@@ -57,7 +57,8 @@ def judge(args: StackValidationArgs, settings: DuplicateSettings) -> Verdict:
     shared: dict[tuple[str, int], _Shared] = {}
     for book in view.books:
         seen: dict[PermissionKey, tuple[Member, Rule, Peer]] = {}
-        for entry in book.peers():
+        entries = book.peers()
+        for entry in entries:
             if entry.key is None or entry.member.guessed:
                 continue
             first = seen.get(entry.key)
@@ -65,7 +66,8 @@ def judge(args: StackValidationArgs, settings: DuplicateSettings) -> Verdict:
                 seen[entry.key] = (entry.member, entry.rule, entry.peer)
                 continue
             collector.add(_message(entry.member, entry.rule, entry.peer, first), entry.member.urn, entry.member.name)
-        _judge_shared(book, seen, shared, collector)
+        if any(member.guessed for member in book.separate):
+            _judge_shared(book, entries, seen, shared, collector)
     for (urn, _), found in shared.items():
         placed = view.placements[urn]
         if len(found.repeats) == len(placed):
@@ -96,13 +98,16 @@ class _Shared:
 
 def _judge_shared(
     book: GroupBook,
+    entries: Sequence[Entry],
     seen: Mapping[PermissionKey, tuple[Member, Rule, Peer]],
     shared: dict[tuple[str, int], _Shared],
     collector: Collector,
 ) -> None:
+    """The permissions of rules filed under several groups, as rules of this group: what each repeats here."""
     in_rule: dict[tuple[int, PermissionKey], tuple[Member, Rule, Peer]] = {}
     others: dict[PermissionKey, str] = {}
-    for entry in book.peers():
+    touched: list[tuple[str, int]] = []
+    for entry in entries:
         if entry.key is None or not entry.member.guessed:
             continue
         own = in_rule.get((id(entry.rule), entry.key))
@@ -110,15 +115,18 @@ def _judge_shared(
             collector.add(_message(entry.member, entry.rule, entry.peer, own), entry.member.urn, entry.member.name)
             continue
         in_rule[(id(entry.rule), entry.key)] = (entry.member, entry.rule, entry.peer)
-        found = shared.setdefault((entry.member.urn, id(entry.peer)), _Shared(entry.member, entry.rule, entry.peer))
+        key = (entry.member.urn, id(entry.peer))
+        found = shared.setdefault(key, _Shared(entry.member, entry.rule, entry.peer))
+        touched.append(key)
         first = seen.get(entry.key)
         if first is not None:
             notes = placement_notes(entry.member, [entry.member])
             found.repeats[id(book)] = _message(entry.member, entry.rule, entry.peer, first, notes)
         elif others.setdefault(entry.key, entry.member.urn) != entry.member.urn:
             found.maybe.add(id(book))
-    for key in [key for key, found in shared.items() if not found.repeats and not found.maybe]:
-        del shared[key]
+    for key in touched:
+        if key in shared and not shared[key].repeats and not shared[key].maybe:
+            del shared[key]
 
 
 def _message(
