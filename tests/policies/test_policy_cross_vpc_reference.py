@@ -139,6 +139,12 @@ SAME_OR_UNKNOWN = [
                  {"securityGroupId": ["db"]})]),
     ("reference-not-told", [app(), db(), Item(VPC_IN, "r", from_app().props, {"securityGroupId": ["db"]})]),
     ("self", [db(ingress=[inline(cidrBlocks=[], self=True)])]),
+    (
+        "reference-among-two-groups",
+        [app(), Item(SG, "peer", db().props),
+         Item(SG, "db", db(ingress=[inline(cidrBlocks=[], securityGroups=[UNKNOWN])]).props,
+              {"ingress": ["app", "peer"]})],
+    ),
 ]  # fmt: skip
 
 

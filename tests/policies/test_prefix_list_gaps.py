@@ -64,6 +64,26 @@ def test_combined_cidrs_names_the_rule_and_the_list(changes: dict[str, Any], ext
     )
 
 
+def test_an_entry_resource_whose_list_cannot_be_told() -> None:
+    """An entry whose prefixListId depends on two lists of the stack may be in either: a note for each list."""
+    items = [
+        WEB,
+        office(),
+        Item(PREFIX_LIST, "partners", {"id": UNKNOWN, "addressFamily": "IPv4", "maxEntries": 5, "entries": []}),
+        Item(PREFIX_LIST_ENTRY, "e1", {"prefixListId": UNKNOWN, "cidr": "0.0.0.0/0"},
+             {"prefixListId": ["office", "partners"]}),
+        via_list(),
+    ]  # fmt: skip
+    result = run_stack(combined.DEFINITION, items)
+    assert (result.messages, result.preview_gap) == (
+        [],
+        "could not check the entries of prefix list office that via-list uses (entry e1, whose list is not known "
+        f"until apply){TAIL}",
+    )
+    items[3] = Item(PREFIX_LIST_ENTRY, "e1", {"prefixListId": UNKNOWN, "cidr": "0.0.0.0/0"})
+    assert run_stack(combined.DEFINITION, items).preview_gap is None  # from nowhere in the stack: none of its lists
+
+
 def test_known_entries_are_still_judged_next_to_an_unknown_one() -> None:
     """A list holding 0.0.0.0/0 and an unknown entry: the finding is reported and the note still given."""
     result = run_stack(combined.DEFINITION, [WEB, office(entries=[{"cidr": "0.0.0.0/0"}, UNKNOWN]), via_list()])
