@@ -401,9 +401,7 @@ def _prefix_list(urn: str, name: str, props: Mapping[str, Plain]) -> PrefixList:
         name=name,
         ident=ident if isinstance(ident, str) or ident is UNKNOWN else None,
         family=family,
-        max_entries=max_entries
-        if max_entries is UNKNOWN or (isinstance(max_entries, int) and max_entries > 0)
-        else None,
+        max_entries=max_entries,
     )
     if isinstance(ident, str) and ident.startswith("pl-") and ident.isascii() and ident[3:].isalnum():
         prefix_list.label = f"prefix list {ident}"
