@@ -13,6 +13,8 @@ from pulumi_policy import EnforcementLevel, Policy
 from .analyzer import OneConversionAnalyzer
 from .checks import (
     defaultsecuritygroup_disallow_rules,
+    defaultsecuritygroup_enforce_closed,
+    securitygroup_disallow_cross_vpc_reference,
     securitygroup_disallow_duplicate_rules,
     securitygroup_disallow_invalid_description,
     securitygroup_disallow_invalid_name,
@@ -59,6 +61,8 @@ STACK_POLICIES: Final[tuple[StackPolicyDef[Any], ...]] = (
     securitygroup_disallow_mixed_rule_management.DEFINITION,
     securitygroup_enforce_rule_quota.DEFINITION,
     securitygroup_disallow_duplicate_rules.DEFINITION,
+    defaultsecuritygroup_enforce_closed.DEFINITION,
+    securitygroup_disallow_cross_vpc_reference.DEFINITION,
 )
 
 WAIVER_REPORT: Final = securitygroup_report_waivers

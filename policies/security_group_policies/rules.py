@@ -292,6 +292,8 @@ class Resource(NamedTuple):
     tags: Mapping[str, str | Unknown] | Unknown
     own_id: str | Unknown | None
     """The resource's own id when the engine sends it (stack outputs), for matching literal group ids."""
+    vpc: str | Unknown | None = None
+    """For a group: the id of its VPC as written (None when left out, which means the region's default VPC)."""
 
     @property
     def is_group(self) -> bool:
@@ -360,6 +362,7 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
             name_prefix=None if group_shape.name_prefix is None else read_text(plain.get(group_shape.name_prefix)),
             tags=read_tags(plain.get(group_shape.tags)) if group_shape.tags else {},
             own_id=own_id,
+            vpc=_read_id(plain.get(group_shape.vpc)) if group_shape.vpc else None,
         )
     rule_shape = RULE_SHAPES.get(resource_type)
     if rule_shape is None:

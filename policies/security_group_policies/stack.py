@@ -1,10 +1,13 @@
 """The stack seen group by group: each group with its inline rules and every rule resource attached to it.
 
-A rule resource is attached to its group through the engine's property dependencies (`securityGroupId`
-depends on the group's URN), which works during preview when ids are still unknown, and otherwise through a
-literal id equal to a group's id, which also catches rules attached by a hard-coded `sg-…` or a lookup.
+A rule resource is attached to its group by a literal id equal to a group's id (a hard-coded `sg-…`, a
+lookup, or any id once it is known), and otherwise through the engine's property dependencies
+(`securityGroupId` depends on the group's URN), which works during preview when ids are still unknown.
 Rules whose group is outside the stack are still grouped by that literal id, so two of them can still be
-duplicates or add up past the quota.
+duplicates or add up past the quota. A rule whose id is not known and whose `securityGroupId` depends on
+several groups of the stack (`Output.all(a.id, b.id).apply(...)`) could belong to any of them: it is filed
+under each (`Member.placements`), never silently under the first, and every finding that rests on such a
+placement says so (`placement_notes`).
 
 Stack policies see outputs, not inputs. After a refresh a group's `ingress`/`egress` outputs also list the
 rules that separate rule resources created, so an inline entry identical to a separate rule of the same
@@ -25,7 +28,6 @@ from pulumi_policy import PolicyResource
 
 from .rules import Direction, Network, Peer, Resource, Rule, normalise, parse_network
 from .tables import (
-    GROUP_SHAPES,
     MANAGED_PREFIX_LIST,
     MANAGED_PREFIX_LIST_ENTRY,
     RULE_SHAPES,
@@ -36,8 +38,14 @@ from .wire import UNKNOWN, Plain, Unknown, read_int, thaw_props
 
 PermissionKey: TypeAlias = tuple[object, ...]
 
-_GROUP_TYPES: Final = frozenset(GROUP_SHAPES)
-_PREFIX_LIST_TYPES: Final = frozenset({MANAGED_PREFIX_LIST})
+NAME_SHOWN_MAX: Final = 100
+"""A resource's logical name is quoted in stack-level notes up to this length."""
+
+
+def shown_name(name: str) -> str:
+    """A logical (Pulumi) name as a message may show it: URNs are never secret, but lines must stay lines."""
+    short = name[:NAME_SHOWN_MAX]
+    return short if short.isprintable() and short == name else repr(short)
 
 
 class Member(NamedTuple):
@@ -47,6 +55,47 @@ class Member(NamedTuple):
     name: str
     resource: Resource
     deps: Mapping[str, tuple[PolicyResource, ...]]
+    placements: int = 1
+    """How many groups this rule resource is filed under: more than one when it cannot be told which."""
+
+    @property
+    def guessed(self) -> bool:
+        """True when the rule is judged as a rule of each of several candidate groups."""
+        return self.placements > 1
+
+    @property
+    def target_property(self) -> str:
+        """The property that names the rule's group (`securityGroupId`, `groupId` for aws-native)."""
+        shape = RULE_SHAPES.get(self.resource.resource_type)
+        return shape.target if shape is not None else "securityGroupId"
+
+    def place(self, rule: Rule) -> str:
+        """How a stack-level note names the rule: `ingress[0] of web`, or the rule resource's name."""
+        name = shown_name(self.name)
+        return f"{rule.where} of {name}" if rule.inline else name
+
+
+def placement_notes(subject: Member, members: Iterable[Member]) -> list[str]:
+    """What a finding on `subject` must say when it rests on a rule filed under several groups."""
+    notes: list[str] = []
+    seen: set[str] = set()
+    for member in members:
+        if not member.guessed or member.urn in seen:
+            continue
+        seen.add(member.urn)
+        depends = f"depends on {member.placements} groups of this stack"
+        if member.urn == subject.urn:
+            notes.append(f"its {member.target_property} {depends}; judged as a rule of each")
+        else:
+            notes.append(
+                f"the {member.target_property} of {shown_name(member.name)} {depends}; it is judged as a rule of each"
+            )
+    return notes
+
+
+def with_notes(head: str, notes: Sequence[str]) -> str:
+    """A finding's head with its notes in brackets, before the fix."""
+    return f"{head} ({'; '.join(notes)})" if notes else head
 
 
 @dataclass
@@ -54,11 +103,14 @@ class PrefixList:
     """A managed prefix list defined in the stack, with what is known of its entries."""
 
     urn: str
+    name: str
     ident: str | Unknown | None
-    family: int | None
-    max_entries: int | None
+    family: int | Unknown | None
+    max_entries: int | Unknown | None
     entries: list[Network] = field(default_factory=list)
     label: str = "a prefix list of this stack"
+    unknown: list[str] = field(default_factory=list)
+    """Which of its entries are not known until apply: `entries`, `entries[2]`, `entries[0].cidr`, `entry e1`."""
 
 
 @dataclass
@@ -70,6 +122,11 @@ class GroupBook:
     label: str
     """How a stack-level message names the group: its id when well-formed, else a generic phrase."""
     separate: list[Member] = field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        """How a stack-level note names the group: `group web` for one of this stack, else its label."""
+        return f"group {shown_name(self.group.name)}" if self.group is not None else self.label
 
     def separate_rules(self) -> list[tuple[Member, Rule]]:
         """Each separate rule with the resource it came from."""
@@ -127,6 +184,10 @@ class StackView:
     books: list[GroupBook]
     prefix_lists: dict[str, PrefixList]
     gaps: list[str]
+    placements: dict[str, tuple[GroupBook, ...]] = field(default_factory=dict)
+    """Rule resource URN -> every group it is filed under (one, unless it cannot be told which)."""
+    by_id: dict[str, GroupBook] = field(default_factory=dict)
+    """Group id -> its book, for ids that are known."""
 
     def resolve(self, member: Member, rule: Rule, peer: Peer) -> PrefixList | None:
         """The stack's prefix list a prefix-list peer refers to, if it can be told."""
@@ -143,6 +204,27 @@ class StackView:
                 if prefix_list.ident == peer.ident:
                     return prefix_list
         return None
+
+    def prefix_list_gaps(self, member: Member, rule: Rule) -> list[str]:
+        """What a policy that looks into the rule's prefix lists cannot see during preview, naming rule and list."""
+        gaps: list[str] = []
+        for peer in rule.peers:
+            if peer.kind is not PeerKind.PREFIX_LIST:
+                continue
+            prefix_list = self.resolve(member, rule, peer)
+            if prefix_list is not None:
+                if prefix_list.unknown:
+                    gaps.append(
+                        f"the entries of prefix list {shown_name(prefix_list.name)} that {member.place(rule)} uses "
+                        f"({', '.join(prefix_list.unknown)})"
+                    )
+            elif peer.ident is UNKNOWN and self._depends_on_a_list(member, rule, peer):
+                gaps.append(f"which prefix list of this stack {member.place(rule)} uses ({peer.field})")
+        return gaps
+
+    def _depends_on_a_list(self, member: Member, rule: Rule, peer: Peer) -> bool:
+        prop = peer.field.split("[")[0].split(".")[0]
+        return any(dep.urn in self.prefix_lists for dep in member.deps.get(prop, ()))
 
 
 def permission_keys(rule: Rule) -> list[tuple[PermissionKey, Peer]]:
@@ -225,6 +307,8 @@ def build(resources: Sequence[PolicyResource]) -> StackView:
         return cached[2]
     key = _fingerprint(resources)
     if cached is not None and cached[1] == key:
+        # The same stack again: remember this copy too, so the other policies of this call know it by identity.
+        _last_view.entry = (_weak(resources), key, cached[2])
         return cached[2]
     view = _build(resources)
     _last_view.entry = (_weak(resources), key, view)
@@ -246,7 +330,7 @@ def _build(resources: Sequence[PolicyResource]) -> StackView:
     entries: list[tuple[PolicyResource, dict[str, Plain]]] = []
     for item in resources:
         if item.resource_type == MANAGED_PREFIX_LIST:
-            prefix_lists[item.urn] = _prefix_list(item.urn, thaw_props(item.props))
+            prefix_lists[item.urn] = _prefix_list(item.urn, item.name, thaw_props(item.props))
             continue
         if item.resource_type == MANAGED_PREFIX_LIST_ENTRY:
             entries.append((item, thaw_props(item.props)))
@@ -265,53 +349,71 @@ def _build(resources: Sequence[PolicyResource]) -> StackView:
             rule_members.append((member, RULE_SHAPES[item.resource_type].target))
     _add_entries(prefix_lists, entries)
     gaps: list[str] = []
+    placements: dict[str, tuple[GroupBook, ...]] = {}
     unplaced = 0
-    for member, target_prop in rule_members:
-        book: GroupBook | None = _find_book(member, target_prop, books, by_id)
-        if book is None:
-            target = member.resource.rules[0].target
+    for candidate, target_prop in rule_members:
+        found = _find_books(candidate, target_prop, books, by_id)
+        if not found:
+            target = candidate.resource.rules[0].target
             if target is UNKNOWN:
                 unplaced += 1
             elif isinstance(target, str):
                 book = books.setdefault(f"id:{target}", GroupBook(f"id:{target}", None, _group_label(target)))
                 by_id.setdefault(target, book)
-        if book is not None:
+                found = [book]
+        member = candidate._replace(placements=len(found)) if len(found) > 1 else candidate
+        for book in found:
             book.separate.append(member)
+        if found:
+            placements[member.urn] = tuple(found)
     if unplaced:
         gaps.append(
             f"which group {unplaced} rule resource{'s' if unplaced > 1 else ''} belong{'s' if unplaced == 1 else ''} to"
         )
-    return StackView(list(books.values()), prefix_lists, gaps)
+    return StackView(list(books.values()), prefix_lists, gaps, placements, by_id)
 
 
-def _find_book(
+def _find_books(
     member: Member, target_prop: str, books: Mapping[str, GroupBook], by_id: Mapping[str, GroupBook]
-) -> GroupBook | None:
-    groups = [dep.urn for dep in member.deps.get(target_prop, ()) if dep.resource_type in _GROUP_TYPES]
+) -> list[GroupBook]:
+    """Every group of the stack the rule may belong to: exactly one when its group id is known."""
     target = member.resource.rules[0].target
     if isinstance(target, str) and target in by_id:
-        return by_id[target]
-    if groups and groups[0] in books:
-        return books[groups[0]]
-    return None
+        return [by_id[target]]
+    found = list({dep.urn: books[dep.urn] for dep in member.deps.get(target_prop, ()) if dep.urn in books}.values())
+    if isinstance(target, str):
+        # A known id that is no group's id in this stack: only a group whose own id is not known can still be it.
+        found = [book for book in found if book.group is not None and not isinstance(book.group.resource.own_id, str)]
+    return found
 
 
-def _prefix_list(urn: str, props: Mapping[str, Plain]) -> PrefixList:
+def _prefix_list(urn: str, name: str, props: Mapping[str, Plain]) -> PrefixList:
     ident = props.get("id")
     family_text = props.get("addressFamily")
-    family = {"ipv4": 4, "ipv6": 6}.get(family_text.strip().lower()) if isinstance(family_text, str) else None
+    family: int | Unknown | None = UNKNOWN if family_text is UNKNOWN else None
+    if isinstance(family_text, str):
+        family = {"ipv4": 4, "ipv6": 6}.get(family_text.strip().lower())
     max_entries = read_int(props.get("maxEntries"))
+    if isinstance(max_entries, int) and max_entries <= 0:
+        max_entries = None
     prefix_list = PrefixList(
         urn=urn,
+        name=name,
         ident=ident if isinstance(ident, str) or ident is UNKNOWN else None,
         family=family,
-        max_entries=max_entries if isinstance(max_entries, int) and max_entries > 0 else None,
+        max_entries=max_entries,
     )
     if isinstance(ident, str) and ident.startswith("pl-") and ident.isascii() and ident[3:].isalnum():
         prefix_list.label = f"prefix list {ident}"
     raw = props.get("entries")
-    for entry in raw if isinstance(raw, list) else []:
-        if isinstance(entry, dict):
+    if raw is UNKNOWN:
+        prefix_list.unknown.append("entries")
+    for index, entry in enumerate(raw if isinstance(raw, list) else []):
+        if entry is UNKNOWN:
+            prefix_list.unknown.append(f"entries[{index}]")
+        elif isinstance(entry, dict):
+            if entry.get("cidr") is UNKNOWN:
+                prefix_list.unknown.append(f"entries[{index}].cidr")
             prefix_list.entries.extend(_networks([entry.get("cidr")]))
     return prefix_list
 
@@ -321,11 +423,24 @@ def _add_entries(
 ) -> None:
     by_id = {p.ident: p for p in prefix_lists.values() if isinstance(p.ident, str)}
     for item, props in entries:
-        owners = [dep.urn for dep in item.property_dependencies.get("prefixListId", []) if dep.urn in prefix_lists]
         target = props.get("prefixListId")
-        owner = prefix_lists[owners[0]] if owners else by_id.get(target) if isinstance(target, str) else None
-        if owner is not None:
-            owner.entries.extend(_networks([props.get("cidr")]))
+        deps = item.property_dependencies.get("prefixListId", [])
+        if isinstance(target, str) and target in by_id:
+            found = [by_id[target]]
+        else:
+            # As for rule resources: by dependency, and a known id that is no list's of this stack can only be a
+            # list whose own id is not known yet.
+            found = [prefix_lists[dep.urn] for dep in deps if dep.urn in prefix_lists]
+            found = list({id(p): p for p in found}.values())
+            if isinstance(target, str):
+                found = [p for p in found if not isinstance(p.ident, str)]
+        for owner in found:
+            if len(found) > 1:
+                owner.unknown.append(f"entry {shown_name(item.name)}, whose list is not known until apply")
+            elif props.get("cidr") is UNKNOWN:
+                owner.unknown.append(f"the cidr of entry {shown_name(item.name)}")
+            else:
+                owner.entries.extend(_networks([props.get("cidr")]))
 
 
 def _networks(values: Iterable[Plain]) -> list[Network]:

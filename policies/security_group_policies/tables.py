@@ -52,6 +52,11 @@ NATIVE_INGRESS: Final = "aws-native:ec2:SecurityGroupIngress"
 NATIVE_EGRESS: Final = "aws-native:ec2:SecurityGroupEgress"
 MANAGED_PREFIX_LIST: Final = "aws:ec2/managedPrefixList:ManagedPrefixList"
 MANAGED_PREFIX_LIST_ENTRY: Final = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
+VPC: Final = "aws:ec2/vpc:Vpc"
+DEFAULT_VPC: Final = "aws:ec2/defaultVpc:DefaultVpc"
+
+VPC_TYPES: Final = frozenset({VPC, DEFAULT_VPC})
+"""Resources that are a VPC, each of which comes with a default security group."""
 
 # --- Ports -------------------------------------------------------------------------------------------
 
@@ -177,6 +182,8 @@ class GroupShape(NamedTuple):
     name_prefix: str | None
     tags: str | None
     is_default: bool = False
+    vpc: str | None = None
+    """The property holding the id of the VPC the group is in."""
 
 
 class RuleShape(NamedTuple):
@@ -267,6 +274,7 @@ GROUP_SHAPES: Final[Mapping[str, GroupShape]] = MappingProxyType(
             name="name",
             name_prefix="namePrefix",
             tags="tags",
+            vpc="vpcId",
         ),
         DEFAULT_SECURITY_GROUP: GroupShape(
             inline=(("ingress", "ingress", CLASSIC_RULE_FIELDS), ("egress", "egress", CLASSIC_RULE_FIELDS)),
@@ -275,6 +283,7 @@ GROUP_SHAPES: Final[Mapping[str, GroupShape]] = MappingProxyType(
             name_prefix=None,
             tags="tags",
             is_default=True,
+            vpc="vpcId",
         ),
         NATIVE_SECURITY_GROUP: GroupShape(
             inline=(
@@ -285,6 +294,7 @@ GROUP_SHAPES: Final[Mapping[str, GroupShape]] = MappingProxyType(
             name="groupName",
             name_prefix=None,
             tags="tags",
+            vpc="vpcId",
         ),
     }
 )

@@ -106,11 +106,11 @@ def test_stack_policies_of_one_call_share_one_view(monkeypatch: pytest.MonkeyPat
     for name in counts:
         monkeypatch.setattr(stack, f"_{name}", counted(counts, name, getattr(stack, f"_{name}")))
     sdk = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", policies(), EnforcementLevel.ADVISORY)
-    for servicer, name, fingerprints in ((analyzer(), "web", 1), (analyzer(), "app", 1), (sdk, "db", 4)):
+    every = len(STACK_POLICIES)  # the SDK's servicer hands each stack policy its own copy of the stack
+    for servicer, name, fingerprints in ((analyzer(), "web", 1), (analyzer(), "app", 1), (sdk, "db", every)):
         counts.update(fingerprint=0, build=0)
         servicer.AnalyzeStack(stack_request([StackItem(SG, name, group(ingress=[inline()]))]), None)
         assert counts == {"fingerprint": fingerprints, "build": 1}
-    assert len(STACK_POLICIES) == 4
 
 
 def counted(counts: dict[str, int], name: str, real: Any) -> Any:

@@ -86,6 +86,8 @@ def test_analyzer_info_matches_the_catalogue(pack: Pack) -> None:
         "aws-ec2-securitygroup-disallow-mixed-rule-management",
         "aws-ec2-securitygroup-enforce-rule-quota",
         "aws-ec2-securitygroup-disallow-duplicate-rules",
+        "aws-ec2-defaultsecuritygroup-enforce-closed",
+        "aws-ec2-securitygroup-disallow-cross-vpc-reference",
     }
 
 

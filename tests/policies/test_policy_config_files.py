@@ -37,6 +37,8 @@ EXPECTED_LEVELS = {
     "disallow-mixed-rule-management":       (A, A, M),
     "enforce-rule-quota":                   (A, M, M),
     "disallow-duplicate-rules":             (A, M, M),
+    "defaultsecuritygroup-enforce-closed":  (A, A, M),
+    "disallow-cross-vpc-reference":         (A, A, A),
 }  # fmt: skip
 """Each environment's level for every policy: dev only warns, staging blocks, prod blocks the most."""
 

@@ -120,4 +120,4 @@ def test_unknown_cidrs_that_could_break_the_quota_are_a_gap() -> None:
     )
     assert result.messages == []
     assert result.preview_gap is not None
-    assert result.preview_gap.startswith("could not check the ingress rule count of the group (60 known):")
+    assert result.preview_gap.startswith("could not check the ingress rule count of group web (60 known):")

@@ -17,7 +17,7 @@ from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction
-from ..stack import build
+from ..stack import GroupBook, Member, build, placement_notes, shown_name, with_notes
 
 FIX = (
     "move the group's inline rules into separate rule resources (what this project's component does), or "
@@ -52,9 +52,15 @@ def read_settings(config: Mapping[str, object]) -> MixedSettings:
 
 
 def judge(args: StackValidationArgs, settings: MixedSettings) -> Verdict:
-    """Every rule resource whose group also declares inline rules in the same direction."""
+    """Every rule resource whose group also declares inline rules in the same direction.
+
+    A rule resource filed under several groups (its group cannot be told during preview) is reported when
+    every one of them declares inline rules in its direction; when only some do, that is a preview note, and
+    the real ids at `pulumi up` settle it.
+    """
     view = build(args.resources)
     collector = Collector(gaps=list(view.gaps))
+    shared: dict[tuple[str, int], tuple[Member, list[tuple[GroupBook, str]]]] = {}
     for book in view.books:
         inline = book.inline_rules()
         for direction in Direction:
@@ -65,12 +71,30 @@ def judge(args: StackValidationArgs, settings: MixedSettings) -> Verdict:
                 if rule.direction is not direction:
                     continue
                 count = f"{len(mine)} inline {direction.value} rule{'s' if len(mine) > 1 else ''}"
+                head = f"{rule.where} belongs to a security group that also declares {count} ({', '.join(mine)})"
+                if member.guessed:
+                    head = with_notes(head, placement_notes(member, [member]))
+                    shared.setdefault((member.urn, id(rule)), (member, []))[1].append((book, head))
+                    continue
                 collector.add(
-                    f"{rule.where} belongs to a security group that also declares {count} ({', '.join(mine)}); "
-                    f"the provider overwrites one with the other on every update. Fix: {FIX}",
+                    f"{head}; the provider overwrites one with the other on every update. Fix: {FIX}",
                     member.urn,
                     member.name,
                 )
+    for member, found in shared.values():
+        if len(found) == len(view.placements[member.urn]):
+            for _, head in found:
+                collector.add(
+                    f"{head}; the provider overwrites one with the other on every update. Fix: {FIX}",
+                    member.urn,
+                    member.name,
+                )
+        else:
+            where = ", ".join(book.shown for book, _ in found)
+            collector.gaps.append(
+                f"whether {shown_name(member.name)} is managed alongside inline rules ({where} declares them; "
+                f"{placement_notes(member, [member])[0]})"
+            )
     return collector.verdict()
 
 

@@ -18,7 +18,7 @@ from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, 
 from ..ports import ALL_PORTS
 from ..reach import Exposure, Openness, Reach, describe_reaches, family_word, find_open
 from ..rules import Direction, Rule
-from ..stack import GroupBook, Member, StackView, build, expand_prefix_lists
+from ..stack import GroupBook, Member, StackView, build, expand_prefix_lists, placement_notes, with_notes
 from ..tables import ProtocolKind
 
 FIX = (
@@ -72,6 +72,8 @@ def _judge_group(view: StackView, book: GroupBook, collector: Collector) -> None
     rules: list[Rule] = []
     inline = [(book.group, rule) for rule in book.inline_rules()] if book.group is not None else []
     for member, rule in [*inline, *book.separate_rules()]:
+        if rule.direction is not Direction.EGRESS:
+            collector.gaps.extend(view.prefix_list_gaps(member, rule))
         expanded = expand_prefix_lists(view, member, rule)
         origin[id(expanded)] = member
         rules.append(expanded)
@@ -89,7 +91,8 @@ def _judge_group(view: StackView, book: GroupBook, collector: Collector) -> None
     for exposure in found:
         members = list({id(origin[id(rule)]): origin[id(rule)] for rule in exposure.rules}.values())
         for member in members:
-            collector.add(f"{_describe(exposure, member, origin)}. Fix: {FIX}", member.urn, member.name)
+            head = with_notes(_describe(exposure, member, origin), placement_notes(member, members))
+            collector.add(f"{head}. Fix: {FIX}", member.urn, member.name)
 
 
 def _describe(exposure: Exposure, member: Member, origin: Mapping[int, Member]) -> str:

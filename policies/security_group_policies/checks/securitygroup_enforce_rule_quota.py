@@ -18,8 +18,9 @@ from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 from ..config import RULE_QUOTA
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction
-from ..stack import GroupBook, StackView, build
+from ..stack import GroupBook, StackView, build, shown_name
 from ..tables import PeerKind
+from ..wire import UNKNOWN
 
 FIX = (
     "merge CIDRs into fewer ranges, move sources into a prefix list, split the group, or raise the quota "
@@ -58,11 +59,20 @@ def read_settings(config: Mapping[str, object]) -> QuotaSettings:
 class _Tally:
     counts: dict[tuple[Direction, int], int]
     guessed: dict[tuple[Direction, int], int]
+    """Prefix lists from outside the stack, counted as one rule each."""
     unknown: dict[Direction, int]
+    shared: dict[tuple[Direction, int], int]
+    """The part of `counts` that comes from rule resources filed under several groups."""
+    unbounded: dict[tuple[Direction, int | None], list[str]]
+    """Prefix lists of this stack whose weight (maxEntries) or family is not known: counted as one rule each."""
+
+
+def _add(counts: dict[tuple[Direction, int], int], key: tuple[Direction, int], weight: int) -> None:
+    counts[key] = counts.get(key, 0) + weight
 
 
 def _tally(view: StackView, book: GroupBook) -> _Tally:
-    tally = _Tally({}, {}, {})
+    tally = _Tally({}, {}, {}, {}, {})
     for entry in book.peers():
         direction = entry.rule.direction
         if not isinstance(direction, Direction):
@@ -73,25 +83,42 @@ def _tally(view: StackView, book: GroupBook) -> _Tally:
             family = peer.family
         elif peer.kind is PeerKind.PREFIX_LIST:
             prefix_list = view.resolve(entry.member, entry.rule, peer)
-            if prefix_list is not None and prefix_list.max_entries and prefix_list.family:
-                weight, family = prefix_list.max_entries, prefix_list.family
-            else:
-                family = prefix_list.family if prefix_list is not None and prefix_list.family else 4
+            known_family = prefix_list.family if prefix_list is not None else None
+            if isinstance(known_family, int):
+                family = known_family
+            if prefix_list is None or (prefix_list.max_entries is None and prefix_list.family is not UNKNOWN):
                 guessed = True
+            elif prefix_list.max_entries is UNKNOWN or prefix_list.family is UNKNOWN:
+                why = "maxEntries" if prefix_list.max_entries is UNKNOWN else "addressFamily"
+                slot = (direction, known_family if isinstance(known_family, int) else None)
+                tally.unbounded.setdefault(slot, []).append(
+                    f"the {why} of prefix list {shown_name(prefix_list.name)}, which "
+                    f"{entry.member.place(entry.rule)} uses"
+                )
+            elif isinstance(prefix_list.max_entries, int):
+                weight = prefix_list.max_entries
         elif peer.kind is PeerKind.UNKNOWN:
             tally.unknown[direction] = tally.unknown.get(direction, 0) + 1
             continue
         elif peer.kind is PeerKind.INVALID:
             continue
         key = (direction, family)
-        tally.counts[key] = tally.counts.get(key, 0) + weight
+        _add(tally.counts, key, weight)
         if guessed:
-            tally.guessed[key] = tally.guessed.get(key, 0) + 1
+            _add(tally.guessed, key, 1)
+        if entry.member.guessed:
+            _add(tally.shared, key, weight)
     return tally
 
 
 def judge(args: StackValidationArgs, settings: QuotaSettings) -> Verdict:
-    """Every group, direction and family whose rules add up past the quota."""
+    """Every group, direction and family whose rules add up past the quota.
+
+    A rule resource filed under several groups (its group cannot be told during preview) is counted only when
+    the group is over the quota without it: a count it may or may not join is a preview note, and the real ids
+    at `pulumi up` settle it. AWS refuses an update over the quota itself, so nothing is deployed that this
+    policy would have stopped.
+    """
     view = build(args.resources)
     collector = Collector(gaps=list(view.gaps))
     for book in view.books:
@@ -99,7 +126,10 @@ def judge(args: StackValidationArgs, settings: QuotaSettings) -> Verdict:
         subject = "the group" if book.group is not None else book.label
         urn = book.group.urn if book.group is not None else None
         name = book.group.name if book.group is not None else None
+        reported: set[tuple[Direction, int]] = set()
         for (direction, family), count in sorted(tally.counts.items(), key=lambda item: (item[0][0].value, item[0][1])):
+            shared = tally.shared.get((direction, family), 0)
+            certain = count - shared
             guessed = tally.guessed.get((direction, family), 0)
             note = (
                 f"; {guessed} prefix list{'s' if guessed > 1 else ''} from outside this stack counted as one rule "
@@ -107,16 +137,31 @@ def judge(args: StackValidationArgs, settings: QuotaSettings) -> Verdict:
                 if guessed
                 else ""
             )
-            if count > settings.quota:
+            if shared and certain > settings.quota:
+                note += (
+                    f"; not counting {shared} more from rule resources whose group cannot be told until apply, "
+                    "which are filed under several groups of this stack"
+                )
+            if certain > settings.quota:
+                reported.add((direction, family))
                 collector.add(
-                    f"{subject} has {count} IPv{family} {direction.value} rules, over the quota of {settings.quota} "
-                    f"(each CIDR, group reference and self counts as one, a prefix list as its maximum entries{note}). "
-                    f"Fix: {FIX}",
+                    f"{subject} has {certain} IPv{family} {direction.value} rules, over the quota of "
+                    f"{settings.quota} (each CIDR, group reference and self counts as one, a prefix list as its "
+                    f"maximum entries{note}). Fix: {FIX}",
                     urn,
                     name,
                 )
+            elif count > settings.quota:
+                collector.gaps.append(
+                    f"the IPv{family} {direction.value} rule count of {book.shown} ({certain} certain, and {shared} "
+                    "more if the rule resources filed under several groups of this stack belong to it)"
+                )
             elif count + tally.unknown.get(direction, 0) > settings.quota:
-                collector.gaps.append(f"the {direction.value} rule count of {subject} ({count} known)")
+                collector.gaps.append(f"the {direction.value} rule count of {book.shown} ({count} known)")
+        for (direction, list_family), why in tally.unbounded.items():
+            if list_family is not None and (direction, list_family) in reported:
+                continue
+            collector.gaps.append(f"the {direction.value} rule count of {book.shown} ({', '.join(why)})")
     return collector.verdict()
 
 
