@@ -19,7 +19,9 @@ they have a type and never judged.
 Policies that implement the same AWS Config rule judge one control: the resource policy
 `defaultsecuritygroup-disallow-rules` sees the DefaultSecurityGroup's own rules, the stack policy
 `vpc-default-security-group-closed` the rule resources attached to it and VPCs whose default group stays
-open, so a label naming one is met, or broken, by either.
+open, so a label naming one is met, or broken, by either. Likewise a label naming a ranked exposure policy (SSH, RDP,
+high-risk or unauthorised ports) is met, or broken, by one ranked above it (`precedence.py`): one open port is
+one finding, reported by the policy that names the problem best (an all-traffic rule opens SSH too).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, NamedTuple
 
 import pytest
 from security_group_policies.catalogue import METAS
+from security_group_policies.precedence import INGRESS_PRECEDENCE
 from security_group_tools.pack_runner import Pack, StackItem, diagnostics, urn
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "peer-corpus"
@@ -72,8 +75,15 @@ def _same_control() -> dict[str, frozenset[str]]:
     }
 
 
+def _ranked_above() -> dict[str, frozenset[str]]:
+    """Each ranked exposure policy with those ranked above it, which report its ports in its stead."""
+    names = [definition.meta.name for definition in INGRESS_PRECEDENCE]
+    return {name: frozenset(names[: rank + 1]) for rank, name in enumerate(names)}
+
+
 def _entries() -> list[Entry]:
     same = _same_control()
+    above = _ranked_above()
     entries: list[Entry] = []
     for path in sorted(CORPUS.glob("*.json")):
         raw: list[dict[str, Any]] = json.loads(path.read_text())
@@ -96,7 +106,9 @@ def _entries() -> list[Entry]:
             expected = difference["ours"] if difference else e["expected"]
             if not e["our_policy"]:
                 expected = None  # a check this pack has no policy for
-            policies = frozenset().union(*(same.get(name, {name}) for name in e["our_policy"]))
+            policies = frozenset().union(
+                *(same.get(name, {name}) | above.get(name, frozenset()) for name in e["our_policy"])
+            )
             entries.append(
                 Entry(
                     path.stem,
