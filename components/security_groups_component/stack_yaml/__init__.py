@@ -22,6 +22,7 @@ MAX_BYTES. Where the two parsers' syntax rules differ in some rare corner, the t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from types import MappingProxyType
@@ -38,6 +39,7 @@ MAX_BYTES: Final = 16 * 1024 * 1024
 variable capped at 128 KiB; group files the program reads itself hold thousands of groups in a few MiB."""
 
 UTF8_BOM: Final = b"\xef\xbb\xbf"
+_YAML11_BREAKS: Final = re.compile("[\x85\u2028\u2029]")
 
 __all__ = [
     "MAX_BYTES",
@@ -84,6 +86,7 @@ def parse(content: bytes | str, name: str) -> Document:
         text = content.removeprefix("\ufeff")
         if len(text) > MAX_BYTES:
             raise _too_large(name)
+    _refuse_yaml11_breaks(text, name)
     data, positions = decode(compose(text, name), name)
     return Document(name, data, MappingProxyType(positions))
 
@@ -121,6 +124,20 @@ def _decode_utf8(content: bytes, name: str) -> str:
             "Pulumi CLI reads stack files as UTF-8",
             "save the file as UTF-8",
         ) from None
+
+
+def _refuse_yaml11_breaks(text: str, name: str) -> None:
+    """NEL, LS and PS are line breaks to go-yaml's scanner (YAML 1.1), plain characters to ruamel (YAML 1.2)."""
+    match = _YAML11_BREAKS.search(text)
+    if match:
+        raise YamlError(
+            name,
+            offset_position(text, match.start()),
+            (),
+            f"U+{ord(match.group()):04X} is a line break to the Pulumi CLI's YAML parser, which then reads the "
+            "rest of the line differently",
+            "remove it, or write it as an escape in double quotes (\\N, \\L, \\P)",
+        )
 
 
 def _too_large(name: str) -> YamlError:

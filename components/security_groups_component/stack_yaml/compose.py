@@ -9,6 +9,7 @@ decoder refuses the cycle; a later anchor of the same name replaces the earlier 
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Final
@@ -36,6 +37,13 @@ MAX_DEPTH: Final = 64
 at 10,000, and a limit far below Python's recursion limit keeps every later consumer of the data safe."""
 
 SYNTAX_FIX: Final = "fix the YAML there (quote text that contains ': ' or ' #', and check the indentation)"
+
+ANCHOR_NAME: Final = re.compile(r"[0-9A-Za-z_-]+")
+"""What go-yaml's scanner accepts as an anchor or alias name (`is_alpha`); YAML 1.2 allows more."""
+
+GO_YAML_ESCAPES: Final = frozenset("0abt\tnvfre \"'\\N_LPxuU\n\r")
+"""The characters go-yaml's scanner accepts after `\\` in double quotes (scannerc.go `yaml_parser_scan_flow_scalar`;
+a line break there continues the line). ruamel also accepts `\\/`, which go-yaml refuses."""
 
 
 @dataclass(eq=False, slots=True)
@@ -84,6 +92,8 @@ class _Open:
 
     node: Mapping | Sequence
     path: Path
+    flow: bool
+    """Written in `[...]` or `{...}`."""
     key: Node | None = None
 
 
@@ -116,6 +126,8 @@ def compose(text: str, name: str) -> Node | None:
                         stack.pop()
                     continue
                 path = _child_path(stack)
+                if isinstance(event, ScalarEvent):
+                    _check_scalar_syntax(event, text, bool(stack) and stack[-1].flow, name, path)
                 if stack:
                     _attach(stack[-1], node)
                 else:
@@ -123,7 +135,10 @@ def compose(text: str, name: str) -> Node | None:
                 if isinstance(node, Mapping | Sequence):
                     if len(stack) >= MAX_DEPTH:
                         raise depth_error(name, node.position, path)
-                    stack.append(_Open(node, path))
+                    assert isinstance(event, CollectionStartEvent)
+                    stack.append(_Open(node, path, bool(event.flow_style)))
+    except YamlError:
+        raise
     except MarkedYAMLError as error:
         raise _syntax_error(error, name) from None
     except ReaderError as error:
@@ -135,11 +150,36 @@ def compose(text: str, name: str) -> Node | None:
             "Pulumi CLI too)",
             "remove it, or write it as an escape inside double quotes",
         ) from None
-    except YAMLError as error:
+    except (YAMLError, ValueError) as error:  # ruamel raises ValueError for an escape above U+10FFFF
         raise YamlError(name, (1, 1), (), f"not valid YAML: {error}", SYNTAX_FIX) from None
     finally:
         events.close()
     return root
+
+
+def _check_scalar_syntax(event: ScalarEvent, text: str, in_flow: bool, name: str, path: Path) -> None:
+    """Refuse the scalars ruamel (YAML 1.2) reads but go-yaml (libyaml's 1.1 scanner) reads otherwise or refuses."""
+    if event.style is None and in_flow and (event.value[:1] in (":", "?") or "?" in event.value):
+        raise YamlError(
+            name,
+            _position(event),
+            path,
+            "inside [...] or {...}, the Pulumi CLI's YAML parser reads `?` and a leading `:` as syntax, not text",
+            "quote the value",
+        )
+    if event.style == '"':
+        raw = text[event.start_mark.index : event.end_mark.index]
+        index = raw.find("\\")
+        while index != -1:
+            if raw[index + 1 : index + 2] not in GO_YAML_ESCAPES:
+                raise YamlError(
+                    name,
+                    offset_position(text, event.start_mark.index + index),
+                    path,
+                    f"the escape \\{raw[index + 1 : index + 2]} is not one the Pulumi CLI's YAML parser knows",
+                    "write the character itself",
+                )
+            index = raw.find("\\", index + 2)
 
 
 def depth_error(name: str, position: Position, path: Path) -> YamlError:
@@ -162,6 +202,15 @@ def offset_position(text: str, offset: int) -> Position:
 def _node(event: Event, anchors: dict[str, Node], name: str, stack: list[_Open]) -> Node | None:
     """The node an event starts (None for events that start none); anchors are registered as go-yaml does."""
     node: Node
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None and not ANCHOR_NAME.fullmatch(anchor):
+        raise YamlError(
+            name,
+            _position(event),
+            _child_path(stack),
+            f"the anchor or alias name {anchor!r} has characters the Pulumi CLI's YAML parser refuses",
+            "use only letters, digits, '_' and '-' in anchor names",
+        )
     if isinstance(event, ScalarEvent):
         node = Scalar(event.value, _explicit_tag(event.tag), event.style is not None, _position(event))
     elif isinstance(event, AliasEvent):

@@ -254,7 +254,7 @@ class _Decoder:
                 if value == "<<":
                     raise self.error(
                         key_node.position,
-                        path,
+                        (*path, "<<"),
                         'the key "<<" is written back unquoted when the Pulumi CLI re-encodes the stack file, and '
                         "then read as a YAML merge key",
                         "rename the key",
@@ -300,8 +300,8 @@ class _Decoder:
                 raise self.error(
                     node.position,
                     path,
-                    f"`{_excerpt(node.text)}` is a timestamp to the Pulumi CLI, which passes it on as a date in "
-                    "Go's format (`2024-01-01 00:00:00 +0000 UTC`), not as written",
+                    f"`{_excerpt(node.text)}` is a timestamp to the Pulumi CLI, which passes it on rewritten in "
+                    "Go's date format (like `2024-01-01 00:00:00 +0000 UTC`), not as written",
                     f'quote it ("{_excerpt(node.text)}") to keep the text',
                 )
             if isinstance(value, float) and not math.isfinite(value):
