@@ -66,7 +66,7 @@ def dump(data: Mapping[str, object], *, comments: Sequence[str] = ()) -> str:
     and a value no reader can read back (an integer beyond 64 bits, NaN, a lone surrogate) a ValueError.
     """
     lines = [f"# {_comment(line)}" for text in comments for line in text.split("\n")]
-    lines += _mapping(data, 0)
+    lines += _mapping(data, 0) if data else ["{}"]  # an empty document would read back as null
     return "\n".join(lines) + "\n"
 
 
