@@ -662,3 +662,15 @@ def test_go_float_formatting_matches_strconv_g() -> None:
         -2.5e-7: "-2.5e-07",
     }
     assert {number: go_format_g(number) for number in cases} == cases
+
+
+def test_pulumi_yaml_defaults_reach_the_program_as_the_cli_fills_them_in() -> None:
+    from security_group_tools.program_runner import cli_config, project_defaults
+
+    defaults = {"security-groups:vpcId": "", "security-groups:tags": "{}", "security-groups:ruleQuota": "60"}
+    assert project_defaults() == defaults
+    assert cli_config({"groups": {"b": 1.0, "a": "<x>"}, "aws:config:region": "us-east-1"}) == {
+        **defaults,
+        "security-groups:groups": '{"a":"\\u003cx\\u003e","b":1}',
+        "aws:region": "us-east-1",
+    }
