@@ -12,7 +12,6 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import COMPONENT, EGRESS, INGRESS, PROJECT_DIR, SG, Pulumi, cli_config
 from moto_server import (
     REGION,
@@ -23,6 +22,7 @@ from moto_server import (
     walkthrough,
 )
 from security_group_tools import adopt
+from security_groups_component import stack_yaml
 from security_groups_component.parse import DEFAULT_EGRESS_DESCRIPTION
 
 Row = tuple[str, str, str, int | None, int | None, str, str]
@@ -36,6 +36,11 @@ def run_adopt(moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str], *a
     )
     captured = capsys.readouterr()
     return status, captured.out, captured.err
+
+
+def snippet_config(out: str) -> dict[str, Any]:
+    """adopt's snippet as the Pulumi CLI reads it once pasted into a stack file."""
+    return stack_yaml.stack_config(stack_yaml.parse(out, "adopted.yaml"), "security-groups")
 
 
 def live_rows(ec2: Any, group_ids: list[str]) -> dict[str, Row]:
@@ -122,7 +127,7 @@ def adopted(
     assert status == 0
     ids = {"launch-wizard-1": found.group_id, "web-tier": tiers.web, "app-tier": tiers.app, "db": tiers.db}
     document = json.loads((tmp_path / "import.json").read_text())
-    return Adopted(yaml.safe_load(out)["config"], document, ids, live_rows(ec2, list(ids.values())))
+    return Adopted(snippet_config(out), document, ids, live_rows(ec2, list(ids.values())))
 
 
 def test_walkthrough_group_becomes_the_dev_stack_entry(
@@ -262,7 +267,7 @@ def test_tag_selection(estate: Any, moto: Moto, tmp_path: Path, capsys: pytest.C
     """--tag Key=Value adopts only the groups carrying that tag."""
     status, out, _ = run_adopt(moto, tmp_path, capsys, "--tag", "team=web")
     assert status == 0
-    assert list(yaml.safe_load(out)["config"]["security-groups:groups"]) == ["web-tier"]
+    assert list(snippet_config(out)["security-groups:groups"]) == ["web-tier"]
 
 
 def test_import_file_names_types_parents_and_ids_match_the_program(adopted: Adopted, pulumi_mocks: Pulumi) -> None:
@@ -337,7 +342,7 @@ def test_what_the_format_cannot_hold_is_reported_and_left_in_aws(
         f"{ops} {ssh}: changed: has no description in AWS; config gives it a TODO placeholder, which the component "
         "and the policy pack refuse until you write the real reason (it then updates in place)",
     ]
-    groups = yaml.safe_load(out)["config"]["security-groups:groups"]
+    groups = snippet_config(out)["security-groups:groups"]
     assert list(groups) == ["ops"]
     assert groups["ops"]["ingress"] == [{"rule": "ssh", "from": [legacy], "description": todo(ssh)}]
     assert all(f"# NOTE {note}" in out for note in notes)
@@ -401,3 +406,22 @@ def test_adopting_a_whole_region_is_refused(moto: Moto, tmp_path: Path, capsys: 
     assert capsys.readouterr().err.endswith(
         "adopt: error: choose the groups: --group-id, --vpc-id or --tag (adopting a whole region is rarely meant)\n"
     )
+
+
+def test_text_that_reads_as_a_number_is_quoted(
+    ec2: Any, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A group named `1e1` tagged `0o17`: unquoted, the CLI would read a float key and the number 15."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group_id = ec2.create_security_group(
+        GroupName="1e1",
+        Description="022",
+        VpcId=vpc_id,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "cost-center", "Value": "0o17"}]}],
+    )["GroupId"]
+    status, out, _ = run_adopt(moto, tmp_path, capsys, "--group-id", group_id)
+    assert status == 0
+    assert "    '1e1':\n      description: '022'\n      name: '1e1'\n" in out
+    assert "        cost-center: '0o17'\n" in out
+    group = snippet_config(out)["security-groups:groups"]["1e1"]
+    assert (group["description"], group["name"], group["tags"]) == ("022", "1e1", {"cost-center": "0o17"})

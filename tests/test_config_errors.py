@@ -637,14 +637,15 @@ CASES = [
         ["groups: required: describe this stack's security groups under 'security-groups:groups'"],
         id="groups-missing",
     ),
+    # A top-level key with no value reaches the program as "" (the CLI's config.Value for YAML null).
     pytest.param(
         top(groups=None),
-        ["groups: has no value; give it one, or remove the key"],
+        ["groups: expected a mapping of group keys to groups, got the text ''"],
         id="groups-null",
     ),
     pytest.param(
         top(tags=None),
-        ["tags: has no value; give it one, or remove the key"],
+        ["tags: expected a mapping of tag names to values, got the text ''"],
         id="project-tags-null",
     ),
     pytest.param(

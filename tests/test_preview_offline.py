@@ -229,3 +229,132 @@ def test_readme_shows_the_current_dev_table(previews: dict[str, Preview]) -> Non
     """The README's example table is the command's table for dev, word for word."""
     table = preview.FORMATS["table"](previews["dev"])
     assert f"```text\n{table}```" in README.read_text()
+
+
+# --- stack files read as the Pulumi CLI reads them (security_groups_component.stack_yaml)
+
+CLI_READ_STACK = """\
+config:
+  aws:region: us-east-1
+  security-groups:groups:
+    tools:
+      description: Legacy ops tools
+      tags:
+        enabled: yes
+        paged: on
+      ingress:
+        - protocol: tcp
+          ports: 022
+          from: [10.0.0.0/8]
+          description: Legacy tool port, written as in an old runbook
+        - protocol: tcp
+          ports: 08
+          from: [10.0.0.0/8]
+          description: Another legacy port
+"""
+
+
+def preview_file(tmp_path: Path, content: str | bytes, *args: str) -> str:
+    """Write a stack file and preview it in this process as the dev stack; the stack file's path."""
+    path = tmp_path / "Pulumi.candidate.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    preview.main(["--stack", "dev", "--stack-file", str(path), *args])
+    return str(path)
+
+
+def test_unquoted_022_is_port_18_and_yes_on_stay_text_as_for_pulumi_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """go-yaml v3 reads `022` as octal 18 (Go's base-0 integers) and `08` as the float 8; `yes`/`on` are text."""
+    preview_file(tmp_path, CLI_READ_STACK, "--format", "json")
+    document = json.loads(capsys.readouterr().out)
+    by_name = {r["name"]: r["inputs"] for r in document["resources"] if r["type"].startswith("aws:")}
+    assert sorted(by_name) == [
+        "tools",
+        "tools-egress-all-0.0.0.0/0",
+        "tools-ingress-tcp-18-10.0.0.0/8",
+        "tools-ingress-tcp-8-10.0.0.0/8",
+    ]
+    assert (
+        by_name["tools-ingress-tcp-18-10.0.0.0/8"]["fromPort"],
+        by_name["tools-ingress-tcp-18-10.0.0.0/8"]["toPort"],
+    ) == (18, 18)
+    assert by_name["tools"]["tags"] == {"enabled": "yes", "paged": "on"}
+    preview_file(tmp_path, CLI_READ_STACK)
+    table = capsys.readouterr().out
+    assert "tcp 18 " in table
+    assert "tcp 22 " not in table
+
+
+HOSTILE_STACK_FILES = {
+    "date": (
+        b"config:\n  security-groups:tags:\n    expires: 2024-12-31\n",
+        "3:14: config.security-groups:tags.expires: `2024-12-31` is a timestamp to the Pulumi CLI, which passes it "
+        "on rewritten in Go's date format (like `2024-01-01 00:00:00 +0000 UTC`), not as written; quote it "
+        '("2024-12-31") to keep the text',
+    ),
+    "binary": (
+        b"config:\n  security-groups:groups:\n    web:\n      description: !!binary V2Vi\n",
+        "4:20: config.security-groups:groups.web.description: the tag !!binary makes the Pulumi CLI decode base64 "
+        "into bytes instead of keeping the text; remove the tag (quote the value to keep it as text)",
+    ),
+    "non-text-key": (
+        b"config:\n  security-groups:tags:\n    404: not found\n",
+        "3:5: config.security-groups:tags.404: the key `404` is read as a number, not text (the Pulumi CLI passes "
+        'it on changed, or refuses it); quote the key ("404")',
+    ),
+    "recursive-alias": (
+        b"config:\n  security-groups:groups: &groups\n    web: *groups\n",
+        "3:10: config.security-groups:groups.web.web: the alias *groups is inside the value anchored &groups, so "
+        "it would never end; an anchor cannot contain an alias to itself: write the value out",
+    ),
+    "non-utf8": (
+        b"config:\n  security-groups:tags:\n    team: \xff\xfe\n",
+        "3:11: byte 0xff at offset 42 is not UTF-8 (invalid start byte); the Pulumi CLI reads stack files as UTF-8; "
+        "save the file as UTF-8",
+    ),
+    "500-deep": (
+        b"config:\n  security-groups:tags: " + b"[" * 500 + b"]" * 500 + b"\n",
+        f"2:{25 + 62}: config.security-groups:tags{'[0]' * 62}: collections nested more than 64 levels deep; "
+        "flatten the structure (stack config needs only a few levels)",
+    ),
+    "alias-bomb": (
+        (
+            "config:\n  security-groups:tags:\n    lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + "".join(
+                f"    {n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+        ).encode(),
+        "6:20: aliases expand to too many values (4,654 of the first 4,701 come from aliases): this is how a YAML "
+        "alias bomb works, and the Pulumi CLI refuses it too ('document contains excessive aliasing'); write the "
+        "values out instead of nesting aliases",
+    ),
+    "secret": (
+        b"config:\n  aws:region: us-east-1\n  security-groups:tags:\n    owner:\n      secure: AAABAKciphertext\n",
+        "4:5: config.security-groups:tags.owner: a secret value (`secure:`), which the offline preview cannot "
+        "decrypt; preview with `pulumi preview` (which has the stack's secrets provider), or pass --stack-file "
+        "with a copy of the stack file that holds a placeholder instead",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_STACK_FILES))
+def test_hostile_stack_files_are_bad_input_with_file_and_line(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, message = HOSTILE_STACK_FILES[case]
+    with pytest.raises(SystemExit) as exit_info:
+        preview_file(tmp_path, content)
+    out, err = capsys.readouterr()
+    assert (exit_info.value.code, out) == (2, "")
+    assert err == f"{tmp_path / 'Pulumi.candidate.yaml'}:{message}\n"
+    assert "AAAB" not in err
+
+
+def test_an_alias_bomb_stops_the_command_with_exit_2(tmp_path: Path) -> None:
+    """As a user runs it: one line on stderr, exit 2, nothing left running."""
+    path = tmp_path / "Pulumi.bomb.yaml"
+    path.write_bytes(HOSTILE_STACK_FILES["alias-bomb"][0])
+    result = run_command(command("--stack", "dev", "--stack-file", str(path)))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"{path}:{HOSTILE_STACK_FILES['alias-bomb'][1]}\n"

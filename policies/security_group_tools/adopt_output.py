@@ -11,22 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import yaml
 from security_groups_component import TYPE_TOKEN
 
+from . import yaml_writer
 from .adopt_config import Adoption
 from .paths import PROJECT
 from .program_runner import EGRESS, INGRESS, SG
 
 GROUPS_KEY: Final = f"{PROJECT}:groups"
-
-
-class _IndentedDumper(yaml.SafeDumper):
-    """Indents list items under their key, as the stack files in stacks/ do."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # PyYAML's API
-        """Never indentless."""
-        super().increase_indent(flow, False)
 
 
 def resource_name(key: str, rule_key: str) -> str:
@@ -66,17 +58,14 @@ def import_document(adoption: Adoption) -> dict[str, Any]:
 
 
 def config_snippet(adoption: Adoption, source: str) -> str:
-    """The groups as YAML to paste under `config:` in stacks/Pulumi.<env>.yaml, notes first as comments."""
-    lines = [
-        f"# {source}: {len(adoption.groups)} group(s) adopted.",
-        f"# Add to stacks/Pulumi.<env>.yaml (merge into its `config:` and any existing {GROUPS_KEY}).",
+    """The groups as YAML to paste under `config:` in stacks/Pulumi.<env>.yaml, notes first as comments.
+
+    Written by yaml_writer, so every text reads back as written in the Pulumi CLI and in any YAML 1.1 or 1.2
+    reader (`1e1`, `0o17`, `022` are quoted).
+    """
+    comments = [
+        f"{source}: {len(adoption.groups)} group(s) adopted.",
+        f"Add to stacks/Pulumi.<env>.yaml (merge into its `config:` and any existing {GROUPS_KEY}).",
+        *(f"NOTE {note}" for note in adoption.notes),
     ]
-    lines += [f"# NOTE {note}" for note in adoption.notes]
-    body = yaml.dump(
-        {"config": {GROUPS_KEY: adoption.config()}},
-        Dumper=_IndentedDumper,
-        sort_keys=False,
-        default_flow_style=None,
-        width=120,
-    )
-    return "\n".join(lines) + "\n" + body
+    return yaml_writer.dump({"config": {GROUPS_KEY: adoption.config()}}, comments=comments)

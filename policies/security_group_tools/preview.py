@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Final, NoReturn
 
 import pulumi
-import yaml
+from security_groups_component import stack_yaml
 
 from . import preview_json, preview_mermaid, preview_table
 from .pack_runner import ConfigError, Engine, Pack, parse_config_file
-from .paths import PROJECT_DIR, STACKS_DIR
+from .paths import PROJECT, PROJECT_DIR, STACKS_DIR
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
 
@@ -52,7 +52,13 @@ def shown(path: Path) -> str:
 
 
 def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
-    """The `config:` section of the stack file (stacks/Pulumi.<stack>.yaml unless another file is given)."""
+    """The `config:` section of the stack file (stacks/Pulumi.<stack>.yaml unless another file is given).
+
+    Read as the Pulumi CLI reads it (stack_yaml: go-yaml v3's rules, bare keys namespaced), so the program sees
+    what `pulumi preview` would give it; what the CLI would misread or refuse is bad input, named by file, line,
+    column and config path. Secret (`secure:`) values are refused: only the stack's secrets provider can
+    decrypt them.
+    """
     if stack_file is None:
         known = stack_names()
         if stack not in known:
@@ -61,18 +67,26 @@ def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
                 "pass STACK=<one of them> (or --stack-file FILE to preview another stack file)"
             )
         stack_file = STACKS_DIR / f"Pulumi.{stack}.yaml"
+    name = shown(stack_file)
     try:
-        document = yaml.safe_load(stack_file.read_text())
+        document = stack_yaml.read_file(stack_file, name)
+        config = stack_yaml.stack_config(document, PROJECT)
     except OSError as error:
-        raise BadInputError(f"{shown(stack_file)}: cannot read the stack file ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise BadInputError(f"{shown(stack_file)}: not valid YAML: {error}") from None
-    config = document.get("config") if isinstance(document, Mapping) else None
-    if not isinstance(config, Mapping):
-        raise BadInputError(
-            f"{shown(stack_file)}: expected a mapping with a `config:` section, like stacks/Pulumi.dev.yaml"
-        )
-    return dict(config)
+        raise BadInputError(f"{name}: cannot read the stack file ({error.strerror})") from None
+    except stack_yaml.YamlError as error:
+        raise BadInputError(str(error)) from None
+    secrets = []
+    for path in stack_yaml.secure_paths(document.data):
+        line, column = document.where(path) or (1, 1)
+        if path[:1] == ("config",):  # the ciphertext itself is never shown
+            secrets.append(
+                f"{name}:{line}:{column}: {stack_yaml.dotted(path)}: a secret value (`secure:`), which the offline "
+                "preview cannot decrypt; preview with `pulumi preview` (which has the stack's secrets provider), "
+                "or pass --stack-file with a copy of the stack file that holds a placeholder instead"
+            )
+    if secrets:
+        raise BadInputError("\n".join(secrets))
+    return config
 
 
 def read_policy_config(path: Path) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Run the real program (or a component) under Pulumi's mocks, with config passed the way the CLI passes it.
 
 The CLI hands the program its config as `PULUMI_CONFIG`: a JSON object of strings, structured values as compact
-JSON with sorted keys, Pulumi.yaml defaults filled in for keys the stack leaves out. `cli_config` builds exactly
-that; `start_runtime` gives a fresh runtime (root resource reset, new event loop) whose mocks record every
+JSON with sorted keys, Pulumi.yaml defaults filled in for keys the stack leaves out. Stack files and Pulumi.yaml
+are read as the CLI reads them (`security_groups_component.stack_yaml`), and `cli_config` builds exactly that;
+`start_runtime` gives a fresh runtime (root resource reset, new event loop) whose mocks record every
 registration the way the engine would receive it.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
+from security_groups_component import stack_yaml
 
 from .paths import PROJECT, PROJECT_DIR, STACKS_DIR
 
@@ -98,38 +99,47 @@ class RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
 
 
 def encode_config_value(value: object) -> str:
-    """Encode one config value as the CLI puts it in PULUMI_CONFIG.
+    """One config value as the CLI puts it in PULUMI_CONFIG (`stack_yaml.cli_value`).
 
-    Strings pass as they are; everything else is JSON. The CLI's Go encoder writes compact JSON with map
-    keys sorted, so the program never sees the YAML's key order.
+    Text passes as it is; everything else is Go's compact JSON with map keys sorted, after the CLI's YAML round
+    trip, so the program never sees the YAML's key order and an integral float arrives as an integer.
     """
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return stack_yaml.cli_value(value)
 
 
 def project_defaults() -> dict[str, str]:
-    """The defaults declared in Pulumi.yaml, which the CLI fills in for keys a stack leaves out."""
-    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
-    return {
-        f"{PROJECT}:{key}": encode_config_value(decl["default"])
-        for key, decl in project.get("config", {}).items()
-        if isinstance(decl, dict) and "default" in decl
-    }
+    """The defaults declared in Pulumi.yaml, which the CLI fills in for keys a stack leaves out.
+
+    As pulumi/pulumi `pkg/workspace/config.go` (`mergeConfig`) does: a declaration's `default` (else its
+    `value`); a bare value is shorthand for the default (`RewriteShorthandConfigValues`).
+    """
+    document = stack_yaml.read_file(PROJECT_DIR / "Pulumi.yaml", "Pulumi.yaml")
+    declared = document.data.get("config") if isinstance(document.data, dict) else None
+    defaults: dict[str, str] = {}
+    for key, declaration in (declared or {}).items():
+        full_key = stack_yaml.config_key(key, PROJECT)
+        typed = declaration if isinstance(declaration, dict) else {"default": declaration}
+        value = typed.get("default", typed.get("value"))
+        if full_key is not None and value is not None:
+            defaults[full_key] = encode_config_value(value)
+    return defaults
 
 
 def cli_config(stack_config: Mapping[str, object]) -> dict[str, str]:
     """A stack file's `config:` section plus Pulumi.yaml defaults, as the CLI passes them."""
     config = project_defaults()
     for key, value in stack_config.items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        full_key = stack_yaml.config_key(key, PROJECT)
+        if full_key is None:
+            raise ValueError(f"{key!r} is not a config key the Pulumi CLI can parse")
         config[full_key] = encode_config_value(value)
     return config
 
 
 def stack_config(stack: str) -> dict[str, object]:
-    """The `config:` section of stacks/Pulumi.<stack>.yaml."""
-    document = yaml.safe_load((STACKS_DIR / f"Pulumi.{stack}.yaml").read_text())
-    config: dict[str, object] = document["config"]
-    return config
+    """The `config:` section of stacks/Pulumi.<stack>.yaml as the CLI reads it (bare keys namespaced)."""
+    name = f"stacks/Pulumi.{stack}.yaml"
+    return stack_yaml.stack_config(stack_yaml.read_file(STACKS_DIR / f"Pulumi.{stack}.yaml", name), PROJECT)
 
 
 @dataclass
