@@ -640,12 +640,12 @@ CASES = [
     # A top-level key with no value reaches the program as "" (the CLI's config.Value for YAML null).
     pytest.param(
         top(groups=None),
-        ["groups: expected a mapping of group keys to groups, got the text ''"],
+        ["groups: has no value; give it one, or remove the key"],
         id="groups-null",
     ),
     pytest.param(
         top(tags=None),
-        ["tags: expected a mapping of tag names to values, got the text ''"],
+        ["tags: has no value; give it one, or remove the key"],
         id="project-tags-null",
     ),
     pytest.param(

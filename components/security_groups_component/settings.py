@@ -136,8 +136,12 @@ def _check_unknown_keys(project: str, problems: Problems) -> None:
 
 
 def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: Problems) -> object | None:
-    # The CLI passes structured values as JSON text and plain strings as themselves.
+    # The CLI passes structured values as JSON text and plain strings as themselves, and a key written with no
+    # value as "": more likely a mistake than a wish for "nothing".
     if text is None:
+        return None
+    if not text.strip() or text.strip() == "null":
+        problems.add(at, "has no value; give it one, or remove the key")
         return None
     try:
         value: object = json.loads(text)
@@ -149,9 +153,6 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
             shown = quote(text) if len(text) <= 200 else f"a {len(text)}-character text"
             problems.add(at, f"expected {expected}, got the text {shown}")
         return None
-    if value is None:
-        # A YAML key with nothing after it: more likely a mistake than a wish for "nothing".
-        problems.add(at, "has no value; give it one, or remove the key")
     return value
 
 
