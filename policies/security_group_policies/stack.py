@@ -32,7 +32,7 @@ from .tables import (
     PeerKind,
     ProtocolKind,
 )
-from .wire import UNKNOWN, Plain, Unknown, read_int, thaw_props
+from .wire import UNKNOWN, Plain, Unknown, is_secret, read_int, thaw_props
 
 PermissionKey: TypeAlias = tuple[object, ...]
 
@@ -59,6 +59,8 @@ class PrefixList:
     max_entries: int | None
     entries: list[Network] = field(default_factory=list)
     label: str = "a prefix list of this stack"
+    secret_entries: set[Network] = field(default_factory=set)
+    """Entries whose CIDR arrived in a secret envelope: messages name where they are, never what."""
 
 
 @dataclass
@@ -178,6 +180,8 @@ def permission_keys(rule: Rule) -> list[tuple[PermissionKey, Peer]]:
 
 
 def _group_label(ident: str | Unknown | None) -> str:
+    if is_secret(ident):
+        return "a security group with a secret id"
     if isinstance(ident, str) and ident.startswith("sg-") and ident[3:].isalnum() and ident.isascii():
         return f"security group {ident}"
     return "a security group outside this stack"
@@ -307,12 +311,19 @@ def _prefix_list(urn: str, props: Mapping[str, Plain]) -> PrefixList:
         family=family,
         max_entries=max_entries if isinstance(max_entries, int) and max_entries > 0 else None,
     )
-    if isinstance(ident, str) and ident.startswith("pl-") and ident.isascii() and ident[3:].isalnum():
+    if (
+        isinstance(ident, str)
+        and ident.startswith("pl-")
+        and ident.isascii()
+        and ident[3:].isalnum()
+        and not is_secret(ident)
+    ):
         prefix_list.label = f"prefix list {ident}"
     raw = props.get("entries")
     for entry in raw if isinstance(raw, list) else []:
         if isinstance(entry, dict):
             prefix_list.entries.extend(_networks([entry.get("cidr")]))
+            prefix_list.secret_entries.update(_secret_networks(entry.get("cidr")))
     return prefix_list
 
 
@@ -326,11 +337,16 @@ def _add_entries(
         owner = prefix_lists[owners[0]] if owners else by_id.get(target) if isinstance(target, str) else None
         if owner is not None:
             owner.entries.extend(_networks([props.get("cidr")]))
+            owner.secret_entries.update(_secret_networks(props.get("cidr")))
 
 
 def _networks(values: Iterable[Plain]) -> list[Network]:
     parsed = (parse_network(value.strip()) for value in values if isinstance(value, str))
     return [network for network in parsed if network is not None]
+
+
+def _secret_networks(value: Plain) -> list[Network]:
+    return _networks([value]) if is_secret(value) else []
 
 
 def expand_prefix_lists(view: StackView, member: Member, rule: Rule) -> Rule:
@@ -342,7 +358,14 @@ def expand_prefix_lists(view: StackView, member: Member, rule: Rule) -> Rule:
             peers.append(peer)
             continue
         peers.extend(
-            Peer(PeerKind.CIDR, f"{peer.field} entry", network=network, shown=str(network), via=prefix_list.label)
+            Peer(
+                PeerKind.CIDR,
+                f"{peer.field} entry",
+                network=network,
+                shown=str(network),
+                via=prefix_list.label,
+                secret=network in prefix_list.secret_entries,
+            )
             for network in prefix_list.entries
         )
     return replace(rule, peers=tuple(peers))

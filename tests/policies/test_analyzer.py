@@ -263,12 +263,21 @@ def test_the_pack_answers_every_resource_and_the_stack_as_the_sdk(config: Any) -
     assert answer.get("diagnostics")
 
 
+def verdicts(answer: dict[str, Any]) -> Any:
+    """What a reply decides, without its wording: who reports, at which level, on what, and who does not apply."""
+    found = sorted((d["policyName"], d["enforcementLevel"], d.get("urn", "")) for d in answer.get("diagnostics", []))
+    return found, answer.get("not_applicable", [])
+
+
 @bounded(60)
 @given(kind=st.sampled_from(TYPES), data=props, secret=st.booleans())
 def test_any_props_get_the_same_answer(kind: str, data: dict[str, Any], secret: bool) -> None:
+    """The same replies as the SDK's; with every text leaf secret, the same verdicts (the SDK unwraps secrets and
+    so quotes them, where ours says they are secret)."""
     sdk = sdk_pack()
     ours = analyzer()
+    same = verdicts if secret else (lambda answer: answer)
     request = analyze_request(kind, "junk", with_secrets(data, secret))
-    assert reply(ours.Analyze(request, None)) == reply(sdk.Analyze(request, None))
+    assert same(reply(ours.Analyze(request, None))) == same(reply(sdk.Analyze(request, None)))
     stack = stack_request([StackItem(kind, "junk", with_secrets(data, secret))])
-    assert reply(ours.AnalyzeStack(stack, None)) == reply(sdk.AnalyzeStack(stack, None))
+    assert same(reply(ours.AnalyzeStack(stack, None))) == same(reply(sdk.AnalyzeStack(stack, None)))

@@ -92,13 +92,12 @@ def test_wire_values_and_default_levels(pack: Pack) -> None:
     props = group(ingress=[inline(fromPort=22.0, toPort=22.0, cidrBlocks=[Secret("0.0.0.0/0")], description="SSH")])
     props["__defaults"] = ["revokeRulesOnDelete"]
     result = {(d.policy, d.level, d.severity, d.finding) for d in found(pack, SG, props)}
+    finding = "ingress[0] allows tcp 22 from the secret CIDR in ingress[0].cidrBlocks[0] (anywhere on IPv4)"
     assert result == {
-        (SSH, "advisory", "high", "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
-        ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", "high",
-         "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
-        ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", "medium",
-         "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
-    }  # fmt: skip
+        (SSH, "advisory", "high", finding),
+        ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", "high", finding),
+        ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", "medium", finding),
+    }
 
 
 def test_message_is_description_then_finding(pack: Pack) -> None:
