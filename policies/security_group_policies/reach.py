@@ -294,7 +294,8 @@ def _combined(candidates: Sequence[tuple[Rule, Peer, PortSet]], family: int, tra
             found[key] = (pairs, ports_so_far | PortSet.of([(start, end - 1)]))
     exposures = []
     for pairs, ports in found.values():
-        rules = tuple(dict.fromkeys(rule for rule, _ in pairs))
+        # By identity: two rule resources with equal contents are two rules, each with its own finding.
+        rules = tuple({id(rule): rule for rule, _ in pairs}.values())
         exposures.append(Exposure(rules, tuple(peer for _, peer in pairs), transport, ports, family, combined=True))
     return exposures
 

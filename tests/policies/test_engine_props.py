@@ -37,7 +37,6 @@ from security_group_policies.engine_props import (
     SECRET_WITHOUT_VALUE,
     TOO_DEEP,
     SecretBearingProps,
-    UnreadablePropsError,
     proxied_props,
 )
 from security_group_policies.wire import SecretFloat, SecretText, is_secret

@@ -56,6 +56,15 @@ GROUP_POLICIES = [
 ]
 """Every resource policy that judges a SecurityGroup (not the default-group one), in pack order."""
 STACK_POLICY_NAMES = [definition.meta.name for definition in STACK_POLICIES]
+ANYWHERE = "0.0.0.0/0 (anywhere on IPv4)"
+HIGH_RISK_FIX = (
+    "restrict the source to the CIDRs, security groups or prefix lists that need the service, or put it behind a "
+    "load balancer, VPN or private endpoint"
+)
+UNAUTHORIZED_FIX = (
+    "restrict the source to the CIDRs, security groups or prefix lists that need the port, or, if the port is meant "
+    "to be public, add it to authorizedTcpPorts/authorizedUdpPorts in this environment's policy config"
+)
 SSH_FIX = (
     "allow SSH only from the CIDRs, security groups or prefix lists that need it, or use SSM Session Manager or "
     "EC2 Instance Connect Endpoint instead of opening port 22"
@@ -106,10 +115,15 @@ OPEN_FROM_NAN = group(ingress=[inline(fromPort=math.nan, toPort=22, cidrBlocks=[
 def test_a_nan_port_is_judged_open_ended_over_grpc(pack: Pack) -> None:
     """fromPort NaN reads as unreadable, hence 0: the rule can only look wider than it is."""
     assert seen(pack.analyze(SG, "web", OPEN_FROM_NAN)) == [
-        (SSH, "advisory", "", f"ingress[0] allows tcp 0-22 (including tcp 22) from 0.0.0.0/0 (anywhere on IPv4). Fix: {SSH_FIX}"),
-        (HIGH_RISK, "advisory", "", "ingress[0] allows tcp 0-22 (including tcp 20-22) from 0.0.0.0/0 (anywhere on IPv4). Fix: restrict the source to the CIDRs, security groups or prefix lists that need the service, or put it behind a load balancer, VPN or private endpoint"),
-        (UNAUTHORIZED, "advisory", "", "ingress[0] allows tcp 0-22 from 0.0.0.0/0 (anywhere on IPv4). Fix: restrict the source to the CIDRs, security groups or prefix lists that need the port, or, if the port is meant to be public, add it to authorizedTcpPorts/authorizedUdpPorts in this environment's policy config"),
-    ]  # fmt: skip
+        (SSH, "advisory", "", f"ingress[0] allows tcp 0-22 (including tcp 22) from {ANYWHERE}. Fix: {SSH_FIX}"),
+        (
+            HIGH_RISK,
+            "advisory",
+            "",
+            f"ingress[0] allows tcp 0-22 (including tcp 20-22) from {ANYWHERE}. Fix: {HIGH_RISK_FIX}",
+        ),
+        (UNAUTHORIZED, "advisory", "", f"ingress[0] allows tcp 0-22 from {ANYWHERE}. Fix: {UNAUTHORIZED_FIX}"),
+    ]
 
 
 @pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan])
@@ -126,7 +140,10 @@ def test_infinities_and_nan_anywhere_never_fail_an_rpc(pack: Pack, number: float
     request.provider.properties.update({"maxRetries": number})
     assert seen(pack.stub.Analyze(request, timeout=30)) == []
     assert pack.stub.Remediate(request, timeout=30) == analyzer_pb2.RemediateResponse()
-    items = [StackItem(SG, "web", group(id=GROUP_ID, ingress=[], egress=[], tags={"n": number})), StackItem(VPC_IN, "in", vpc_ingress(fromPort=number), {"securityGroupId": ["web"]})]  # fmt: skip
+    items = [
+        StackItem(SG, "web", group(id=GROUP_ID, ingress=[], egress=[], tags={"n": number})),
+        StackItem(VPC_IN, "in", vpc_ingress(fromPort=number), {"securityGroupId": ["web"]}),
+    ]
     assert seen(pack.analyze_stack(items)) == []
 
 
@@ -175,7 +192,8 @@ def nested_value(depth: int, kind: str) -> struct_pb2.Value:
 
 
 def deep_request(depth: int, kind: str, resource_type: str = SG, name: str = "web") -> analyzer_pb2.AnalyzeRequest:
-    request = analyze_request(resource_type, name, group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"], description="SSH")]))  # fmt: skip
+    open_ssh = [inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"], description="SSH")]
+    request = analyze_request(resource_type, name, group(ingress=open_ssh))
     request.properties.fields["junk"].CopyFrom(nested_value(depth, kind))
     return request
 
@@ -301,9 +319,10 @@ def test_a_policy_that_raises_past_its_guard_is_a_note_and_the_others_still_repo
         ("crashes", "advisory", "", note.format("crashes", failed.format("KeyError", "this resource"))),
         ("reports", "mandatory", "", "seen"),
     ]
+    stack_note = note.format("stack-crashes", failed.format("ZeroDivisionError", "the stack"))
     assert seen(servicer.AnalyzeStack(stack_request([StackItem(SG, "web", group())]), None)) == [
-        ("stack-crashes", "advisory", "", note.format("stack-crashes", failed.format("ZeroDivisionError", "the stack"))),
-    ]  # fmt: skip
+        ("stack-crashes", "advisory", "", stack_note)
+    ]
 
 
 def test_remediate_reads_no_props_while_no_policy_rewrites_resources(served: Any) -> None:
@@ -331,7 +350,10 @@ def test_a_rewriting_policy_gets_the_sdks_remediate_guarded() -> None:
     plain = servicer.Remediate(analyze_request(SG, "web", {"description": "x"}), None)
     assert [(r.policyName, dict(r.properties)) for r in plain.remediations] == [("fixes", {"description": "fixed"})]
     odd = servicer.Remediate(analyze_request(SG, "web", {"description": math.nan}), None)
-    what = "its properties could not be read (an unexpected ValueError in the policy pack; please report it with the resource's type and shape), so this policy did not check it"  # fmt: skip
+    what = (
+        "its properties could not be read (an unexpected ValueError in the policy pack; please report it with the "
+        "resource's type and shape), so this policy did not check it"
+    )
     assert [(r.policyName, r.diagnostic) for r in odd.remediations] == [
         ("fixes", f"can't run policy 'fixes' from policy pack 'probe@v0.0.1': {what}")
     ]
