@@ -54,65 +54,88 @@ class SecretBearingProps(_DictProxy):
 
 def proxied_props(struct: Any) -> Any:
     """`unknown_checking_proxy(deserialize_properties(MessageToDict(struct)))`, in one walk; see the module."""
-    walk = _Walk()
-    fields = walk.fields(struct, [], 1, False)
-    return SecretBearingProps(fields, []) if walk.secrets else _DictProxy(fields, [])
+    secrets: list[bool] = []  # one entry per secret envelope found
+    fields = _fields(struct, [], 1, secrets)
+    return SecretBearingProps(fields, []) if secrets else _DictProxy(fields, [])
 
 
-class _Walk:
-    """One conversion; it remembers whether any secret envelope was found."""
+# Plain values and values inside a secret are walked by separate functions: the plain walk, which is nearly all
+# of every request, carries no flag of its own.
 
-    __slots__ = ("secrets",)
 
-    def __init__(self) -> None:
-        self.secrets = False
+def _fields(struct: Any, path: list[str], depth: int, secrets: list[bool]) -> dict[str, Any]:
+    fields = struct.fields
+    return {key: _value(fields[key], path, key, depth, secrets) for key in fields}
 
-    def fields(self, struct: Any, path: list[str], depth: int, secret: bool) -> dict[str, Any]:
-        fields = struct.fields
-        if secret:  # inside a secret the keys are part of it too
-            return {SecretText(key): self.value(fields[key], path, key, depth, True) for key in fields}
-        return {key: self.value(fields[key], path, key, depth, False) for key in fields}
 
-    def value(self, value: Any, parent: list[str], key: str, depth: int, secret: bool) -> Any:
-        """One value; its path (`parent` plus `key`) is only built for the containers that keep it.
+def _value(value: Any, parent: list[str], key: str, depth: int, secrets: list[bool]) -> Any:
+    """One value; its path (`parent` plus `key`) is only built for the containers that keep it.
 
-        `depth` counts the containers around it; `secret` says it is inside a secret envelope.
-        """
-        kind = value.WhichOneof("kind")
-        if kind == "string_value":
-            return SecretText(value.string_value) if secret else value.string_value
-        if kind == "number_value":
-            return SecretFloat(value.number_value) if secret else value.number_value
-        if kind == "bool_value":
-            return value.bool_value
-        if kind == "struct_value":
-            struct = value.struct_value
-            if SPECIAL_SIG_KEY in struct.fields:
-                return self.special(struct, parent, key, depth)
-            if depth >= MAX_NESTING:
-                raise UnreadablePropsError(TOO_DEEP)
-            path = [*parent, key]
-            return _DictProxy(self.fields(struct, path, depth + 1, secret), path)
-        if kind == "list_value":
-            if depth >= MAX_NESTING:
-                raise UnreadablePropsError(TOO_DEEP)
-            path = [*parent, key]
-            items = value.list_value.values
-            return _ListProxy([self.value(item, path, str(i), depth + 1, secret) for i, item in enumerate(items)], path)
-        return None  # null_value, or no kind at all
+    `depth` counts the containers around it.
+    """
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "number_value":
+        return value.number_value
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        struct = value.struct_value
+        if SPECIAL_SIG_KEY in struct.fields:
+            return _special(struct, parent, key, depth, secrets)
+        if depth >= MAX_NESTING:
+            raise UnreadablePropsError(TOO_DEEP)
+        path = [*parent, key]
+        return _DictProxy(_fields(struct, path, depth + 1, secrets), path)
+    if kind == "list_value":
+        if depth >= MAX_NESTING:
+            raise UnreadablePropsError(TOO_DEEP)
+        path = [*parent, key]
+        items = value.list_value.values
+        return _ListProxy([_value(item, path, str(i), depth + 1, secrets) for i, item in enumerate(items)], path)
+    return None  # null_value, or no kind at all
 
-    def special(self, struct: Any, parent: list[str], key: str, depth: int) -> Any:
-        """A map with the engine's signature key: a secret (its value, marked), or an asset or archive (the SDK's)."""
-        fields = struct.fields
-        signature = fields[SPECIAL_SIG_KEY]
-        if signature.WhichOneof("kind") == "string_value" and signature.string_value == SPECIAL_SECRET_SIG:
-            if "value" not in fields:
-                raise UnreadablePropsError(SECRET_WITHOUT_VALUE)
-            self.secrets = True
-            # The SDK unwraps a secret in place: its value has the envelope's path, not one below it.
-            return self.value(fields["value"], parent, key, depth, True)
-        try:
-            decoded = _deserialize_property(json_format.MessageToDict(struct))
-        except Exception as error:  # the SDK's assertions (and MessageToDict's ValueError) on bad payloads
-            raise UnreadablePropsError(BAD_SIGNATURE) from error
-        return _proxy_helper(decoded, [*parent, key])
+
+def _secret_fields(struct: Any, path: list[str], depth: int, secrets: list[bool]) -> dict[str, Any]:
+    fields = struct.fields  # inside a secret the keys are part of it too
+    return {SecretText(key): _secret_value(fields[key], path, key, depth, secrets) for key in fields}
+
+
+def _secret_value(value: Any, parent: list[str], key: str, depth: int, secrets: list[bool]) -> Any:
+    """`_value` for a value inside a secret envelope: text and numbers come out marked."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return SecretText(value.string_value)
+    if kind == "number_value":
+        return SecretFloat(value.number_value)
+    if kind in ("struct_value", "list_value") and depth >= MAX_NESTING:
+        raise UnreadablePropsError(TOO_DEEP)
+    if kind == "struct_value":
+        struct = value.struct_value
+        if SPECIAL_SIG_KEY in struct.fields:
+            return _special(struct, parent, key, depth, secrets)
+        path = [*parent, key]
+        return _DictProxy(_secret_fields(struct, path, depth + 1, secrets), path)
+    if kind == "list_value":
+        path = [*parent, key]
+        items = value.list_value.values
+        return _ListProxy([_secret_value(item, path, str(i), depth + 1, secrets) for i, item in enumerate(items)], path)
+    return _value(value, parent, key, depth, secrets)  # a boolean or null: nothing to mark
+
+
+def _special(struct: Any, parent: list[str], key: str, depth: int, secrets: list[bool]) -> Any:
+    """A map with the engine's signature key: a secret (its value, marked), or an asset or archive (the SDK's)."""
+    fields = struct.fields
+    signature = fields[SPECIAL_SIG_KEY]
+    if signature.WhichOneof("kind") == "string_value" and signature.string_value == SPECIAL_SECRET_SIG:
+        if "value" not in fields:
+            raise UnreadablePropsError(SECRET_WITHOUT_VALUE)
+        secrets.append(True)
+        # The SDK unwraps a secret in place: its value has the envelope's path, not one below it.
+        return _secret_value(fields["value"], parent, key, depth, secrets)
+    try:
+        decoded = _deserialize_property(json_format.MessageToDict(struct))
+    except Exception as error:  # the SDK's assertions (and MessageToDict's ValueError) on bad payloads
+        raise UnreadablePropsError(BAD_SIGNATURE) from error
+    return _proxy_helper(decoded, [*parent, key])
