@@ -33,6 +33,7 @@ from .checks import (
 )
 from .framework import PolicyMeta, ResourcePolicyDef, StackPolicyDef
 from .precedence import build
+from .tables import MANAGED_PREFIX_LIST, MANAGED_PREFIX_LIST_ENTRY, RULE_BEARING_TYPES
 
 PACK_NAME: Final = "security-groups"
 PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
@@ -75,6 +76,10 @@ METAS: Final[tuple[PolicyMeta, ...]] = (
 """Every policy's metadata, in pack order."""
 
 
+JUDGED_TYPES: Final = RULE_BEARING_TYPES | {MANAGED_PREFIX_LIST, MANAGED_PREFIX_LIST_ENTRY}
+"""Every type a policy of this pack reads: a resource of another type that cannot be read needs no note."""
+
+
 def policies() -> list[Policy]:
     """Build every policy of the pack, in the order the analyzer must run them (exposure ones ranked)."""
     known = frozenset(meta.name for meta in METAS)
@@ -87,4 +92,6 @@ def policies() -> list[Policy]:
 
 def analyzer() -> OneConversionAnalyzer:
     """The pack as the engine talks to it: every policy behind one gRPC analyzer servicer."""
-    return OneConversionAnalyzer(PACK_NAME, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION)
+    return OneConversionAnalyzer(
+        PACK_NAME, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION, judged_types=JUDGED_TYPES
+    )

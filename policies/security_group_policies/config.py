@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from .name_patterns import Matcher, PatternError, compile_pattern
 from .ports import PortSet
 from .rules import Network
 from .tables import DEFAULT_RULE_QUOTA, MAX_RULE_QUOTA, PORT_MAX, PORT_MIN
@@ -103,9 +104,12 @@ def _parse_cidrs(value: object) -> tuple[Network, ...] | None:
 
 
 class NamePatterns(NamedTuple):
-    """Resource-name regexes; a pattern that does not compile is kept as an index, to be reported."""
+    """Resource-name patterns (RE2, `name_patterns`); one RE2 cannot compile is kept as an index, to be reported.
 
-    patterns: tuple[re.Pattern[str], ...] = ()
+    This pack's analyzer refuses such a config at Configure; `broken` is for policies served without it.
+    """
+
+    patterns: tuple[Matcher, ...] = ()
     broken: tuple[int, ...] = ()
 
     def match(self, name: str) -> bool:
@@ -116,14 +120,14 @@ class NamePatterns(NamedTuple):
 def _parse_patterns(value: object) -> NamePatterns | None:
     if not isinstance(value, Sequence) or isinstance(value, str):
         return None
-    patterns: list[re.Pattern[str]] = []
+    patterns: list[Matcher] = []
     broken: list[int] = []
     for index, item in enumerate(value):
         if not isinstance(item, str):
             return None
         try:
-            patterns.append(re.compile(item))
-        except re.error:
+            patterns.append(compile_pattern(item))
+        except PatternError:
             broken.append(index)
     return NamePatterns(tuple(patterns), tuple(broken))
 
@@ -222,8 +226,8 @@ EXCLUDE_NAMES = Option(
         "items": {"type": "string", "minLength": 1},
         "default": [],
         "description": (
-            "Regular expressions; a resource whose logical (Pulumi) name matches one in full is not checked. "
-            "Prefer a policy-waiver tag, which expires."
+            "RE2 patterns; a resource whose logical (Pulumi) name matches one in full is not checked. A pattern "
+            "RE2 cannot compile (a backreference, lookaround) is refused. Prefer a policy-waiver tag, which expires."
         ),
     },
     _parse_patterns,

@@ -294,7 +294,8 @@ def _combined(candidates: Sequence[tuple[Rule, Peer, PortSet]], family: int, tra
             found[key] = (pairs, ports_so_far | PortSet.of([(start, end - 1)]))
     exposures = []
     for pairs, ports in found.values():
-        rules = tuple(dict.fromkeys(rule for rule, _ in pairs))
+        # By identity: two rule resources with equal contents are two rules, each with its own finding.
+        rules = tuple({id(rule): rule for rule, _ in pairs}.values())
         exposures.append(Exposure(rules, tuple(peer for _, peer in pairs), transport, ports, family, combined=True))
     return exposures
 
@@ -320,6 +321,8 @@ def peer_phrase(peer: Peer, openness: Openness) -> str:
 
 def traffic_phrase(rule: Rule, hits: Sequence[tuple[ProtocolKind, PortSet]]) -> str:
     """`tcp 22`, `tcp 0-1024 (including tcp 22)`, `all traffic (including tcp 3389 and udp 3389)`."""
+    if rule.secret_traffic:
+        return rule.traffic  # the ports it hits would tell its secret protocol or ports
     if any(transport not in (ProtocolKind.TCP, ProtocolKind.UDP) for transport, _ in hits):
         return rule.traffic
     if len(hits) == 1:
@@ -328,6 +331,13 @@ def traffic_phrase(rule: Rule, hits: Sequence[tuple[ProtocolKind, PortSet]]) -> 
             return rule.traffic
     included = " and ".join(f"{transport.value} {ports.describe()}" for transport, ports in hits)
     return f"{rule.traffic} (including {included})"
+
+
+def ports_phrase(exposure: Exposure) -> str:
+    """The ports an exposure opens (`22`, `all ports`), or `(secret ports)` when a rule's ports are secret."""
+    if any(rule.secret_traffic for rule in exposure.rules):
+        return "(secret ports)"
+    return exposure.ports.describe()
 
 
 def describe_direct(
@@ -352,7 +362,7 @@ def describe_combined(exposure: Exposure, direction: Direction, others: Sequence
     if any(item.transport is ProtocolKind.ALL for item in every):
         what = "all traffic"
     else:
-        what = " and ".join(f"{item.transport.value} {item.ports.describe()}" for item in every)
+        what = " and ".join(f"{item.transport.value} {ports_phrase(item)}" for item in every)
     subject = f"{wheres} together allow" if len(exposure.rules) > 1 else f"{wheres} allows"
     return (
         f"{subject} {what} {word} every {family_word(exposure.family)} address, through CIDRs that together "

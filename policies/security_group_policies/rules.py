@@ -11,7 +11,9 @@ is written once against one model. The semantics the anchors get wrong live here
   only ever look wider than it is, never narrower;
 - every CIDR is parsed, so `::0/0` and `0:0:0:0:0:0:0:0/0` are the same network as `::/0`;
 - `self`, group references and prefix lists are peers of their own kind and never hide a CIDR that sits in
-  the same rule.
+  the same rule;
+- a value that arrived in a secret envelope is judged like any other but never named: its peer, ports or
+  protocol read "secret" in every message (`wire.is_secret`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import NamedTuple, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from .aws_facts import PREFIX_LIST_ID, SECURITY_GROUP_ID, placeholder
 from .ports import ALL_PORTS, NO_PORTS, PortSet
@@ -44,6 +46,8 @@ from .wire import (
     Text,
     TextState,
     Unknown,
+    is_secret,
+    keep_secret,
     raw_key,
     read_flag,
     read_int,
@@ -118,10 +122,16 @@ class Peer(NamedTuple):
     """How the peer may be named in a message: a parsed CIDR or a well-formed id, else empty."""
     via: str = ""
     """For a CIDR taken from a prefix list's entries: that prefix list, as labelled."""
+    secret: bool = False
+    """The value arrived in a secret envelope: messages name where it is, never what it is."""
 
     @property
     def label(self) -> str:
-        """Human form, for messages; never echoes a value that is not a CIDR or an AWS id."""
+        """Human form, for messages; never echoes a value that is not a CIDR or an AWS id, nor a secret."""
+        if self.secret and self.kind in SECRET_PEER_WORDS:
+            # The field tells two secret peers of one rule apart, so each keeps its own finding.
+            label = f"the secret {SECRET_PEER_WORDS[self.kind]} in {self.field}"
+            return f"{label} (an entry of {self.via})" if self.via else label
         if self.kind is PeerKind.CIDR:
             return f"{self.shown} (an entry of {self.via})" if self.via else self.shown
         if self.kind is PeerKind.SELF:
@@ -140,6 +150,15 @@ class Peer(NamedTuple):
         return self.network.version if self.network is not None else None
 
 
+SECRET_PEER_WORDS: Final = {
+    PeerKind.CIDR: "CIDR",
+    PeerKind.GROUP: "security group id",
+    PeerKind.PREFIX_LIST: "prefix list id",
+    PeerKind.INVALID: "value",
+}
+"""How a message names a peer whose value is secret: `the secret CIDR in ingress[0].cidrBlocks[1]`."""
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_network(text: str) -> Network | None:
     """A CIDR in any spelling, host bits allowed (AWS keeps the network); None when it does not parse."""
@@ -152,17 +171,18 @@ def parse_network(text: str) -> Network | None:
 def _cidr_peer(raw: str, field: str) -> Peer:
     text = raw.strip()
     network = parse_network(text)
+    secret = is_secret(raw)
     if network is None:
-        return Peer(PeerKind.INVALID, field)
-    return Peer(PeerKind.CIDR, field, network=network, shown=text)
+        return Peer(PeerKind.INVALID, field, secret=secret)
+    return Peer(PeerKind.CIDR, field, network=network, shown=text, secret=secret)
 
 
 def _id_peer(kind: PeerKind, raw: str | Unknown, field: str) -> Peer:
     if raw is UNKNOWN:
         return Peer(kind, field, ident=UNKNOWN)
     pattern = SECURITY_GROUP_ID if kind is PeerKind.GROUP else PREFIX_LIST_ID
-    ident = raw.strip()
-    return Peer(kind, field, ident=ident, shown=ident if pattern.fullmatch(ident) else "")
+    ident = keep_secret(raw, raw.strip())
+    return Peer(kind, field, ident=ident, shown=ident if pattern.fullmatch(ident) else "", secret=is_secret(raw))
 
 
 def _read_peers(item: Mapping[str, Plain], fields: RuleFields, prefix: str) -> tuple[Peer, ...]:
@@ -197,6 +217,10 @@ class Rule:
     inline: bool
     target: str | Unknown | None = None
     """For a rule resource: the id of the group it belongs to, as written."""
+    secret_protocol: bool = False
+    """The protocol arrived in a secret envelope: messages say "a secret protocol" and name no ports."""
+    secret_ports: bool = False
+    """A port bound (or ICMP type or code) arrived in a secret envelope: messages say "secret ports"."""
 
     def port_range(self) -> PortSet | Unknown:
         """The TCP/UDP port range this rule names, with unreadable bounds judged as open-ended."""
@@ -218,11 +242,22 @@ class Rule:
         return NO_PORTS
 
     @property
+    def secret_traffic(self) -> bool:
+        """True when messages may not name this rule's protocol or ports (some of them are secret)."""
+        return self.secret_protocol or self.secret_ports
+
+    @property
     def traffic(self) -> str:
         """What the rule lets through, for messages: `tcp 22`, `all traffic`, `icmp type 8 code 0`."""
         kind = self.protocol.kind
+        if self.secret_protocol:
+            return "a secret protocol"
         if kind is ProtocolKind.ALL:
             return "all traffic"
+        if self.secret_ports and kind in (ProtocolKind.TCP, ProtocolKind.UDP):
+            return f"{kind.value} (secret ports)"
+        if self.secret_ports and kind in (ProtocolKind.ICMP, ProtocolKind.ICMPV6):
+            return f"{kind.value} (secret type and code)"
         if kind in (ProtocolKind.TCP, ProtocolKind.UDP):
             ports = self.port_range()
             return f"{kind.value} {'(ports not known until apply)' if ports is UNKNOWN else ports.describe()}"
@@ -247,16 +282,19 @@ def _read_rule(
     prefix: str,
     target: str | Unknown | None = None,
 ) -> Rule:
+    protocol, from_port, to_port = item.get(fields.protocol), item.get(fields.from_port), item.get(fields.to_port)
     return Rule(
         where=where,
         direction=direction,
-        protocol=read_protocol(item.get(fields.protocol)),
-        from_port=read_int(item.get(fields.from_port)),
-        to_port=read_int(item.get(fields.to_port)),
+        protocol=read_protocol(protocol),
+        from_port=read_int(from_port),
+        to_port=read_int(to_port),
         peers=_read_peers(item, fields, prefix),
         description=read_text(item.get(fields.description)),
         inline=inline,
         target=target,
+        secret_protocol=is_secret(protocol),
+        secret_ports=is_secret(from_port) or is_secret(to_port),
     )
 
 
@@ -274,7 +312,7 @@ def _read_direction(value: Plain) -> Direction | Unknown | None:
 def _read_id(value: Plain) -> str | Unknown | None:
     if value is UNKNOWN:
         return UNKNOWN
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return keep_secret(value, value.strip()) if isinstance(value, str) and value.strip() else None
 
 
 class Resource(NamedTuple):
@@ -368,11 +406,15 @@ def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | Non
     if rule_shape is None:
         return None
     rule_direction: Direction | Unknown | None
+    named: Direction | Unknown | None
     if rule_shape.direction is not None:
-        rule_direction = Direction(rule_shape.direction)
+        rule_direction = named = Direction(rule_shape.direction)
     else:
-        rule_direction = _read_direction(plain.get(rule_shape.direction_property or ""))
-    where = f"this {rule_direction.value} rule" if isinstance(rule_direction, Direction) else "this rule"
+        direction_value = plain.get(rule_shape.direction_property or "")
+        rule_direction = _read_direction(direction_value)
+        # A secret direction is judged, but a message may not say which it is.
+        named = None if is_secret(direction_value) else rule_direction
+    where = f"this {named.value} rule" if isinstance(named, Direction) else "this rule"
     rule = _read_rule(
         plain,
         rule_shape.fields,

@@ -34,7 +34,7 @@ from .tables import (
     PeerKind,
     ProtocolKind,
 )
-from .wire import UNKNOWN, Plain, Unknown, read_int, thaw_props
+from .wire import UNKNOWN, Plain, Unknown, is_secret, read_int, thaw_props
 
 PermissionKey: TypeAlias = tuple[object, ...]
 
@@ -111,6 +111,8 @@ class PrefixList:
     label: str = "a prefix list of this stack"
     unknown: list[str] = field(default_factory=list)
     """Which of its entries are not known until apply: `entries`, `entries[2]`, `entries[0].cidr`, `entry e1`."""
+    secret_entries: set[Network] = field(default_factory=set)
+    """Entries whose CIDR arrived in a secret envelope: messages name where they are, never what."""
 
 
 @dataclass
@@ -260,6 +262,8 @@ def permission_keys(rule: Rule) -> list[tuple[PermissionKey, Peer]]:
 
 
 def _group_label(ident: str | Unknown | None) -> str:
+    if is_secret(ident):
+        return "a security group with a secret id"
     if isinstance(ident, str) and ident.startswith("sg-") and ident[3:].isalnum() and ident.isascii():
         return f"security group {ident}"
     return "a security group outside this stack"
@@ -403,7 +407,13 @@ def _prefix_list(urn: str, name: str, props: Mapping[str, Plain]) -> PrefixList:
         family=family,
         max_entries=max_entries,
     )
-    if isinstance(ident, str) and ident.startswith("pl-") and ident.isascii() and ident[3:].isalnum():
+    if (
+        isinstance(ident, str)
+        and ident.startswith("pl-")
+        and ident.isascii()
+        and ident[3:].isalnum()
+        and not is_secret(ident)
+    ):
         prefix_list.label = f"prefix list {ident}"
     raw = props.get("entries")
     if raw is UNKNOWN:
@@ -415,6 +425,7 @@ def _prefix_list(urn: str, name: str, props: Mapping[str, Plain]) -> PrefixList:
             if entry.get("cidr") is UNKNOWN:
                 prefix_list.unknown.append(f"entries[{index}].cidr")
             prefix_list.entries.extend(_networks([entry.get("cidr")]))
+            prefix_list.secret_entries.update(_secret_networks(entry.get("cidr")))
     return prefix_list
 
 
@@ -441,11 +452,16 @@ def _add_entries(
                 owner.unknown.append(f"the cidr of entry {shown_name(item.name)}")
             else:
                 owner.entries.extend(_networks([props.get("cidr")]))
+                owner.secret_entries.update(_secret_networks(props.get("cidr")))
 
 
 def _networks(values: Iterable[Plain]) -> list[Network]:
     parsed = (parse_network(value.strip()) for value in values if isinstance(value, str))
     return [network for network in parsed if network is not None]
+
+
+def _secret_networks(value: Plain) -> list[Network]:
+    return _networks([value]) if is_secret(value) else []
 
 
 def expand_prefix_lists(view: StackView, member: Member, rule: Rule) -> Rule:
@@ -457,7 +473,14 @@ def expand_prefix_lists(view: StackView, member: Member, rule: Rule) -> Rule:
             peers.append(peer)
             continue
         peers.extend(
-            Peer(PeerKind.CIDR, f"{peer.field} entry", network=network, shown=str(network), via=prefix_list.label)
+            Peer(
+                PeerKind.CIDR,
+                f"{peer.field} entry",
+                network=network,
+                shown=str(network),
+                via=prefix_list.label,
+                secret=network in prefix_list.secret_entries,
+            )
             for network in prefix_list.entries
         )
     return replace(rule, peers=tuple(peers))

@@ -1,6 +1,7 @@
 """Waivers that expire: a tag `policy-waiver:<policy name>` whose value is `YYYY-MM-DD <reason>`.
 
-An unexpired waiver turns that policy's findings on that resource into advisory notes that quote the reason.
+An unexpired waiver turns that policy's findings on that resource into advisory notes that quote the reason
+(unless the tag's value is secret: then the note says it has a secret reason).
 The SDK reports every violation at the policy's own enforcement level, so a waived finding cannot be
 reported by the policy itself without failing a mandatory check. Instead the policy leaves a note here and
 the `report-waivers` policy, which runs last for the same resource in the same Analyze call (the SDK runs a
@@ -19,7 +20,7 @@ from enum import Enum
 from typing import Final, NamedTuple
 
 from .tables import WAIVER_REASON_MAX_LENGTH, WAIVER_TAG_PREFIX
-from .wire import Unknown
+from .wire import Unknown, is_secret
 
 _WAIVER: Final = re.compile(r"\s*(\d{4}-\d{2}-\d{2})\s+(\S.*?)\s*", re.DOTALL)
 
@@ -47,6 +48,8 @@ class Waiver(NamedTuple):
     tag: str
     expires: date | None = None
     reason: str = ""
+    secret: bool = False
+    """The tag's value arrived in a secret envelope: notes never quote its reason."""
 
     def days_left(self, today: date) -> int:
         """Days until expiry (0 on the last valid day)."""
@@ -77,8 +80,8 @@ def read_waiver(tags: Mapping[str, str | Unknown] | Unknown, policy_name: str, t
         return Waiver(WaiverState.MALFORMED, tag)
     reason = _printable(match.group(2))
     if expires < today:
-        return Waiver(WaiverState.EXPIRED, tag, expires, reason)
-    return Waiver(WaiverState.VALID, tag, expires, reason)
+        return Waiver(WaiverState.EXPIRED, tag, expires, reason, is_secret(value))
+    return Waiver(WaiverState.VALID, tag, expires, reason, is_secret(value))
 
 
 def _printable(reason: str) -> str:
@@ -112,9 +115,11 @@ class WaivedFinding(NamedTuple):
         """The note as reported: policy, expiry, quoted reason, the finding itself."""
         left = "last day" if self.days_left == 0 else f"{self.days_left} day{'s' if self.days_left > 1 else ''} left"
         soon = " It expires soon: plan the fix now." if self.days_left <= warn_days else ""
+        # The expiry stays visible even from a secret tag: it is what the note is for (and `left` tells it anyway).
+        reason = "with a secret reason" if self.waiver.secret else f'reason: "{self.waiver.reason}"'
         return (
-            f"{self.policy} is waived until {self.waiver.expires} ({left}) by tag {self.waiver.tag}, reason: "
-            f'"{self.waiver.reason}".{soon} Waived finding: {self.finding}'
+            f"{self.policy} is waived until {self.waiver.expires} ({left}) by tag {self.waiver.tag}, {reason}."
+            f"{soon} Waived finding: {self.finding}"
         )
 
 

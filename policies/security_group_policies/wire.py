@@ -4,6 +4,11 @@ pulumi-policy hands policies a proxy that raises `UnknownValueError` the moment 
 which would end a policy at the first unknown CIDR and hide every finding on the other rules. Reading the
 whole tree once, here, turns each unknown into the `UNKNOWN` marker instead, so the normaliser can judge
 everything that is known and say precisely what is not.
+
+A value that arrived inside one of the engine's secret envelopes stays marked: its text and numbers become
+`SecretText`/`SecretInt`/`SecretFloat`, which compare, hash and compute exactly as the plain values (so no
+verdict can depend on the marking) but let every message say "a secret value" instead of quoting it. Booleans
+cannot be marked (Python has one True); no message quotes a boolean.
 """
 
 from __future__ import annotations
@@ -19,6 +24,60 @@ from pulumi_policy import Secret
 from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 
 from .tables import UNKNOWN_SENTINELS
+
+
+class SecretText(str):
+    """Text that arrived inside a secret envelope.
+
+    Operations on it return plain `str`: mark what is kept of it again with `keep_secret`.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        # Distinct from the plain text's repr, so caches keyed by repr never mix a secret with its plain twin.
+        return f"SecretText({str.__repr__(self)})"
+
+
+class SecretInt(int):
+    """An integer that arrived inside a secret envelope."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"SecretInt({int.__repr__(self)})"
+
+
+class SecretFloat(float):
+    """A number that arrived inside a secret envelope (the engine sends every number as a double)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"SecretFloat({float.__repr__(self)})"
+
+
+def is_secret(value: object) -> bool:
+    """True for a value that arrived inside a secret envelope."""
+    return isinstance(value, (SecretText, SecretInt, SecretFloat))
+
+
+def keep_secret(raw: object, text: str) -> str:
+    """`text` (derived from `raw`, e.g. stripped), marked secret when `raw` was."""
+    return SecretText(text) if is_secret(raw) else text
+
+
+def conceal(value: object) -> object:
+    """A plain leaf marked secret (booleans, None and other objects as they are)."""
+    if isinstance(value, bool) or is_secret(value):
+        return value
+    if isinstance(value, str):
+        return SecretText(value)
+    if isinstance(value, int):
+        return SecretInt(value)
+    if isinstance(value, float):
+        return SecretFloat(value)
+    return value
 
 
 class Unknown(Enum):
@@ -41,8 +100,12 @@ _SDK_PROXIES: Final = (_DictProxy, _ListProxy)
 _NUMBER: Final = re.compile(r"[+-]?\d+(?:\.0*)?")
 
 
-def thaw(value: object, depth: int = 0) -> Plain:
-    """Copy a property value (possibly behind pulumi-policy's proxies) into plain data."""
+def thaw(value: object, depth: int = 0, secret: bool = False) -> Plain:
+    """Copy a property value (possibly behind pulumi-policy's proxies) into plain data.
+
+    Values inside a `pulumi_policy.Secret` (or with `secret` set) come out marked (`SecretText`, ...), as do the
+    keys of maps inside one; values `engine_props` already marked stay marked.
+    """
     if depth > MAX_DEPTH:
         return None
     if isinstance(value, _SDK_PROXIES):
@@ -50,41 +113,50 @@ def thaw(value: object, depth: int = 0) -> Plain:
         # raising lookup per item. Unknown sentinels still become UNKNOWN below, as the proxy would have said.
         value = value["__target"]
     if isinstance(value, Secret):
-        return thaw(value.value, depth + 1)
+        return thaw(value.value, depth + 1, True)
     if isinstance(value, str):
-        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+        if value in UNKNOWN_SENTINELS:
+            return UNKNOWN
+        return SecretText(value) if secret and not isinstance(value, SecretText) else value
     if value is None or isinstance(value, (bool, int, float)):
-        return value
+        return conceal(value) if secret else value  # type: ignore[return-value]  # conceal keeps the type
     if isinstance(value, dict):  # plain containers cannot raise UnknownValueError: no per-item guard needed
-        return {key: thaw(item, depth + 1) for key, item in value.items() if isinstance(key, str)}
+        return {
+            (SecretText(key) if secret else key): thaw(item, depth + 1, secret)
+            for key, item in value.items()
+            if isinstance(key, str)
+        }
     if isinstance(value, list):
-        return [thaw(item, depth + 1) for item in value]
+        return [thaw(item, depth + 1, secret) for item in value]
     if isinstance(value, Mapping):
         result: dict[str, Plain] = {}
         for key in list(value):
             if isinstance(key, str):
-                result[key] = _thaw_item(value, key, depth)
+                result[SecretText(key) if secret else key] = _thaw_item(value, key, depth, secret)
         return result
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return [_thaw_item(value, index, depth) for index in range(len(value))]
+        return [_thaw_item(value, index, depth, secret) for index in range(len(value))]
     # Assets, archives and other engine objects never belong in a security group.
     return None
 
 
-def _thaw_item(container: Mapping[str, object] | Sequence[object], key: str | int, depth: int) -> Plain:
+def _thaw_item(container: Mapping[str, object] | Sequence[object], key: str | int, depth: int, secret: bool) -> Plain:
     try:
         item = container[key]  # type: ignore[index]  # a str key for a Mapping, an int index for a Sequence
     except UnknownValueError:
         return UNKNOWN
-    return thaw(item, depth + 1)
+    return thaw(item, depth + 1, secret)
 
 
 def raw_key(props: Mapping[str, object]) -> str | None:
     """The props as the SDK deserialised them, as exact JSON text (22 and 22.0, true and 1 stay apart).
 
     Every policy of one Analyze call gets its own copy of the same props, so this text tells a repeat without
-    thawing it again. None when the props hold anything but JSON data (a secret): such props are never keyed.
+    thawing it again. None when the props hold anything but JSON data (a secret): such props are never keyed,
+    and neither are props in which `engine_props` found a secret (the marked values would dump as plain text).
     """
+    if getattr(props, "holds_secrets", False):
+        return None
     target = props["__target"] if isinstance(props, _SDK_PROXIES) else props
     try:
         return json.dumps(target, default=_unwrap, allow_nan=True)
@@ -124,6 +196,8 @@ class Text(NamedTuple):
 
     state: TextState
     value: str = ""
+    secret: bool = False
+    """It arrived inside a secret envelope: a message may not even describe its characters."""
 
     @property
     def known(self) -> bool:
@@ -138,8 +212,8 @@ def read_text(value: Plain) -> Text:
     if value is None:
         return Text(TextState.MISSING)
     if isinstance(value, str):
-        return Text(TextState.PRESENT, value)
-    return Text(TextState.NOT_TEXT)
+        return Text(TextState.PRESENT, value, is_secret(value))
+    return Text(TextState.NOT_TEXT, secret=is_secret(value))
 
 
 def read_int(value: Plain) -> int | Unknown | None:

@@ -14,10 +14,19 @@ from typing import Any
 
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
+from security_group_policies.analyzer import ConfigRefusedError
 from security_group_policies.catalogue import analyzer
 
 from .aws_inventory import PROGRESS_EVERY, Progress
-from .pack_runner import Diagnostic, StackItem, analyze_request, configure_request, diagnostics, reconcile
+from .pack_runner import (
+    ConfigError,
+    Diagnostic,
+    StackItem,
+    analyze_request,
+    configure_request,
+    diagnostics,
+    reconcile,
+)
 from .pack_runner import stack_request as build_stack_request
 
 
@@ -41,10 +50,14 @@ class InProcessPack:
     def configure(self, document: Mapping[str, Any] | None) -> dict[str, tuple[str, dict[str, Any] | None]]:
         """Reconcile a `--policy-pack-config` document as the engine does, and Configure with it.
 
-        Raises pack_runner.ConfigError when the engine would refuse the document.
+        Raises pack_runner.ConfigError when the engine would refuse the document, or the pack refuses it (as the
+        pack process does with INVALID_ARGUMENT: the same servicer, called here without a gRPC context).
         """
         reconciled = reconcile(self.info(), document)
-        self._servicer.Configure(configure_request(reconciled), None)
+        try:
+            self._servicer.Configure(configure_request(reconciled), None)
+        except ConfigRefusedError as error:
+            raise ConfigError(str(error), str(error).splitlines()) from None
         return reconciled
 
     def analyze(self, items: Sequence[StackItem], progress: Progress | None = None) -> list[tuple[str, Diagnostic]]:

@@ -403,9 +403,19 @@ class Pack:
         return info
 
     def configure(self, document: Mapping[str, Any] | None = None) -> dict[str, tuple[str, dict[str, Any] | None]]:
-        """Reconcile `document` as the engine does and send it with Configure."""
+        """Reconcile `document` as the engine does and send it with Configure.
+
+        Raises ConfigError when the engine would refuse the document, or the pack refuses it (INVALID_ARGUMENT,
+        one problem a line), as the CLI then stops with the pack's message.
+        """
         reconciled = reconcile(self.info(), document)
-        self.stub.Configure(configure_request(reconciled), timeout=30)
+        try:
+            self.stub.Configure(configure_request(reconciled), timeout=30)
+        except grpc.RpcError as error:
+            if error.code() is not grpc.StatusCode.INVALID_ARGUMENT:
+                raise
+            details = error.details() or "the policy pack refused its config"
+            raise ConfigError(details, details.splitlines()) from None
         return reconciled
 
     def analyze(

@@ -354,14 +354,23 @@ def test_the_ranked_pack_differs_only_by_findings_left_to_a_higher_policy(config
     assert reply(ranked.AnalyzeStack(stack, None)) == reply(alone.AnalyzeStack(stack, None))
 
 
+def verdicts(answer: dict[str, Any]) -> Any:
+    """What a reply decides, without its wording: who reports, at which level, on what, and who does not apply."""
+    found = sorted((d["policyName"], d["enforcementLevel"], d.get("urn", "")) for d in answer.get("diagnostics", []))
+    return found, answer.get("not_applicable", [])
+
+
 @bounded(60)
 @given(kind=st.sampled_from(TYPES), data=props, secret=st.booleans())
 def test_any_props_get_the_same_answer(kind: str, data: dict[str, Any], secret: bool) -> None:
+    """The same replies as the SDK's; with every text leaf secret, the same verdicts (the SDK unwraps secrets and
+    so quotes them, where ours says they are secret)."""
     sdk = sdk_pack()
     ours = unranked()
+    same = verdicts if secret else (lambda answer: answer)
     request = analyze_request(kind, "junk", with_secrets(data, secret))
     _left_to_a_higher_policy(reply(analyzer().Analyze(request, None)), reply(ours.Analyze(request, None)))
     request = analyze_request(kind, "junk", with_secrets(data, secret))
-    assert reply(ours.Analyze(request, None)) == reply(sdk.Analyze(request, None))
+    assert same(reply(ours.Analyze(request, None))) == same(reply(sdk.Analyze(request, None)))
     stack = stack_request([StackItem(kind, "junk", with_secrets(data, secret))])
-    assert reply(ours.AnalyzeStack(stack, None)) == reply(sdk.AnalyzeStack(stack, None))
+    assert same(reply(ours.AnalyzeStack(stack, None))) == same(reply(sdk.AnalyzeStack(stack, None)))

@@ -102,8 +102,9 @@ def test_wire_values_and_default_levels(pack: Pack) -> None:
     )
     props["__defaults"] = ["revokeRulesOnDelete"]
     result = {(d.policy, d.level, d.severity, d.finding) for d in found(pack, SG, props)}
+    finding = "ingress[0] allows tcp 22 from the secret CIDR in ingress[0].cidrBlocks[0] (anywhere on IPv4)"
     assert result == {
-        (SSH, "advisory", "high", "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"),
+        (SSH, "advisory", "high", finding),
         ("aws-ec2-securitygroup-disallow-public-high-risk-ports", "advisory", "high",
          "ingress[1] allows tcp 3306 from 0.0.0.0/0 (anywhere on IPv4)"),
         ("aws-ec2-securitygroup-disallow-public-unauthorized-ports", "advisory", "medium",

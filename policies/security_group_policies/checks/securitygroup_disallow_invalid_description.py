@@ -14,9 +14,9 @@ from typing import NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
+from ..redact import problems_of
 from ..rules import Resource
 from ..tables import RULE_BEARING_TYPES
-from ..text import text_problems
 from ..wire import TextState
 
 FIX = "rewrite it within AWS's character set and length"
@@ -52,13 +52,13 @@ def judge(resource: Resource, settings: TextSettings) -> Verdict:
     """The group description and every rule description against AWS's limits."""
     collector = Collector()
     if resource.description is not None and resource.description.state is TextState.PRESENT:
-        for problem in text_problems(resource.description.value, "the group description"):
+        for problem in problems_of(resource.description, "the group description"):
             collector.add(f"{problem}. Fix: {FIX}")
     if resource.description is not None and not resource.description.known:
         collector.gaps.append("the group description")
     for rule in resource.rules:
         if rule.description.state is TextState.PRESENT:
-            for problem in text_problems(rule.description.value, f"the description of {rule.where}"):
+            for problem in problems_of(rule.description, f"the description of {rule.where}"):
                 collector.add(f"{problem}. Fix: {FIX}")
         elif not rule.description.known:
             collector.gaps.append(f"{rule.where} (its description)")

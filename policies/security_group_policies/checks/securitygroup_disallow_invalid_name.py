@@ -18,6 +18,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from ..aws_facts import has_outer_spaces, is_reserved_name
 from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
+from ..redact import problems_of
 from ..rules import Resource
 from ..tables import (
     NAME_PREFIX_MAX_LENGTH,
@@ -26,7 +27,6 @@ from ..tables import (
     SECURITY_GROUP,
     TEXT_MAX_LENGTH,
 )
-from ..text import text_problems
 from ..wire import Text, TextState
 
 FIX = "rename the group within AWS's rules, or leave name and namePrefix out and let Pulumi name it"
@@ -82,7 +82,7 @@ def _problems(text: Text | None, subject: str, limit: int, collector: Collector)
         return [f"{subject} is not text"]
     if text.state is not TextState.PRESENT:
         return []
-    problems = text_problems(text.value, subject, limit)
+    problems = problems_of(text, subject, limit)
     if text.value.startswith(RESERVED_NAME_PREFIX):
         problems.append(f"{subject} starts with {RESERVED_NAME_PREFIX}, which AWS reserves for group ids")
     if subject == "the group name" and has_outer_spaces(text.value):

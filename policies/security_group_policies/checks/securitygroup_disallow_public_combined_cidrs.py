@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..ports import ALL_PORTS
-from ..reach import Exposure, Openness, Reach, describe_reaches, family_word, find_open
+from ..reach import Exposure, Openness, Reach, describe_reaches, family_word, find_open, ports_phrase
 from ..rules import Direction, Rule
 from ..stack import GroupBook, Member, StackView, build, expand_prefix_lists, placement_notes, with_notes
 from ..tables import ProtocolKind
@@ -104,7 +104,7 @@ def _describe(exposure: Exposure, member: Member, origin: Mapping[int, Member]) 
     if exposure.transport is ProtocolKind.ALL:
         what = "all traffic"
     else:
-        what = f"{exposure.transport.value} {exposure.ports.describe()}"
+        what = f"{exposure.transport.value} {ports_phrase(exposure)}"
     partners = (
         f" together with {others} rule{'s' if others > 1 else ''} of other resources of the same group"
         if others

@@ -17,7 +17,8 @@ from typing import NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
-from ..rules import Resource, missing_reason
+from ..redact import missing_reason_of
+from ..rules import Resource
 from ..tables import NATIVE_SECURITY_GROUP, SECURITY_GROUP
 
 FIX = (
@@ -60,7 +61,7 @@ def judge(resource: Resource, settings: DescriptionSettings) -> Verdict:
         return collector.verdict()
     if not text.known:
         collector.gaps.append("the group description")
-    reason = missing_reason(text)
+    reason = missing_reason_of(text)
     if reason is not None:
         collector.add(f"the group {reason}. Fix: {FIX}")
     return collector.verdict()

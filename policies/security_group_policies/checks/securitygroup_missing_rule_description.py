@@ -14,7 +14,8 @@ from typing import NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, ResourcePolicyDef, Verdict, common_options, common_settings
-from ..rules import Resource, missing_reason
+from ..redact import missing_reason_of
+from ..rules import Resource
 from ..tables import RULE_BEARING_TYPES
 
 FIX = "describe who needs this access and why (for example 'HTTPS from the public load balancer')"
@@ -50,7 +51,7 @@ def judge(resource: Resource, settings: RuleDescriptionSettings) -> Verdict:
     for rule in resource.rules:
         if not rule.description.known:
             collector.gaps.append(f"{rule.where} (its description)")
-        reason = missing_reason(rule.description)
+        reason = missing_reason_of(rule.description)
         if reason is not None:
             collector.add(f"{rule.where} ({rule.traffic}) {reason}. Fix: {FIX}")
     return collector.verdict()

@@ -26,6 +26,7 @@ from ..framework import INTERNAL_ERROR, PolicyMeta
 from ..rules import normalise
 from ..tables import RULE_BEARING_TYPES, WAIVER_TAG_PREFIX
 from ..waivers import take_notes, waiver_tags
+from ..wire import is_secret
 
 SAFE_POLICY_NAME: Final = re.compile(r"[a-z0-9-]{1,100}")
 """A tag suffix shaped like a policy name may be quoted; anything else may be free text and is not."""
@@ -85,7 +86,8 @@ def build(known_policies: frozenset[str]) -> ResourceValidationPolicy:
             policy = tag.removeprefix(WAIVER_TAG_PREFIX)
             if policy in known_policies:
                 continue
-            shown = f"tag {tag}" if SAFE_POLICY_NAME.fullmatch(policy) else f"a {WAIVER_TAG_PREFIX}… tag"
+            safe = SAFE_POLICY_NAME.fullmatch(policy) and not is_secret(tag)  # a key inside a secret map is secret
+            shown = f"tag {tag}" if safe else f"a {WAIVER_TAG_PREFIX}… tag"
             report_violation(
                 f"{shown} names no policy of this pack, so it waives nothing. Fix: correct the policy name "
                 "(see the catalogue in the README) or delete the tag",
