@@ -120,9 +120,14 @@ def test_a_nan_port_is_judged_open_ended_over_grpc(pack: Pack) -> None:
             HIGH_RISK,
             "advisory",
             "",
-            f"ingress[0] allows tcp 0-22 (including tcp 20-22) from {ANYWHERE}. Fix: {HIGH_RISK_FIX}",
+            f"ingress[0] allows tcp 0-22 (including tcp 20-21) from {ANYWHERE}. Fix: {HIGH_RISK_FIX}",
         ),
-        (UNAUTHORIZED, "advisory", "", f"ingress[0] allows tcp 0-22 from {ANYWHERE}. Fix: {UNAUTHORIZED_FIX}"),
+        (
+            UNAUTHORIZED,
+            "advisory",
+            "",
+            f"ingress[0] allows tcp 0-22 (including tcp 0-19) from {ANYWHERE}. Fix: {UNAUTHORIZED_FIX}",
+        ),
     ]
 
 
