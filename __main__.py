@@ -4,13 +4,15 @@ The config is read and checked as a whole first; if anything is wrong, one error
 and nothing is created. See README.md for the config format.
 """
 
+from pathlib import Path
+
 import pulumi
 from security_groups_component import build_security_groups, load_settings
 
 STACK_CONFIG_DIR = "stacks"
-"""Where the stack files live: Pulumi.yaml's `stackConfigDir` (named in config errors)."""
+"""Where the stack files live: Pulumi.yaml's `stackConfigDir` (named in config errors; group files live there)."""
 
-settings = load_settings(STACK_CONFIG_DIR)
+settings = load_settings(STACK_CONFIG_DIR, base_dir=Path(__file__).resolve().parent)
 groups = build_security_groups(settings)
 
 exported = {

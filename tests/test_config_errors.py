@@ -460,7 +460,7 @@ CASES = [
     pytest.param(
         lambda c: (group("web", vpcId="vpc-0a1b2c3d")(c), group("app", vpcId="vpc-0e0e0e0e")(c)),
         [
-            "groups.app.ingress[0].from[0]: 'group:web' is in 'vpc-0a1b2c3d' but groups.app is in 'vpc-0e0e0e0e'; "
+            "groups.app.ingress[0].from[0]: 'group:web' is in 'vpc-0a1b2c3d' but group 'app' is in 'vpc-0e0e0e0e'; "
             "AWS accepts a rule naming a group of another VPC only when the two VPCs are peered in the same region, "
             "so put both groups in one VPC, or, if the VPCs are peered, name the other group by its id (sg-…)"
         ],
@@ -634,7 +634,10 @@ CASES = [
     ),
     pytest.param(
         top(groups=DELETE),
-        ["groups: required: describe this stack's security groups under 'security-groups:groups'"],
+        [
+            "groups: required: describe this stack's security groups under 'security-groups:groups' (or in files "
+            "named by 'security-groups:groupFiles')"
+        ],
         id="groups-missing",
     ),
     # A top-level key with no value reaches the program as "" (the CLI's config.Value for YAML null).
@@ -681,8 +684,8 @@ CASES = [
     pytest.param(
         top(**{"security-groups:group": {}}),
         [
-            "group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, vpcId, tags, ruleQuota, "
-            "closeDefaultGroups"
+            "group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, groupFiles, vpcId, tags, "
+            "ruleQuota, closeDefaultGroups"
         ],
         id="unknown-project-key",
     ),

@@ -109,7 +109,7 @@ def test_pulumi_yaml_declares_the_runtime_and_every_config_key() -> None:
     assert project["stackConfigDir"] == "stacks"
     assert tuple(project["config"]) == PROJECT_KEYS
     for key, declaration in project["config"].items():
-        assert declaration["type"] in ("string", "integer", "boolean", "object"), key
+        assert declaration["type"] in ("string", "integer", "boolean", "array", "object"), key
         assert len(declaration["description"]) > 20, key
     # Only `groups` is required: a declared key without a default is one the CLI insists on.
     assert [k for k, d in project["config"].items() if "default" not in d] == ["groups"]

@@ -669,6 +669,7 @@ def test_pulumi_yaml_defaults_reach_the_program_as_the_cli_fills_them_in() -> No
 
     defaults = {"security-groups:vpcId": "", "security-groups:tags": "{}", "security-groups:ruleQuota": "60"}
     defaults["security-groups:closeDefaultGroups"] = "false"
+    defaults["security-groups:groupFiles"] = "[]"
     assert project_defaults() == defaults
     assert cli_config({"groups": {"b": 1.0, "a": "<x>"}, "aws:config:region": "us-east-1"}) == {
         **defaults,

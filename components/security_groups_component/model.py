@@ -111,6 +111,8 @@ class Rule:
     """Not part of the rule's identity: AWS updates a description in place."""
     origin: str = field(default="", compare=False)
     """Where the rule was written (a config path), for error messages."""
+    origin_parts: tuple[str | int, ...] = field(default=(), compare=False)
+    """The same path as parts: `("groups", "web", "ingress", 0, "from", 1)`."""
 
     @property
     def key(self) -> str:

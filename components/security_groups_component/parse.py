@@ -448,7 +448,7 @@ def _rule(
         )
     if traffic is None or not isinstance(description, str):
         return []
-    return [Rule(direction, traffic, peer, description, render_path(origin)) for peer, origin in peers]
+    return [Rule(direction, traffic, peer, description, render_path(origin), origin) for peer, origin in peers]
 
 
 def _traffic(fields: _Fields, style: Style, problems: Problems) -> Traffic | None:
@@ -780,7 +780,7 @@ def _check_duplicates(rules: Sequence[Rule], problems: Problems) -> None:
             )
             shown = "" if is_redacted() else f" ({what}{rule.peer.token})"
             problems.add(
-                rule.origin,
+                rule.origin_parts or rule.origin,
                 f"repeats the rule at {seen.origin}{shown}; AWS rejects duplicate rules, so remove one",
             )
 

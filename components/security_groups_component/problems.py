@@ -6,7 +6,7 @@ import contextlib
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import pulumi
@@ -104,6 +104,8 @@ class Problem:
 
     path: str
     message: str
+    parts: tuple[PathPart, ...] = field(default=(), compare=False)
+    """The path as parts, when it was given so (`("groups", "db", "ingress", 0)`), for callers that re-place it."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -117,8 +119,10 @@ class Problems:
 
     def add(self, path: Sequence[PathPart] | str, message: str) -> None:
         """Record a problem at `path` (path parts, or a path already rendered)."""
-        where = path if isinstance(path, str) else render_path(path)
-        self._items.append(Problem(where, message))
+        if isinstance(path, str):
+            self._items.append(Problem(path, message))
+        else:
+            self._items.append(Problem(render_path(path), message, tuple(path)))
 
     def __len__(self) -> int:
         return len(self._items)

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
@@ -18,11 +19,12 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from . import aws_facts
+from .group_files import GroupFile, read_group_files
 from .model import Group, PeerKind
 from .parse import CONFIG_STYLE, Scope, check_group_key, parse_group, parse_tags
-from .problems import ConfigError, PathPart, Problems, did_you_mean, quote, redacted, show
+from .problems import ConfigError, PathPart, Problems, did_you_mean, quote, redacted, render_path, show
 
-PROJECT_KEYS: Final = ("groups", "vpcId", "tags", "ruleQuota", "closeDefaultGroups")
+PROJECT_KEYS: Final = ("groups", "groupFiles", "vpcId", "tags", "ruleQuota", "closeDefaultGroups")
 """The config keys this program reads, in the project's namespace (declared in Pulumi.yaml)."""
 
 
@@ -42,10 +44,29 @@ class StackSettings:
     """Strip the rules of the default group of every VPC the groups use (`closeDefaultGroups`)."""
     secret_keys: frozenset[str] = frozenset()
     """The project keys that are secrets (`pulumi config set --secret`): what they hold is registered as secret."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Where each group was written: `stacks/Pulumi.dev.yaml` or a group file, `stacks/groups/web.yaml`."""
 
 
-def load_settings(stack_config_dir: str = "stacks") -> StackSettings:
-    """Read and check the whole config; raise one ConfigError listing every problem if anything is wrong."""
+@dataclass(frozen=True)
+class _Source:
+    """Where a group is written: the stack config (`file` None) or a group file."""
+
+    file: GroupFile | None
+    secret: bool
+
+    def place(self, key: str, parts: tuple[PathPart, ...] = ()) -> str:
+        if self.file is None:
+            return render_path(("groups", key, *parts))
+        return self.file.place((key, *parts), render_path((key, *parts)))
+
+
+def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") -> StackSettings:
+    """Read and check the whole config; raise one ConfigError listing every problem if anything is wrong.
+
+    `stack_config_dir` is the stack files' directory as messages name it (Pulumi.yaml's `stackConfigDir`);
+    group files are read from it under `base_dir`, the project's directory.
+    """
     project = pulumi.get_project()
     stack_file = f"{stack_config_dir}/Pulumi.{pulumi.get_stack()}.yaml"
     config = pulumi.Config()
@@ -66,17 +87,33 @@ def load_settings(stack_config_dir: str = "stacks") -> StackSettings:
         quota = _rule_quota(config.get("ruleQuota"), problems)
     with secrecy("closeDefaultGroups"):
         close = _flag(config.get("closeDefaultGroups"), ("closeDefaultGroups",), problems)
-    groups: dict[str, Group] = {}
+    with secrecy("groupFiles"):
+        named = _json(config.get("groupFiles"), ("groupFiles",), "a list of file paths", problems)
+        files = read_group_files(
+            named,
+            Path(base_dir) / stack_config_dir,
+            stack_config_dir,
+            problems,
+        )
     with secrecy("groups"):
         raw_groups = _json(config.get("groups"), ("groups",), "a mapping of group keys to groups", problems)
-        if raw_groups is None and config.get("groups") is None:
-            problems.add(("groups",), f"required: describe this stack's security groups under '{project}:groups'")
-        elif raw_groups is not None and not isinstance(raw_groups, Mapping):
+        if raw_groups is not None and not isinstance(raw_groups, Mapping):
             problems.add(("groups",), f"expected a mapping of group keys to groups, got {show(raw_groups)}")
-        elif raw_groups is not None:
-            groups = _read_groups(raw_groups, vpc_id, tags, quota, problems)
-            _check_unique_names(groups, problems)
-            _check_vpcs(groups, problems)
+            raw_groups = None
+    if raw_groups is None and config.get("groups") is None and not named:
+        problems.add(
+            ("groups",),
+            f"required: describe this stack's security groups under '{project}:groups' (or in files named by "
+            f"'{project}:groupFiles')",
+        )
+    sources: dict[str, _Source] = {}
+    raws: dict[str, object] = {}
+    _collect(raw_groups or {}, _Source(None, "groups" in secret), sources, raws, problems)
+    for group_file in files:
+        _collect(group_file.groups, _Source(group_file, False), sources, raws, problems)
+    groups = _read_groups(raws, sources=sources, vpc_id=vpc_id, tags=tags, quota=quota, problems=problems)
+    _check_unique_names(groups, sources, problems)
+    _check_vpcs(groups, sources, problems)
 
     if problems:
         raise ConfigError(
@@ -91,31 +128,67 @@ def load_settings(stack_config_dir: str = "stacks") -> StackSettings:
         tags=MappingProxyType(tags),
         close_default_groups=close,
         secret_keys=secret,
+        sources=MappingProxyType(
+            {key: stack_file if source.file is None else source.file.shown for key, source in sources.items()}
+        ),
     )
 
 
+def _collect(
+    raw: Mapping[str, object],
+    source: _Source,
+    sources: dict[str, _Source],
+    raws: dict[str, object],
+    problems: Problems,
+) -> None:
+    """Add one source's groups; a key written twice (stack file, group files) is one mistake, shown where both are."""
+    for key, group in raw.items():
+        first = sources.get(key)
+        if first is not None:
+            problems.add(
+                source.place(key),
+                f"group {key!r} is also written at {first.place(key)}; a key names one group of the stack",
+            )
+            continue
+        sources[key] = source
+        raws[key] = group
+
+
 def _read_groups(
-    raw_groups: Mapping[str, object],
+    raws: Mapping[str, object],
+    *,
+    sources: Mapping[str, _Source],
     vpc_id: str | None,
     tags: Mapping[str, str],
     quota: int,
     problems: Problems,
 ) -> dict[str, Group]:
-    # Every well-formed key is known before any group is read, so references may point forwards.
-    known = frozenset(key for key in raw_groups if check_group_key(key, ("groups", key), problems))
+    # Every well-formed key is known before any group is read, so references may point forwards, across files.
+    known = frozenset(key for key in raws if check_group_key(key, sources[key].place(key), problems))
     groups: dict[str, Group] = {}
-    for key, raw in raw_groups.items():
+    for key, raw in raws.items():
         if key not in known:
             continue
+        source = sources[key]
         scope = Scope(
             key=key,
             known_groups=known,
-            refused_groups=frozenset(raw_groups) - known,
+            refused_groups=frozenset(raws) - known,
             default_vpc_id=vpc_id,
             default_tags=tags,
             rule_quota=quota,
         )
-        group = parse_group(raw, ("groups", key), CONFIG_STYLE, scope, problems)
+        found = Problems()
+        with redacted(source.secret):
+            group = parse_group(raw, ("groups", key) if source.file is None else (key,), CONFIG_STYLE, scope, found)
+        for problem in found.items:
+            parts = problem.parts[1:] if source.file is None else problem.parts
+            if parts:
+                problems.add(source.place(key, parts[1:]), problem.message)
+            else:
+                problems.add(
+                    problem.path if source.file is None else source.file.place((key,), problem.path), problem.message
+                )
         if group is not None:
             groups[key] = group
     return groups
@@ -203,7 +276,7 @@ def _flag(value: str | None, at: tuple[PathPart, ...], problems: Problems) -> bo
     return False
 
 
-def _check_unique_names(groups: Mapping[str, Group], problems: Problems) -> None:
+def _check_unique_names(groups: Mapping[str, Group], sources: Mapping[str, _Source], problems: Problems) -> None:
     # AWS compares group names without regard to case: `Web` and `web` cannot share a VPC.
     taken: dict[tuple[str | None, str], str] = {}
     for key, group in groups.items():
@@ -211,23 +284,27 @@ def _check_unique_names(groups: Mapping[str, Group], problems: Problems) -> None
             continue
         first = taken.setdefault((group.vpc_id, group.name.casefold()), key)
         if first != key:
-            problems.add(
-                ("groups", key, "name"),
-                f"{quote(group.name)} is also the name of groups.{first} in the same VPC; names must be unique per "
-                "VPC, whatever their case",
-            )
+            with redacted(sources[key].secret):
+                problems.add(
+                    sources[key].place(key, ("name",)),
+                    f"{quote(group.name)} is also the name of {sources[first].place(first)} in the same VPC; names "
+                    "must be unique per VPC, whatever their case",
+                )
 
 
-def _check_vpcs(groups: Mapping[str, Group], problems: Problems) -> None:
+def _check_vpcs(groups: Mapping[str, Group], sources: Mapping[str, _Source], problems: Problems) -> None:
     """A `group:` peer in another VPC: AWS refuses it unless the VPCs are connected, so say it before it fails."""
     for key, group in groups.items():
+        source = sources[key]
         for rule in group.rules:
             other = groups.get(rule.peer.value) if rule.peer.kind is PeerKind.GROUP else None
             if other is None or group.vpc_id is None or other.vpc_id is None or other.vpc_id == group.vpc_id:
                 continue
-            problems.add(
-                rule.origin,
-                f"'group:{other.key}' is in {quote(other.vpc_id)} but groups.{key} is in {quote(group.vpc_id)}; AWS "
-                "accepts a rule naming a group of another VPC only when the two VPCs are peered in the same region, "
-                "so put both groups in one VPC, or, if the VPCs are peered, name the other group by its id (sg-…)",
-            )
+            with redacted(source.secret or sources[other.key].secret):
+                problems.add(
+                    source.place(key, rule.origin_parts[1:]) if source.file else rule.origin,
+                    f"'group:{other.key}' is in {quote(other.vpc_id)} but group {key!r} is in {quote(group.vpc_id)}; "
+                    "AWS accepts a rule naming a group of another VPC only when the two VPCs are peered in the same "
+                    "region, so put both groups in one VPC, or, if the VPCs are peered, name the other group by its "
+                    "id (sg-…)",
+                )
