@@ -26,6 +26,7 @@ import pulumi
 from security_groups_component import stack_yaml
 
 from . import preview_json, preview_mermaid, preview_table
+from .config_size import too_large
 from .pack_runner import ConfigError, Engine, Pack, parse_config_file
 from .paths import PROJECT, PROJECT_DIR, STACKS_DIR
 from .preview_model import Preview, judge, registered
@@ -126,6 +127,9 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
     except ConfigError as error:
         raise BadInputError(f"{shown(policy_path)}: {error}") from None
     config = cli_config(stack_config)
+    oversized = too_large(config, f"stack {stack}")
+    if oversized is not None:
+        raise BadInputError(oversized)
     with start_runtime(stack, preview=True) as runtime:
         run = runtime.run_program(config)
         if isinstance(run.error, pulumi.RunError):
