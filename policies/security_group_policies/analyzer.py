@@ -39,6 +39,7 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError
 
 from .engine_props import proxied_props
+from .parent_watch import watch_parent
 
 SDK_PACK_VERSION: Final = "0.0.1"
 """What the SDK reports as a Python pack's version; the CLI uses PulumiPolicy.yaml's instead."""
@@ -235,7 +236,10 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
 
 
 def serve(analyzer: OneConversionAnalyzer) -> None:
-    """Serve as `PolicyPack` does: 127.0.0.1 on a free port, printed on stdout for the CLI, until interrupted."""
+    """Serve as `PolicyPack` does: 127.0.0.1 on a free port, printed on stdout for the CLI, until interrupted.
+
+    Also until the parent is gone, when the tools that start the pack hand it a pipe to watch (`parent_watch`).
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=WORKER_THREADS),
         options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
@@ -243,6 +247,7 @@ def serve(analyzer: OneConversionAnalyzer) -> None:
     analyzer_pb2_grpc.add_AnalyzerServicer_to_server(analyzer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+    watch_parent(lambda: server.stop(grace=None))
     sys.stdout.buffer.write(f"{port}\n".encode())
     sys.stdout.flush()
     try:

@@ -8,10 +8,18 @@ __main__.py runs under Pulumi's mocks in preview mode, with the stack's config p
 each resource goes to the real policy pack over the Analyzer gRPC protocol, the pack started as the CLI starts it.
 
 Exit codes: 0 no mandatory finding; 1 mandatory findings (`pulumi preview` would fail); 2 bad input (stack
-config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains.
+config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains; 130 on
+SIGINT (Ctrl-C) and 143 on SIGTERM, at any moment, with one line on stderr and the pack stopped first.
 """
 
 from __future__ import annotations
+
+from . import interrupts, phases
+
+if __name__ == "__main__":
+    # A signal while the imports below load (a third of a second) ends the command like one at any later moment.
+    interrupts.install_for_startup()
+    phases.reached("imports")
 
 import argparse
 import difflib
@@ -130,6 +138,7 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
             pack.configure(document)
         except ConfigError as error:
             raise BadInputError("\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)) from None
+        phases.reached("analysis")
         findings = judge(pack, resources)
     finally:
         if pack is not None:
@@ -171,7 +180,16 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one preview; print it in the chosen format; return the exit code."""
+    """Run one preview; print it in the chosen format; return the exit code.
+
+    SIGINT and SIGTERM end it at once from any phase (`interrupts.exit_at_once`): the pack is stopped, one line
+    is printed, and the status is 130 or 143.
+    """
+    with interrupts.exiting():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     if not args.stack:
         fail(f"no stack given: pass STACK=<stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
@@ -189,8 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProgramFailedError as error:
         trace = "".join(traceback.format_exception(error.error))
         fail(f"the program failed unexpectedly:\n{trace}", EXIT_FAILED)
-    except KeyboardInterrupt:
-        fail("interrupted; the policy pack was stopped", 130)
     sys.stdout.write(FORMATS[args.format](preview))
     sys.stdout.flush()
     return EXIT_MANDATORY if preview.blocking else EXIT_OK
