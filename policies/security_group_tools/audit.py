@@ -3,10 +3,18 @@
     python -m security_group_tools.audit --region us-east-1 --policy-config stacks/policy-config.prod.json
 
 Without --group-id, --vpc-id or --tag, every group of the region is audited. Exit status: 0 when no finding is
-mandatory under the policy config, 1 when one is, 2 on usage, credential or access errors.
+mandatory under the policy config, 1 when one is, 2 on usage, credential, access or endpoint errors (and when
+AWS does not answer within --timeout), 130 on SIGINT (Ctrl-C) and 143 on SIGTERM.
 """
 
 from __future__ import annotations
+
+from . import interrupts, phases
+
+if __name__ == "__main__":
+    # A signal while the imports below load (half a second) ends the command like one at any later moment.
+    interrupts.install_for_startup(prefix="audit: ")
+    phases.reached("imports")
 
 import argparse
 import json
@@ -20,8 +28,10 @@ from .audit_report import Finding, findings, render_json, render_table
 from .audit_resources import stack_items
 from .aws_inventory import add_selection_arguments, read_selected, selection
 from .aws_session import AwsError, add_aws_arguments
-from .cli import fail, progress
+from .cli import fail, progress, stopped
 from .pack_runner import ConfigError
+
+PREFIX = "audit: "
 
 
 def _policy_config(path: Path | None) -> dict[str, Any] | None:
@@ -39,7 +49,15 @@ def _policy_config(path: Path | None) -> dict[str, Any] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run audit; return the exit status."""
+    """Run audit; return the exit status (130 or 143, after one line, when SIGINT or SIGTERM ends it)."""
+    with interrupts.raising():
+        try:
+            return _main(argv)
+        except (KeyboardInterrupt, interrupts.Terminated) as error:
+            return stopped(interrupts.signal_of(error), prefix=PREFIX)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="audit", description=__doc__.split("\n\n")[0])
     add_selection_arguments(parser)
     add_aws_arguments(parser)
@@ -63,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwsError as error:
         return fail(str(error))
     items = stack_items(groups)
+    phases.reached("judging")
     found: list[Finding] = findings(groups, pack.analyze(items, progress))
     rules = sum(len(group.rules) for group in groups)
     if args.format == "json":

@@ -11,9 +11,10 @@ Two ways, for two kinds of work:
   children are stopped here.
 - `raising` (adopt and audit): SIGINT raises KeyboardInterrupt, as by default, and SIGTERM raises
   `Terminated`, so `finally` blocks run (adopt removes its temporary files) and `main` turns either into its
-  line and status (`stopped_status`). Their work is plain blocking calls, which unwind cleanly.
+  line and status (`signal_of`, `status`). Their work is plain blocking calls, which unwind cleanly.
 
-`deferred` holds both signals back over a few statements that must not be cut in half (adopt's renames).
+`deferred` holds both signals back over a few statements that must not be cut in half (adopt's renames), and
+tells the caller afterwards which one arrived.
 
 This module imports only the standard library and `child_processes`, so a command can install a handler before
 its heavy imports (`install_for_startup`).
@@ -104,29 +105,32 @@ def raising() -> contextlib.AbstractContextManager[None]:
     return handled({signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _raise_terminated})
 
 
-def stopped_status(error: KeyboardInterrupt | Terminated) -> tuple[int, int]:
-    """The signal behind a KeyboardInterrupt or Terminated, and the exit status for it."""
-    signum = signal.SIGTERM if isinstance(error, Terminated) else signal.SIGINT
-    return signum, status(signum)
+def signal_of(error: KeyboardInterrupt | Terminated) -> int:
+    """The signal behind a KeyboardInterrupt or a Terminated."""
+    return signal.SIGTERM if isinstance(error, Terminated) else signal.SIGINT
+
+
+class Held:
+    """What `deferred` held back."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        """The first SIGINT or SIGTERM that arrived inside the block, if one did."""
+
+    def remember(self, signum: int, _frame: FrameType | None) -> None:
+        """The handler while held: keep the first signal, act on none."""
+        if self.signum is None:
+            self.signum = signum
 
 
 @contextlib.contextmanager
-def deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for the block; one that arrived inside it is raised when the block ends.
+def deferred() -> Iterator[Held]:
+    """Hold SIGINT and SIGTERM back for the block; the caller acts on `Held.signum` once the block is done.
 
     The handlers are swapped rather than the signals masked: a mask holds only for the calling thread, and the
     kernel may hand the signal to any other thread of the process, whose C-level handler would still schedule
     the Python handler for the main thread.
     """
-    arrived: list[int] = []
-
-    def remember(signum: int, _frame: FrameType | None) -> None:
-        arrived.append(signum)
-
-    try:
-        with handled(dict.fromkeys(SIGNALS, remember)):
-            yield
-    finally:
-        # Also when the block failed: the user asked to stop, which outranks the failure (kept as the context).
-        if arrived:
-            raise Terminated if arrived[0] == signal.SIGTERM else KeyboardInterrupt
+    held = Held()
+    with handled(dict.fromkeys(SIGNALS, held.remember)):
+        yield held

@@ -7,7 +7,8 @@ real run the variable is absent and reaching a phase costs one dictionary look-u
 Phases: `imports` (a command started, before its heavy imports), `program` (preview: inside the program's
 first resource registration under the mocks), `pack-start` (preview: the pack process spawned, its port not
 yet read), `analysis` (preview: the pack configured, before the first Analyze), `judging` (audit: groups
-read, before the pack judges them), `writing` (adopt: every output checked, nothing written yet).
+read, before the pack judges them), `writing` (adopt: every output checked and written to its temporary
+file, none renamed into place yet).
 """
 
 from __future__ import annotations
