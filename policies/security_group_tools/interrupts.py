@@ -64,9 +64,14 @@ def exit_at_once(*, prefix: str = "", suffix: str = "") -> Handler:
     def handler(signum: int, _frame: FrameType | None) -> None:
         for each in SIGNALS:  # a second Ctrl-C while children stop must not start this over
             signal.signal(each, signal.SIG_IGN)
+        # From here on the one line is all the user sees: other threads (gRPC's, which logs the pack's server
+        # going away) write to a stderr that now leads nowhere.
+        stderr = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
         stopped = child_processes.stop_all()
         # os.write, not print: the signal may have arrived inside a print to stderr, whose buffer is locked.
-        os.write(2, (line(signum, prefix=prefix, stopped=stopped, suffix=suffix) + "\n").encode())
+        os.write(stderr, (line(signum, prefix=prefix, stopped=stopped, suffix=suffix) + "\n").encode())
         os._exit(status(signum))
 
     return handler

@@ -22,20 +22,18 @@ if __name__ == "__main__":
     phases.reached("imports")
 
 import argparse
-import difflib
-import json
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Final, NoReturn
 
 import pulumi
 import yaml
 
-from . import preview_json, preview_mermaid, preview_table
-from .pack_runner import ConfigError, Engine, Pack, parse_config_file
-from .paths import PROJECT_DIR, STACKS_DIR
+from . import policy_config, preview_json, preview_mermaid, preview_table
+from .pack_runner import ConfigError, Engine, Pack
+from .paths import STACKS_DIR, shown
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
 
@@ -49,14 +47,6 @@ PROGRESS: Final = "starting the policy pack…"
 
 class BadInputError(Exception):
     """Input the preview cannot use; the message names the file, the key and the fix."""
-
-
-def shown(path: Path) -> str:
-    """A path as the user should read it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to(PROJECT_DIR))
-    except ValueError:
-        return str(path)
 
 
 def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
@@ -83,42 +73,13 @@ def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
     return dict(config)
 
 
-def read_policy_config(path: Path) -> dict[str, Any]:
-    """The `--policy-pack-config` document."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise BadInputError(
-            f"{shown(path)}: cannot read the policy config ({error.strerror}); pass POLICY_CONFIG=<file>"
-        ) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadInputError(f"{shown(path)}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
-    if not isinstance(document, dict):
-        raise BadInputError(f"{shown(path)}: expected a JSON object of policy name -> enforcement level or settings")
-    return document
-
-
-def check_policy_names(path: Path, document: Mapping[str, Any], policies: Sequence[str]) -> None:
-    """Every key names a policy of the pack (or `all`): a misspelt name would otherwise be silently ignored."""
-    problems = []
-    for key in document:
-        if key != "all" and key not in policies:
-            close = difflib.get_close_matches(key, policies, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; README.md's Policy pack section lists every policy"
-            problems.append(f"{shown(path)}: {key}: no policy of that name in the pack{hint}")
-    if problems:
-        raise BadInputError("\n".join(problems))
-
-
 def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path) -> Preview:
     """Run the program in preview mode, then judge everything it registered with the policy pack."""
-    document = read_policy_config(policy_path)
     try:
-        parse_config_file(document)  # levels are checked before anything starts; schemas need the pack
-    except ConfigError as error:
-        raise BadInputError(f"{shown(policy_path)}: {error}") from None
+        # Levels are checked before anything starts; policy names and schemas need the pack.
+        document = policy_config.read(policy_path, hint="pass POLICY_CONFIG=<file>")
+    except policy_config.PolicyConfigError as error:
+        raise BadInputError(str(error)) from None
     config = cli_config(stack_config)
     with start_runtime(stack, preview=True) as runtime:
         run = runtime.run_program(config)
@@ -133,7 +94,10 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
     try:
         pack = Pack.start(engine.address, stack=stack, dry_run=True, config=config)
         info = pack.info()
-        check_policy_names(policy_path, document, [p.name for p in info.policies])
+        try:
+            policy_config.check_names(policy_path, document, [p.name for p in info.policies])
+        except policy_config.PolicyConfigError as error:
+            raise BadInputError(str(error)) from None
         try:
             pack.configure(document)
         except ConfigError as error:
