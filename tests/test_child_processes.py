@@ -45,14 +45,24 @@ def wait_until_dead(pid: int, seconds: float = 20.0) -> bool:
 
 
 def test_the_watch_calls_stop_when_the_parent_end_closes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Then, should a policy call keep the process alive, it is ended after the grace (os._exit in the pack)."""
     read_fd, write_fd = os.pipe()
     stopped = threading.Event()
+    ended: list[int] = []
+    ended_event = threading.Event()
+
+    def end(status: int) -> None:
+        ended.append(status)
+        ended_event.set()
+
     monkeypatch.setenv(parent_watch.PARENT_PIPE_ENV, str(read_fd))
-    assert parent_watch.watch_parent(stopped.set)
+    assert parent_watch.watch_parent(stopped.set, grace=0.01, end_process=end)
     assert parent_watch.PARENT_PIPE_ENV not in os.environ  # nothing the pack starts inherits it
     assert not stopped.wait(0.05)  # the parent is alive: nothing happens
     os.close(write_fd)
     assert stopped.wait(10)
+    assert ended_event.wait(10)
+    assert ended == [0]
 
 
 @pytest.mark.parametrize("value", ["seven", "999999", "1"], ids=["not-a-number", "not-open", "not-a-pipe"])
@@ -98,6 +108,7 @@ def test_the_component_plugin_dies_with_a_killed_parent() -> None:
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     assert parent.stdout is not None
     plugin = int(parent.stdout.readline())

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import STACKS
-from security_group_tools import phases, preview
+from security_group_tools import child_processes, phases, preview
 from security_group_tools.preview_model import Preview
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,14 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
 def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
     """Run as a user would, in a new session; afterwards nothing of that session may be alive."""
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        argv,
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     stdout, stderr = process.communicate(timeout=120)
     assert session_members(process.pid) == []
@@ -220,6 +227,7 @@ def paused_preview(phase: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     try:
         assert process.stderr is not None

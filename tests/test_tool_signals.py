@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fake_endpoint import fake_endpoint
 from moto_server import REGION, Moto, isolated_aws_env, walkthrough
-from security_group_tools import phases
+from security_group_tools import child_processes, phases
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES = {
@@ -50,6 +50,7 @@ def started(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     try:
         yield process

@@ -26,9 +26,15 @@ EXIT_STATUS: Final = 0
 """Nobody reads it (the parent is gone); zero, because stopping here is the intended outcome."""
 
 
-def watch_parent(stop: Callable[[], None]) -> bool:
-    """Call `stop` when the parent's pipe reaches end-of-file; whether a pipe was handed over to watch.
+def watch_parent(
+    stop: Callable[[], None],
+    *,
+    grace: float = EXIT_GRACE_SECONDS,
+    end_process: Callable[[int], object] = os._exit,
+) -> bool:
+    """Call `stop` once the parent's pipe reaches end-of-file; whether a pipe was handed over to watch.
 
+    `grace` seconds after `stop`, `end_process` ends the process in case a policy call still keeps it alive.
     The variable is removed from the environment so that nothing this process starts inherits it.
     """
     raw = os.environ.pop(PARENT_PIPE_ENV, None)
@@ -44,11 +50,11 @@ def watch_parent(stop: Callable[[], None]) -> bool:
         print(f"{PARENT_PIPE_ENV}={raw!r} names no inherited pipe; not watching the parent", file=sys.stderr)
         return False
     os.set_inheritable(fd, False)
-    threading.Thread(target=_stop_at_eof, args=(fd, stop), name="parent-watch", daemon=True).start()
+    threading.Thread(target=_stop_at_eof, args=(fd, stop, grace, end_process), name="parent-watch", daemon=True).start()
     return True
 
 
-def _stop_at_eof(fd: int, stop: Callable[[], None]) -> None:
+def _stop_at_eof(fd: int, stop: Callable[[], None], grace: float, end_process: Callable[[int], object]) -> None:
     try:
         while os.read(fd, 512):
             pass  # nobody writes; bytes would mean nothing, only end-of-file does
@@ -59,6 +65,6 @@ def _stop_at_eof(fd: int, stop: Callable[[], None]) -> None:
     stop()
     # A policy call still running holds a worker thread, and the interpreter waits for those at exit. The
     # parent is gone and will never read the answer, so after a short grace the process ends regardless.
-    timer = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(EXIT_STATUS,))
+    timer = threading.Timer(grace, end_process, args=(EXIT_STATUS,))
     timer.daemon = True
     timer.start()

@@ -82,8 +82,8 @@ def spawn(
     if watch is ParentWatch.PIPE:
         read_fd, write_fd = os.pipe()  # both ends are close-on-exec: only pass_fds below crosses into the child
         env[PARENT_PIPE_ENV] = str(read_fd)
-    elif sys.platform == "linux" and threading.current_thread() is threading.main_thread():
-        preexec = _die_with_parent(os.getpid())
+    else:
+        preexec = die_with_parent()
     try:
         process = subprocess.Popen(
             list(argv),
@@ -177,7 +177,19 @@ def _close_watch(child: _Child | None) -> None:
         child.watch_fd = None
 
 
-def _die_with_parent(parent: int) -> Callable[[], None]:
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel kill the child when this process ends (`ParentWatch.SIGNAL`).
+
+    None where that cannot be had safely: off Linux, or off the main thread (the signal follows the spawning
+    thread, not the process). Tests give it to the commands they start, so a test run killed mid-way leaves
+    none of them behind.
+    """
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    return _arm_parent_death_signal(os.getpid())
+
+
+def _arm_parent_death_signal(parent: int) -> Callable[[], None]:
     """What the child runs between fork and exec: arm SIGKILL on the parent's death, unless it is dead already."""
     prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, so the child only makes the call
 
