@@ -244,3 +244,20 @@ def test_a_signal_during_the_renames_waits_until_every_file_is_in_place(
     monkeypatch.setattr(output_files.os, "replace", replace_after_a_signal)
     assert write_all(outputs(tmp_path), force=False) == signum
     assert files(tmp_path) == {"a.yaml": "a\n", "import.json": "{}\n"}
+
+
+def test_adopt_reports_a_ctrl_c_that_came_while_its_files_were_renamed(
+    moto: Moto, group: str, out: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames finish first; then adopt stops with 130 and says the files are there."""
+    real_replace = os.replace
+
+    def replace_after_ctrl_c(source: Any, target: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        real_replace(source, target)
+
+    monkeypatch.setattr(output_files.os, "replace", replace_after_ctrl_c)
+    imports, config = out / "import.json", out / "adopted.yaml"
+    status, stdout, err = run(moto, group, capsys, "--import-file", str(imports), "--output", str(config))
+    assert (status, stdout, err) == (130, "", f"adopt: interrupted; {imports} and {config} had already been written\n")
+    assert sorted(files(out)) == ["adopted.yaml", "import.json"]

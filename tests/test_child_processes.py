@@ -136,10 +136,17 @@ def spawn_ready(code: str, what: str) -> subprocess.Popen[bytes]:
     return process
 
 
+@pytest.fixture
+def own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry of this test's children only: stop_all must not stop a pack another module's fixture holds."""
+    monkeypatch.setattr(child_processes, "_CHILDREN", {})
+
+
+@pytest.mark.usefixtures("own_registry")
 def test_stop_all_stops_every_child_and_kills_one_that_ignores_sigint() -> None:
     polite = spawn_ready(STOPS_ON_SIGINT, "the polite child")
     stubborn = spawn_ready(IGNORES_SIGINT, "the stubborn child")
-    assert set(child_processes.running()) >= {polite.pid, stubborn.pid}
+    assert child_processes.running() == [polite.pid, stubborn.pid]
     assert child_processes.stop_all(grace=0.2) == ("the polite child", "the stubborn child")
     assert child_processes.running() == []
     assert not alive(polite.pid)
@@ -149,8 +156,10 @@ def test_stop_all_stops_every_child_and_kills_one_that_ignores_sigint() -> None:
         os.waitpid(stubborn.pid, os.WNOHANG)
 
 
+@pytest.mark.usefixtures("own_registry")
 def test_stop_forgets_the_child_and_reaps_it() -> None:
     process = spawn_ready(STOPS_ON_SIGINT, "a child")
+    assert child_processes.running() == [process.pid]
     child_processes.stop(process)
-    assert process.returncode is not None
-    assert process.pid not in child_processes.running()
+    assert process.returncode == -signal.SIGINT  # it stopped on the SIGINT, not the kill after the grace
+    assert child_processes.running() == []
