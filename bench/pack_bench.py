@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from security_group_tools.child_processes import ParentWatch
 from security_group_tools.pack_runner import Engine, Pack, StackItem, analyze_request, stack_request
 from security_group_tools.paths import PACK_DIR, PROJECT
 
@@ -65,7 +66,8 @@ def pack_kinds(*, with_awsguard: bool, with_our_floor: bool = False) -> list[Pac
     """Ours, the no-op floor, the no-op policies on our analyzer if asked for, and AWSGuard if asked for."""
     kinds = [
         PackKind(OURS, Pack.start),
-        PackKind(NOOP, lambda engine: Pack.start(engine, pack_dir=NOOP_DIR)),
+        # The SDK's PolicyPack serves the no-op pack and watches no pipe: the kernel's parent-death signal instead.
+        PackKind(NOOP, lambda engine: Pack.start(engine, pack_dir=NOOP_DIR, watch=ParentWatch.SIGNAL)),
     ]
     if with_our_floor:
         floor_env = {"NOOP_ANALYZER": "one-conversion", "PYTHONPATH": str(PACK_DIR)}
@@ -84,7 +86,9 @@ def pack_kinds(*, with_awsguard: bool, with_our_floor: bool = False) -> list[Pac
         kinds.append(
             PackKind(
                 AWSGUARD,
-                lambda engine: Pack.start(engine, pack_dir=AWSGUARD_DIR, launcher=launcher, extra_env=node_env),
+                lambda engine: Pack.start(
+                    engine, pack_dir=AWSGUARD_DIR, launcher=launcher, extra_env=node_env, watch=ParentWatch.SIGNAL
+                ),
             )
         )
     return kinds

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto_server import KEYS, REGION, Moto, Walkthrough, isolated_aws_env, walkthrough
+from security_group_policies.waivers import utc_today
 from security_group_tools import adopt, audit
 from security_group_tools.audit_engine import InProcessPack
 from security_group_tools.audit_resources import stack_items
 from security_group_tools.aws_inventory import Selection, describe
 from security_group_tools.aws_session import AwsOptions, ec2_client
 from security_group_tools.pack_runner import Engine, Pack, diagnostics
-from security_group_tools.paths import STACKS_DIR
+from security_group_tools.paths import PROJECT_DIR, STACKS_DIR
 
 SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
 NO_DESCRIPTION = "this egress rule (all traffic) has no description"
@@ -120,16 +122,11 @@ def test_a_vpcs_default_group_is_judged_as_a_default_group(
     ]
     assert on_default == [
         (
-            "mandatory",
-            "aws-ec2-securitygroup-missing-rule-description",
-            "egress[0] (all traffic) has an empty description",
-        ),
-        (
             "advisory",
             "aws-ec2-defaultsecuritygroup-disallow-rules",
             "the default security group keeps egress[0]: all traffic to 0.0.0.0/0",
         ),
-    ]
+    ]  # its undescribed rules are that policy's to judge, not missing-rule-description's
 
 
 def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkthrough, str, str], moto: Moto) -> None:
@@ -151,7 +148,7 @@ def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkth
         process.stop()
         engine.stop()
     assert local.analyze(items) == remote
-    assert len(remote) == 6  # 2 on the walkthrough's group, 2 on each VPC's default group
+    assert len(remote) == 4  # 2 on the walkthrough's group, 1 on each VPC's default group
 
 
 @pytest.mark.parametrize(
@@ -159,35 +156,139 @@ def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkth
     [
         pytest.param(
             '{"aws-ec2-securitygroup-disallow-public-ssh": "blocking"}',
-            "the Pulumi engine would refuse this policy config: aws-ec2-securitygroup-disallow-public-ssh: "
-            "'blocking' is not a valid enforcement level; use one of advisory, mandatory, remediate, disabled",
+            "aws-ec2-securitygroup-disallow-public-ssh: 'blocking' is not a valid enforcement level; "
+            "use one of advisory, mandatory, remediate, disabled",
             id="bad-level",
         ),
         pytest.param(
             '{"aws-ec2-securitygroup-disallow-public-ssh": {"publicPrefixLengthIpv4": 40}}',
-            "the Pulumi engine would refuse this policy config: "
             "aws-ec2-securitygroup-disallow-public-ssh.publicPrefixLengthIpv4: 40 is greater than the maximum of 32.0",
             id="out-of-schema",
         ),
         pytest.param(
-            "{not json",
-            "is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
-            id="not-json",
+            '{"aws-ec2-securitygroup-disallow-public-shh": "mandatory"}',
+            "aws-ec2-securitygroup-disallow-public-shh: no policy of that name in the pack; "
+            "did you mean 'aws-ec2-securitygroup-disallow-public-ssh'?",
+            id="unknown-policy",
         ),
+        pytest.param('{"all": NaN}', "not valid JSON: NaN is not a JSON number", id="nan"),
+        pytest.param("[]", "expected a JSON object of policy name -> enforcement level or settings", id="array"),
     ],
 )
 def test_a_policy_config_the_engine_would_refuse_is_a_usage_error(
     moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
 ) -> None:
-    """Exit 2 and one line naming the file, before any AWS call."""
+    """Exit 2 and one line naming the file, before any AWS call; the words are preview-offline's (policy_config)."""
     path = tmp_path / "policy.json"
     path.write_text(content)
-    status, out, err = run_audit(moto, capsys, "--policy-config", str(path))
-    assert (status, out, err) == (
+    assert run_audit(moto, capsys, "--policy-config", str(path)) == (2, "", f"error: {path}: {message}\n")
+
+
+def test_json_errors_name_the_line_and_column(moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text('{\n  "all": "advisory",\n  oops\n}\n')
+    assert run_audit(moto, capsys, "--policy-config", str(path)) == (
         2,
         "",
-        f"error: {path}: {message}\n" if "refuse" in message else f"error: {path} {message}\n",
+        f"error: {path}:3:3: not valid JSON: Expecting property name enclosed in double quotes\n",
     )
+
+
+def test_every_unknown_policy_name_is_reported(moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text('{"all": "advisory", "ssh": "mandatory", "aws-ec2-securitygroup-missing-rule-descriptions": {}}')
+    assert run_audit(moto, capsys, "--policy-config", str(path)) == (
+        2,
+        "",
+        f"error: {path}: ssh: no policy of that name in the pack; README.md's Policy pack section lists every "
+        "policy\n"
+        f"error: {path}: aws-ec2-securitygroup-missing-rule-descriptions: no policy of that name in the pack; "
+        "did you mean 'aws-ec2-securitygroup-missing-rule-description'?\n",
+    )
+
+
+def test_preview_and_audit_refuse_the_same_file_in_the_same_words(
+    moto: Moto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One reader for both (policy_config): the unknown-policy fixture of the preview tests, through audit."""
+    path = PROJECT_DIR / "tests" / "fixtures" / "preview" / "policy-config.unknown-policy.json"
+    assert run_audit(moto, capsys, "--policy-config", str(path)) == (
+        2,
+        "",
+        "error: tests/fixtures/preview/policy-config.unknown-policy.json: aws-ec2-securitygroup-disallow-public-shh: "
+        "no policy of that name in the pack; did you mean 'aws-ec2-securitygroup-disallow-public-ssh'?\n",
+    )
+
+
+@pytest.mark.usefixtures("ec2")
+def test_a_fresh_region_passes_under_the_default_config(moto: Moto, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only AWS's default VPC and its default group: the CIS finding (advisory), and exit 0, not a mandatory
+    finding on the descriptions of rules nobody wrote."""
+    status, out, err = run_audit(moto, capsys, "--format", "json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert (document["groups"], document["rules"]) == (1, 1)
+    assert [(f["level"], f["policy"], f["rule_id"], f["message"]) for f in document["findings"]] == [
+        (
+            "advisory",
+            "aws-ec2-defaultsecuritygroup-disallow-rules",
+            "",
+            "the default security group keeps egress[0]: all traffic to 0.0.0.0/0",
+        )
+    ]
+
+
+WAIVER = "policy-waiver:aws-ec2-securitygroup-missing-rule-description"
+
+
+def waived(policy: str, expires: str, reason: str, finding: str) -> str:
+    """The report-waivers note for a waiver 20 days from expiry (prod warns 30 days ahead)."""
+    return (
+        f'{policy} is waived until {expires} (20 days left) by tag policy-waiver:{policy}, reason: "{reason}". '
+        f"It expires soon: plan the fix now. Waived finding: {finding}"
+    )
+
+
+def tag(ec2: Any, resource: str, key: str, value: str) -> None:
+    ec2.create_tags(Resources=[resource], Tags=[{"Key": key, "Value": value}])
+
+
+def test_a_waiver_on_a_group_covers_its_rules(
+    group: tuple[Walkthrough, str, str], ec2: Any, moto: Moto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As at preview, where the component copies the group's tags onto its rules: under prod's config the
+    mandatory finding on the undescribed outbound rule becomes a waiver note."""
+    found, _, egress = group
+    expires = (utc_today() + timedelta(days=20)).isoformat()
+    tag(ec2, found.group_id, WAIVER, f"{expires} console default, removed in the migration")
+    prod = str(STACKS_DIR / "policy-config.prod.json")
+    _, out, _ = run_audit(moto, capsys, "--group-id", found.group_id, "--policy-config", prod, "--format", "json")
+    assert [row for row in rows(out) if row[2] == egress] == [
+        (
+            "advisory",
+            "aws-ec2-securitygroup-report-waivers",
+            egress,
+            waived(
+                "aws-ec2-securitygroup-missing-rule-description",
+                expires,
+                "console default, removed in the migration",
+                NO_DESCRIPTION,
+            ),
+        )
+    ]
+
+
+def test_a_rules_own_waiver_tag_wins_over_its_groups(
+    group: tuple[Walkthrough, str, str], ec2: Any, moto: Moto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rule's expired tag of the same key is the one that counts: the finding stays, with no waiver note."""
+    found, _, egress = group
+    tag(ec2, found.group_id, WAIVER, f"{(utc_today() + timedelta(days=20)).isoformat()} console default")
+    tag(ec2, egress, WAIVER, "2020-01-31 an old exception")
+    status, out, _ = run_audit(moto, capsys, "--group-id", found.group_id, "--format", "json")
+    on_egress = [row for row in rows(out) if row[2] == egress]
+    assert on_egress == [("mandatory", "aws-ec2-securitygroup-missing-rule-description", egress, NO_DESCRIPTION)]
+    assert status == 1
 
 
 # --- AWS errors, for both tools --------------------------------------------------------------------------------

@@ -8,17 +8,20 @@ runs as a user runs it, as a subprocess in its own session, and afterwards nothi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import STACKS
-from security_group_tools import preview
+from security_group_tools import child_processes, phases, preview
 from security_group_tools.preview_model import Preview
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +58,14 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
 def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
     """Run as a user would, in a new session; afterwards nothing of that session may be alive."""
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        argv,
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     stdout, stderr = process.communicate(timeout=120)
     assert session_members(process.pid) == []
@@ -188,22 +198,87 @@ def test_unknown_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> N
     )
 
 
-def test_ctrl_c_while_the_pack_runs_leaves_nothing_behind() -> None:
+PACK_COMMAND = "-m pulumi.policy"
+STOPPED = "; the policy pack was stopped"
+PHASES = {
+    # phase: what the preview printed on stderr before it paused there, and whether the pack is running then
+    "imports": ("", False),
+    "program": ("", False),
+    "pack-start": (PROGRESS, True),
+    "analysis": (PROGRESS, True),
+}
+
+
+@contextlib.contextmanager
+def paused_preview(phase: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The prod preview as a user runs it, held at `phase` (phases.PAUSE_ENV); what it printed before pausing.
+
+    On the way out, whatever is left of its session is killed, so a failing test leaves nothing behind either.
+    """
     process = subprocess.Popen(
         command("--stack", "prod"),
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, phases.PAUSE_ENV: phase},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
-    assert process.stderr is not None
-    assert process.stderr.readline() == PROGRESS
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    assert (process.returncode, stdout, stderr) == (130, "", "interrupted; the policy pack was stopped\n")
-    assert session_members(process.pid) == []
+    try:
+        assert process.stderr is not None
+        before = []
+        while (line := process.stderr.readline()) not in ("", f"paused at {phase}\n"):
+            before.append(line)
+        assert line == f"paused at {phase}\n", f"the preview never reached {phase}: {''.join(before)}"
+        yield process, "".join(before)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the session's group: the preview and the pack it started
+        process.communicate()
+
+
+def pack_running(session: int) -> bool:
+    return any(PACK_COMMAND in member for member in session_members(session))
+
+
+def wait_until_gone(session: int, seconds: float = 20.0) -> list[str]:
+    """Poll until nothing of the session is alive (or `seconds` pass); what is still alive."""
+    deadline = time.monotonic() + seconds
+    while (alive := session_members(session)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return alive
+
+
+@pytest.mark.parametrize(
+    ("phase", "signum"),
+    [
+        *(pytest.param(phase, signal.SIGINT, id=f"{phase}-SIGINT") for phase in PHASES),
+        pytest.param("program", signal.SIGTERM, id="program-SIGTERM"),
+        pytest.param("analysis", signal.SIGTERM, id="analysis-SIGTERM"),
+    ],
+)
+def test_a_signal_in_any_phase_stops_the_preview_and_its_pack(phase: str, signum: signal.Signals) -> None:
+    """Ctrl-C (or SIGTERM) to the preview's own pid: one line, 130 (143), and the pack stopped before the exit."""
+    printed, pack = PHASES[phase]
+    with paused_preview(phase) as (process, before):
+        assert pack_running(process.pid) == pack
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+        assert session_members(process.pid) == []  # reaped by the preview itself, not by the clean-up above
+    word, status = ("interrupted", 130) if signum == signal.SIGINT else ("terminated", 143)
+    assert (before, process.returncode, stdout, stderr) == (printed, status, "", f"{word}{STOPPED * pack}\n")
+
+
+@pytest.mark.parametrize("phase", ["pack-start", "analysis"])
+def test_the_pack_never_outlives_a_killed_preview(phase: str) -> None:
+    """SIGKILL cannot be handled: the pack sees its parent pipe close and stops by itself."""
+    with paused_preview(phase) as (process, _):
+        assert pack_running(process.pid)
+        process.kill()
+        process.communicate(timeout=60)
+        assert wait_until_gone(process.pid) == []
+    assert process.returncode == -signal.SIGKILL
 
 
 MARKERS = re.compile(r"(<!-- mermaid:(\w+):start -->\n)(.*?)(<!-- mermaid:\2:end -->)", re.DOTALL)

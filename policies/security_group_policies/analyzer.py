@@ -53,6 +53,7 @@ from .context import NO_CONFIG, Context, ContextArgs, Enabled
 from .decoding import PartialStack, Unreadable
 from .engine_props import UnreadablePropsError, proxied_props
 from .name_patterns import exclude_names_problems
+from .parent_watch import watch_parent
 from .waivers import forget_notes
 
 SDK_PACK_VERSION: Final = "0.0.1"
@@ -448,7 +449,10 @@ def _refuse(context: Any, message: str) -> NoReturn:
 
 
 def serve(analyzer: OneConversionAnalyzer) -> None:
-    """Serve as `PolicyPack` does: 127.0.0.1 on a free port, printed on stdout for the CLI, until interrupted."""
+    """Serve as `PolicyPack` does: 127.0.0.1 on a free port, printed on stdout for the CLI, until interrupted.
+
+    Also until the parent is gone, when the tools that start the pack hand it a pipe to watch (`parent_watch`).
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=WORKER_THREADS),
         options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
@@ -456,6 +460,7 @@ def serve(analyzer: OneConversionAnalyzer) -> None:
     decoding.add_to_server(analyzer, server)  # the generated table, with decoders that never refuse a request
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+    watch_parent(lambda: server.stop(grace=None))
     sys.stdout.buffer.write(f"{port}\n".encode())
     sys.stdout.flush()
     try:

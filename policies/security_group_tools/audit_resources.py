@@ -5,10 +5,16 @@ A group becomes an `aws:ec2/securityGroup:SecurityGroup` without inline rules, a
 `securityGroupId` property dependency: the shape this project's component creates, so findings name the
 rule to change. A VPC's `default` group becomes an `aws:ec2/defaultSecurityGroup:DefaultSecurityGroup` with
 its rules inline, the only shape in which the pack's default-group policy sees it.
+
+Waivers: the component copies a group's tags onto every rule it creates, so at preview a `policy-waiver:*`
+tag on a group covers its rules too. Live rules carry only their own tags, so each rule resource here gets
+its group's waiver tags, except where the rule has its own tag of the same key (the rule's wins): audit then
+honours a group's waiver exactly as preview does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from security_group_policies import tables
@@ -24,8 +30,8 @@ def _ports(rule: LiveRule) -> dict[str, Any]:
     return {"fromPort": rule.from_port, "toPort": rule.to_port}
 
 
-def rule_props(rule: LiveRule) -> dict[str, Any]:
-    """One rule as an `aws.vpc` rule resource's properties."""
+def rule_props(rule: LiveRule, group_waivers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One rule as an `aws.vpc` rule resource's properties; its group's waiver tags added unless it has its own."""
     props: dict[str, Any] = {"id": rule.rule_id, "securityGroupId": rule.group_id, "ipProtocol": rule.protocol}
     props.update(_ports(rule))
     if rule.cidr_ipv4:
@@ -38,8 +44,13 @@ def rule_props(rule: LiveRule) -> dict[str, Any]:
         props["referencedSecurityGroupId"] = rule.referenced_group_id
     if rule.description is not None:
         props["description"] = rule.description
-    props["tags"] = dict(rule.tags)
+    props["tags"] = {**(group_waivers or {}), **rule.tags}
     return props
+
+
+def waiver_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """The `policy-waiver:<policy>` tags among these."""
+    return {key: value for key, value in tags.items() if key.startswith(tables.WAIVER_TAG_PREFIX)}
 
 
 def inline_rule(rule: LiveRule, group: LiveGroup) -> dict[str, Any]:
@@ -76,9 +87,10 @@ def stack_items(groups: list[LiveGroup]) -> list[StackItem]:
             items.append(StackItem(tables.DEFAULT_SECURITY_GROUP, group.group_id, props))
             continue
         items.append(StackItem(tables.SECURITY_GROUP, group.group_id, props))
+        waivers = waiver_tags(group.tags)
         for rule in group.rules:
             resource_type = tables.VPC_EGRESS_RULE if rule.egress else tables.VPC_INGRESS_RULE
             items.append(
-                StackItem(resource_type, rule.rule_id, rule_props(rule), {"securityGroupId": [group.group_id]})
+                StackItem(resource_type, rule.rule_id, rule_props(rule, waivers), {"securityGroupId": [group.group_id]})
             )
     return items

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import botocore.exceptions
+import botocore.parsers
 
-from .aws_session import AwsOptions, aws_options, ec2_client, explain
+from .aws_session import AwsOptions, aws_options, ec2_client, explain, within_deadline
 from .cli import progress
 
 if TYPE_CHECKING:
@@ -128,7 +129,11 @@ def describe(client: EC2Client, chosen: Selection, options: AwsOptions, progress
     try:
         raw_groups = _describe_groups(client, chosen, progress)
         rules = _describe_rules(client, [g["GroupId"] for g in raw_groups], progress)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+    except (
+        botocore.exceptions.ClientError,
+        botocore.exceptions.BotoCoreError,
+        botocore.parsers.ResponseParserError,
+    ) as error:
         raise explain(error, options) from error
     groups = [
         LiveGroup(
@@ -200,6 +205,9 @@ def _tags(raw: Sequence[Any]) -> dict[str, str]:
 
 
 def read_selected(args: argparse.Namespace, chosen: Selection) -> list[LiveGroup]:
-    """The selected groups, read with the command line's AWS options; raise AwsError with one line on failure."""
+    """The selected groups, read with the command line's AWS options; raise AwsError with one line on failure.
+
+    The whole read, retries included, ends within `--timeout` seconds (`within_deadline`).
+    """
     options = aws_options(args)
-    return describe(ec2_client(options), chosen, options, progress)
+    return within_deadline(options, lambda attempts: describe(ec2_client(options, attempts), chosen, options, progress))

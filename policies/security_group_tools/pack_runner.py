@@ -3,7 +3,9 @@
 - Start: `<python> -u -m pulumi.policy <engine-address> .` with cwd = policies/ and the env the CLI adds
   (PULUMI_PROJECT, PULUMI_STACK, PULUMI_ORGANIZATION, PULUMI_DRY_RUN, PULUMI_CONFIG); the first stdout line is
   the gRPC port. The engine address is a tiny fake Engine service started here (pulumi-policy does not call
-  it today, but the CLI always passes a live one, and any log call would land there).
+  it today, but the CLI always passes a live one, and any log call would land there). The pack also inherits
+  a pipe it watches, named by a variable the CLI never sets, so it stops when this process ends, even by
+  SIGKILL (`child_processes`).
 - Values go on the wire as the engine sends them: every number a double, unknowns as the sentinel string,
   secrets as signature objects, engine bookkeeping keys starting with `__`.
 - Config is reconciled as pulumi/pulumi `ReconcilePolicyPackConfig` does: schema defaults per policy, then
@@ -30,6 +32,8 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
+from . import child_processes, phases
+from .child_processes import ParentWatch
 from .paths import PACK_DIR, PROJECT
 
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -262,9 +266,22 @@ class Spawned:
     """Everything it printed after the port (stdout, then stderr), collected as it comes."""
 
 
-def spawn_plugin(what: str, argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> Spawned:
-    """Start a plugin (`what`, for messages) as the CLI does and read the port it prints first on stdout."""
-    process = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def spawn_plugin(
+    what: str,
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    *,
+    watch: ParentWatch,
+    phase: str,
+) -> Spawned:
+    """Start a plugin (`what`, for messages) as the CLI does and read the port it prints first on stdout.
+
+    The process is recorded until it is stopped and never outlives this one (`child_processes`, `watch`);
+    `phase` names the moment between spawning and reading the port for `phases`.
+    """
+    process = child_processes.spawn(what, argv, cwd=cwd, env=env, watch=watch)
     output: list[bytes] = []
     first_line: list[bytes] = []
     got_line = threading.Event()
@@ -286,11 +303,11 @@ def spawn_plugin(what: str, argv: Sequence[str], cwd: Path, env: Mapping[str, st
     threading.Thread(target=pump_stdout, daemon=True).start()
     threading.Thread(target=pump_stderr, daemon=True).start()
     try:
+        phases.reached(phase)
         printed_port = got_line.wait(timeout) and first_line and first_line[0].strip().isdigit()
     except BaseException:
-        # Ctrl-C while waiting: nobody else holds the process yet, so nobody else could stop it.
-        process.kill()
-        process.wait()
+        # An exception while waiting: nobody else holds the process yet, so nobody else could stop it.
+        child_processes.kill(process)
         raise
     if not printed_port:
         interrupt(process)
@@ -301,13 +318,7 @@ def spawn_plugin(what: str, argv: Sequence[str], cwd: Path, env: Mapping[str, st
 
 def interrupt(process: subprocess.Popen[bytes]) -> None:
     """Stop a plugin as the CLI does (SIGINT: it stops its gRPC server and exits); kill it if it hangs."""
-    if process.poll() is None:
-        process.send_signal(2)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    child_processes.stop(process)
 
 
 def serve_locally(add_to_server: Callable[[Any, grpc.Server], None], servicer: Any) -> tuple[grpc.Server, str]:
@@ -365,12 +376,15 @@ class Pack:
         pack_dir: Path = PACK_DIR,
         launcher: Sequence[str] | None = None,
         extra_env: Mapping[str, str] | None = None,
+        watch: ParentWatch = ParentWatch.PIPE,
     ) -> Pack:
         """Spawn the pack as the CLI does, read its port, and connect once the channel is ready.
 
         `pack_dir`, `launcher` and `extra_env` start another pack (the benchmark's baselines): `launcher` is the
         command before `<engine-address> .` (default: this Python with `-u -m pulumi.policy`), and `extra_env`
-        adds what the CLI adds for that runtime (the Node host's `PULUMI_NODEJS_*` copies).
+        adds what the CLI adds for that runtime (the Node host's `PULUMI_NODEJS_*` copies). `watch` is how the
+        pack learns that this process is gone: this pack's `analyzer.serve` watches a pipe; a pack that does not
+        serve through it needs `ParentWatch.SIGNAL`.
         """
         env = clean_env()
         env.update(
@@ -383,15 +397,14 @@ class Pack:
         env.update(extra_env or {})
         command = [*(launcher or (python, "-u", "-m", "pulumi.policy")), engine_address, "."]
         started = time.perf_counter()
-        spawned = spawn_plugin("the pack", command, pack_dir, env, timeout)
+        spawned = spawn_plugin("the policy pack", command, pack_dir, env, timeout, watch=watch, phase="pack-start")
         port_seconds = time.perf_counter() - started
         try:
             channel = grpc.insecure_channel(f"127.0.0.1:{spawned.port}")
             grpc.channel_ready_future(channel).result(timeout=timeout)
         except BaseException:
             # Also on Ctrl-C while waiting: nobody else holds the process yet, so nobody else could stop it.
-            spawned.process.kill()
-            spawned.process.wait()
+            child_processes.kill(spawned.process)
             raise
         ready_seconds = time.perf_counter() - started
         process, output = spawned.process, spawned.output

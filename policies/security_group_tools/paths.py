@@ -11,3 +11,11 @@ PROJECT = "security-groups"
 """The `name:` in Pulumi.yaml, which the CLI passes to the program and the pack."""
 COMPONENTS_DIR = PROJECT_DIR / "components"
 """The component package: a pip distribution and a Pulumi component package (PulumiPlugin.yaml)."""
+
+
+def shown(path: Path) -> str:
+    """A path as the user should read it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_DIR))
+    except ValueError:
+        return str(path)

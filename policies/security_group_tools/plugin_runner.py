@@ -22,6 +22,7 @@ import pulumi
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc, resource_pb2, resource_pb2_grpc
 
+from .child_processes import ParentWatch
 from .pack_runner import Spawned, clean_env, interrupt, serve_locally, spawn_plugin, struct
 from .paths import COMPONENTS_DIR, PROJECT
 from .program_runner import RecordingMocks
@@ -117,12 +118,26 @@ class ComponentPlugin:
 
     @classmethod
     def start(cls, engine_address: str, *, python: str = sys.executable, timeout: float = 60.0) -> ComponentPlugin:
-        """Spawn the plugin as the CLI does, read its port, and connect once the channel is ready."""
+        """Spawn the plugin as the CLI does, read its port, and connect once the channel is ready.
+
+        The plugin is the SDK's component provider host, which watches no pipe: on Linux the kernel kills it when
+        the spawning thread ends (`ParentWatch.SIGNAL`).
+        """
         spawned = spawn_plugin(
-            "the component plugin", [python, "__main__.py", engine_address], COMPONENTS_DIR, clean_env(), timeout
+            "the component plugin",
+            [python, "__main__.py", engine_address],
+            COMPONENTS_DIR,
+            clean_env(),
+            timeout,
+            watch=ParentWatch.SIGNAL,
+            phase="plugin-start",
         )
-        channel = grpc.insecure_channel(f"127.0.0.1:{spawned.port}")
-        grpc.channel_ready_future(channel).result(timeout=timeout)
+        try:
+            channel = grpc.insecure_channel(f"127.0.0.1:{spawned.port}")
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+        except BaseException:
+            interrupt(spawned.process)  # nobody else holds the process yet
+            raise
         return cls(spawned, channel, provider_pb2_grpc.ResourceProviderStub(channel))
 
     def plugin_info(self) -> plugin_pb2.PluginInfo:

@@ -8,27 +8,33 @@ __main__.py runs under Pulumi's mocks in preview mode, with the stack's config p
 each resource goes to the real policy pack over the Analyzer gRPC protocol, the pack started as the CLI starts it.
 
 Exit codes: 0 no mandatory finding; 1 mandatory findings (`pulumi preview` would fail); 2 bad input (stack
-config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains.
+config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains; 130 on
+SIGINT (Ctrl-C) and 143 on SIGTERM, at any moment, with one line on stderr and the pack stopped first.
 """
 
 from __future__ import annotations
 
+from . import interrupts, phases
+
+if __name__ == "__main__":
+    # A signal while the imports below load (a third of a second) ends the command like one at any later moment.
+    interrupts.install_for_startup()
+    phases.reached("imports")
+
 import argparse
-import difflib
-import json
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Final, NoReturn
 
 import pulumi
 from security_groups_component import stack_yaml
 
-from . import preview_json, preview_mermaid, preview_table
+from . import policy_config, preview_json, preview_mermaid, preview_table
 from .config_size import too_large
-from .pack_runner import ConfigError, Engine, Pack, parse_config_file
-from .paths import PROJECT, PROJECT_DIR, STACKS_DIR
+from .pack_runner import ConfigError, Engine, Pack
+from .paths import PROJECT, STACKS_DIR, shown
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
 
@@ -42,14 +48,6 @@ PROGRESS: Final = "starting the policy pack…"
 
 class BadInputError(Exception):
     """Input the preview cannot use; the message names the file, the key and the fix."""
-
-
-def shown(path: Path) -> str:
-    """A path as the user should read it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to(PROJECT_DIR))
-    except ValueError:
-        return str(path)
 
 
 def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
@@ -90,42 +88,13 @@ def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
     return config
 
 
-def read_policy_config(path: Path) -> dict[str, Any]:
-    """The `--policy-pack-config` document."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise BadInputError(
-            f"{shown(path)}: cannot read the policy config ({error.strerror}); pass POLICY_CONFIG=<file>"
-        ) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadInputError(f"{shown(path)}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
-    if not isinstance(document, dict):
-        raise BadInputError(f"{shown(path)}: expected a JSON object of policy name -> enforcement level or settings")
-    return document
-
-
-def check_policy_names(path: Path, document: Mapping[str, Any], policies: Sequence[str]) -> None:
-    """Every key names a policy of the pack (or `all`): a misspelt name would otherwise be silently ignored."""
-    problems = []
-    for key in document:
-        if key != "all" and key not in policies:
-            close = difflib.get_close_matches(key, policies, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; README.md's Policy pack section lists every policy"
-            problems.append(f"{shown(path)}: {key}: no policy of that name in the pack{hint}")
-    if problems:
-        raise BadInputError("\n".join(problems))
-
-
 def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path) -> Preview:
     """Run the program in preview mode, then judge everything it registered with the policy pack."""
-    document = read_policy_config(policy_path)
     try:
-        parse_config_file(document)  # levels are checked before anything starts; schemas need the pack
-    except ConfigError as error:
-        raise BadInputError(f"{shown(policy_path)}: {error}") from None
+        # Levels are checked before anything starts; policy names and schemas need the pack.
+        document = policy_config.read(policy_path, hint="pass POLICY_CONFIG=<file>")
+    except policy_config.PolicyConfigError as error:
+        raise BadInputError(str(error)) from None
     config = cli_config(stack_config)
     oversized = too_large(config, f"stack {stack}")
     if oversized is not None:
@@ -143,11 +112,15 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
     try:
         pack = Pack.start(engine.address, stack=stack, dry_run=True, config=config)
         info = pack.info()
-        check_policy_names(policy_path, document, [p.name for p in info.policies])
+        try:
+            policy_config.check_names(policy_path, document, [p.name for p in info.policies])
+        except policy_config.PolicyConfigError as error:
+            raise BadInputError(str(error)) from None
         try:
             pack.configure(document)
         except ConfigError as error:
             raise BadInputError("\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)) from None
+        phases.reached("analysis")
         findings = judge(pack, resources)
     finally:
         if pack is not None:
@@ -189,7 +162,16 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one preview; print it in the chosen format; return the exit code."""
+    """Run one preview; print it in the chosen format; return the exit code.
+
+    SIGINT and SIGTERM end it at once from any phase (`interrupts.exit_at_once`): the pack is stopped, one line
+    is printed, and the status is 130 or 143.
+    """
+    with interrupts.exiting():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     if not args.stack:
         fail(f"no stack given: pass STACK=<stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
@@ -207,8 +189,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProgramFailedError as error:
         trace = "".join(traceback.format_exception(error.error))
         fail(f"the program failed unexpectedly:\n{trace}", EXIT_FAILED)
-    except KeyboardInterrupt:
-        fail("interrupted; the policy pack was stopped", 130)
     sys.stdout.write(FORMATS[args.format](preview))
     sys.stdout.flush()
     return EXIT_MANDATORY if preview.blocking else EXIT_OK

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 from security_groups_component import stack_yaml
 
+from . import phases
 from .paths import PROJECT, PROJECT_DIR, STACKS_DIR
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -43,6 +44,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         """Record the registration; return the id and outputs the provider would."""
+        phases.reached("program")
         self.resources.append(args)
         outputs = dict(args.inputs)
         if self.preview:
