@@ -148,11 +148,17 @@ def test_a_key_written_twice_is_refused_where_both_are(pulumi_mocks: Pulumi, pro
         ("groups/nope.yaml", "groupFiles[0]: 'groups/nope.yaml': no such file under stacks/"),
         ("groups/*.yml", "groupFiles[0]: 'groups/*.yml' matches no file under stacks/"),
         ("link.yaml", "groupFiles[0]: 'link.yaml' leads outside stacks/; group files live under it"),
+        (
+            "loop.yaml",
+            "groupFiles[0]: 'loop.yaml' is a symbolic link that leads nowhere (a loop); name the file itself",
+        ),
+        ("*.yaml", "groupFiles[0]: '*.yaml' leads outside stacks/; group files live under it"),
     ],
 )
 def test_only_files_under_stacks_are_read(pulumi_mocks: Pulumi, project: Path, entry: str, expected: str) -> None:
     """A stack file cannot point the program at anything outside stacks/, by path, pattern or symbolic link."""
     os.symlink(project / "Pulumi.yaml", project / "stacks" / "link.yaml")
+    os.symlink("loop.yaml", project / "stacks" / "loop.yaml")
     result = run(pulumi_mocks, project, {"groupFiles": [entry]})
     assert isinstance(result.error, ConfigError)
     assert result.error.lines == (expected,)

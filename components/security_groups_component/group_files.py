@@ -22,6 +22,9 @@ from .problems import PathPart, Problems, quote, show
 
 GLOB_CHARACTERS: Final = frozenset("*?[")
 
+MAX_MATCHES: Final = 10_000
+"""More files than this from one pattern is refused: a pattern that walks a symbolic-link loop never ends."""
+
 
 @dataclass(frozen=True)
 class GroupFile:
@@ -75,9 +78,17 @@ def _expand(pattern: str, base: Path, shown_base: str, at: tuple[PathPart, ...],
         return []
     if GLOB_CHARACTERS & set(pattern):
         try:
-            found = sorted(path for path in base.glob(pattern) if path.is_file())
-        except (ValueError, NotImplementedError, OSError) as error:
-            problems.add(at, f"{quote(pattern)} is not a usable pattern ({error})")
+            found = []
+            for path in base.glob(pattern):
+                if path.is_file():
+                    found.append(path)
+                if len(found) > MAX_MATCHES:
+                    problems.add(at, f"{quote(pattern)} matches more than {MAX_MATCHES:,} files; name fewer")
+                    return []
+            found.sort()
+        except (ValueError, NotImplementedError, OSError, RuntimeError) as error:
+            # RuntimeError: pathlib's word for a symbolic-link loop (Python 3.11).
+            problems.add(at, f"{quote(pattern)} is not a usable pattern ({type(error).__name__})")
             return []
         if not found:
             problems.add(at, f"{quote(pattern)} matches no file under {shown_base}/")
@@ -85,7 +96,11 @@ def _expand(pattern: str, base: Path, shown_base: str, at: tuple[PathPart, ...],
         found = [base / pattern]
     paths: list[Path] = []
     for path in found:
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            problems.add(at, f"{quote(pattern)} is a symbolic link that leads nowhere (a loop); name the file itself")
+            continue
         if not resolved.is_relative_to(root):
             # `..` or a symbolic link out of the directory: the stack file must not point the program elsewhere.
             problems.add(at, f"{quote(pattern)} leads outside {shown_base}/; group files live under it")
