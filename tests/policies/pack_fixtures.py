@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from google.protobuf import struct_pb2
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -268,3 +269,16 @@ def run_stack(
     except PreviewGapError as gap:
         result.preview_gap = gap.message
     return result
+
+
+def nested_value(depth: int, kind: str, leaf: float = 1.0) -> struct_pb2.Value:
+    """`depth` maps (`kind` "map") or lists inside one another around the number `leaf`, built without recursion."""
+    value = struct_pb2.Value(number_value=leaf)
+    for _ in range(depth):
+        outer = struct_pb2.Value()
+        if kind == "map":
+            outer.struct_value.fields["a"].CopyFrom(value)
+        else:
+            outer.list_value.values.add().CopyFrom(value)
+        value = outer
+    return value

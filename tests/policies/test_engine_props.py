@@ -42,6 +42,7 @@ from security_group_policies.engine_props import (
 from security_group_policies.wire import SecretFloat, SecretText, is_secret
 from security_group_tools.pack_runner import Secret, struct
 
+from .pack_fixtures import nested_value
 from .test_pack_properties import bounded
 
 
@@ -203,15 +204,7 @@ def test_a_number_json_cannot_hold_stays_a_float_where_the_sdk_raises(number: fl
 
 def nested(depth: int, leaf: Any, kind: str) -> struct_pb2.Struct:
     """A Struct whose `deep` property holds `depth` maps (or lists) inside one another, built without recursion."""
-    value = struct_pb2.Value()
-    value.number_value = leaf
-    for _ in range(depth):
-        outer = struct_pb2.Value()
-        if kind == "map":
-            outer.struct_value.fields["a"].CopyFrom(value)
-        else:
-            outer.list_value.values.add().CopyFrom(value)
-        value = outer
+    value = nested_value(depth, kind, leaf)
     message = struct_pb2.Struct()
     message.fields["deep"].CopyFrom(value)
     return message

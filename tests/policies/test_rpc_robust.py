@@ -13,7 +13,6 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import struct_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
@@ -35,7 +34,7 @@ from security_group_tools.pack_runner import (
     urn,
 )
 
-from .pack_fixtures import GROUP_ID, SG, VPC_IN, group, inline, vpc_ingress
+from .pack_fixtures import GROUP_ID, SG, VPC_IN, group, inline, nested_value, vpc_ingress
 from .test_pack_properties import TYPES, bounded, props
 
 SSH = "aws-ec2-securitygroup-disallow-public-ssh"
@@ -181,19 +180,6 @@ def test_no_rpc_fails_on_any_props_with_infinities_and_nan(
 
 
 # --- Nesting: as deep as protobuf decodes, and past it --------------------------------------------------------
-
-
-def nested_value(depth: int, kind: str) -> struct_pb2.Value:
-    """`depth` maps (or lists) inside one another around the number 1, built without recursion."""
-    value = struct_pb2.Value(number_value=1.0)
-    for _ in range(depth):
-        outer = struct_pb2.Value()
-        if kind == "map":
-            outer.struct_value.fields["a"].CopyFrom(value)
-        else:
-            outer.list_value.values.add().CopyFrom(value)
-        value = outer
-    return value
 
 
 def deep_request(depth: int, kind: str, resource_type: str = SG, name: str = "web") -> analyzer_pb2.AnalyzeRequest:
