@@ -15,10 +15,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from . import stack_yaml
 from .problems import PathPart, Problems, quote, show
+
+if TYPE_CHECKING:
+    from .stack_yaml import Document
 
 GLOB_CHARACTERS: Final = frozenset("*?[")
 
@@ -33,7 +35,7 @@ class GroupFile:
     shown: str
     """The file as messages name it, relative to the project: `stacks/groups/web.yaml`."""
     groups: Mapping[str, object]
-    document: stack_yaml.Document
+    document: Document
 
     def line(self, parts: tuple[PathPart, ...]) -> int | None:
         """The line where the value at `parts` (or the nearest value holding it) was written."""
@@ -112,6 +114,9 @@ def _expand(pattern: str, base: Path, shown_base: str, at: tuple[PathPart, ...],
 
 
 def _read(path: Path, shown: str, at: tuple[PathPart, ...], problems: Problems) -> GroupFile | None:
+    # Imported here: the YAML parser costs every program ~50 ms to import, and most stacks have no group files.
+    from . import stack_yaml  # noqa: PLC0415
+
     try:
         document = stack_yaml.read_file(path, shown)
     except stack_yaml.YamlError as error:

@@ -44,8 +44,6 @@ class StackSettings:
     """Strip the rules of the default group of every VPC the groups use (`closeDefaultGroups`)."""
     secret_keys: frozenset[str] = frozenset()
     """The project keys that are secrets (`pulumi config set --secret`): what they hold is registered as secret."""
-    sources: Mapping[str, str] = field(default_factory=dict)
-    """Where each group was written: `stacks/Pulumi.dev.yaml` or a group file, `stacks/groups/web.yaml`."""
 
 
 @dataclass(frozen=True)
@@ -128,9 +126,6 @@ def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") 
         tags=MappingProxyType(tags),
         close_default_groups=close,
         secret_keys=secret,
-        sources=MappingProxyType(
-            {key: stack_file if source.file is None else source.file.shown for key, source in sources.items()}
-        ),
     )
 
 
@@ -232,12 +227,8 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
 def _json_reason(error: ValueError) -> str:
     message = str(error)
     if "integer string conversion" in message:
-        return f"a number longer than {_max_digits()} digits"
+        return f"a number longer than {sys.get_int_max_str_digits()} digits"
     return message.split(":", 1)[0]
-
-
-def _max_digits() -> int:
-    return sys.get_int_max_str_digits()
 
 
 def _project_vpc_id(value: str | None, problems: Problems) -> str | None:
