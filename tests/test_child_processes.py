@@ -102,13 +102,12 @@ while True:
 def test_the_component_plugin_dies_with_a_killed_parent() -> None:
     """The SDK's component host watches no pipe; the kernel kills it when the process that started it is killed."""
     parent = subprocess.Popen(
-        [sys.executable, "-c", HOLDS_A_PLUGIN],
+        child_processes.dies_with_parent([sys.executable, "-c", HOLDS_A_PLUGIN]),  # dies with this test run
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     assert parent.stdout is not None
     plugin = int(parent.stdout.readline())
@@ -120,6 +119,42 @@ def test_the_component_plugin_dies_with_a_killed_parent() -> None:
     finally:
         if alive(plugin):
             os.kill(plugin, signal.SIGKILL)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's (prctl PR_SET_PDEATHSIG)")
+@pytest.mark.usefixtures("own_registry")
+def test_arming_the_signal_never_forks() -> None:
+    """No fork handler runs: a fork would run gRPC's, which abort about 1 child in 100 in a process serving gRPC.
+
+    Python runs `os.register_at_fork` hooks exactly when `subprocess` forks (a `preexec_fn`); vfork runs none.
+    """
+    forks: list[int] = []
+    os.register_at_fork(before=lambda: forks.append(os.getpid()))
+    process = spawn_ready(STOPS_ON_SIGINT, "a child")
+    try:
+        assert forks == []
+        # The launcher exec'd the command in the same process: the recorded pid is the command itself.
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")[:-1]
+        assert cmdline == [sys.executable.encode(), b"-c", STOPS_ON_SIGINT.encode()]
+    finally:
+        child_processes.stop(process)
+
+
+def test_a_missing_program_is_the_error_popen_gives() -> None:
+    with pytest.raises(FileNotFoundError) as raised:
+        child_processes.dies_with_parent(["no-such-program-here", "x"], env={"PATH": "/nonexistent"})
+    assert raised.value.filename == "no-such-program-here"
+    with pytest.raises(FileNotFoundError):
+        child_processes.dies_with_parent(["./missing"], cwd=ROOT)
+
+
+def test_off_the_main_thread_the_command_is_left_as_it_is() -> None:
+    """The signal follows the spawning thread: armed from a short-lived thread it would kill the child early."""
+    seen: list[list[str]] = []
+    thread = threading.Thread(target=lambda: seen.append(child_processes.dies_with_parent(["python3", "-V"])))
+    thread.start()
+    thread.join()
+    assert seen == [["python3", "-V"]]
 
 
 # --- stop_all, as a signal handler calls it ---------------------------------------------------------------------

@@ -58,14 +58,13 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
 def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
     """Run as a user would, in a new session; afterwards nothing of that session may be alive."""
     process = subprocess.Popen(
-        argv,
+        child_processes.dies_with_parent(argv),  # dies with this test run, however it ends
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     stdout, stderr = process.communicate(timeout=120)
     assert session_members(process.pid) == []
@@ -216,14 +215,13 @@ def paused_preview(phase: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     On the way out, whatever is left of its session is killed, so a failing test leaves nothing behind either.
     """
     process = subprocess.Popen(
-        command("--stack", "prod"),
+        child_processes.dies_with_parent(command("--stack", "prod")),  # dies with this test run, however it ends
         cwd=ROOT,
         env={**ENV, phases.PAUSE_ENV: phase},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     try:
         assert process.stderr is not None

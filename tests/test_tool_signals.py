@@ -43,14 +43,14 @@ def started(
     if pause:
         env[phases.PAUSE_ENV] = pause
     process = subprocess.Popen(
-        [sys.executable, "-m", f"security_group_tools.{tool}", *args],
+        # dies with this test run, however it ends
+        child_processes.dies_with_parent([sys.executable, "-m", f"security_group_tools.{tool}", *args]),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=child_processes.die_with_parent(),  # noqa: PLW1509  # dies with this test run, however it ends
     )
     try:
         yield process

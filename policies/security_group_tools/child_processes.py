@@ -14,20 +14,27 @@ Three layers, each covering what the others cannot:
   SIGKILL when the thread that spawned it ends. That is only safe when the spawning thread lives as long as the
   process, so the signal is armed only for children spawned from the main thread; elsewhere (and on other
   systems) such a child relies on the first layer alone.
+
+The signal is armed by a small launcher the child starts as (`dies_with_parent`), which then execs the real
+command in the same process, never by a `preexec_fn`. A `preexec_fn` makes `subprocess` fork instead of vfork,
+and a fork runs gRPC's fork handlers: in a process that serves or calls gRPC (the fake engine, the pack
+client) they restart gRPC's threads in the child, which then abort on the descriptors `subprocess` closes
+before exec. About 1 start in 100 died that way with SIGABRT before printing its port.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import enum
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -40,8 +47,20 @@ STOP_GRACE_SECONDS: Final = 10.0
 POLL_SECONDS: Final = 0.01
 """How often `stop_all` looks whether the children have exited."""
 
-PR_SET_PDEATHSIG: Final = 1
-"""From <linux/prctl.h>."""
+LAUNCHER: Final = """\
+import ctypes, os, signal, sys
+parent, program, *args = sys.argv[1:]
+if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+    sys.exit(f"cannot arm the parent-death signal: {os.strerror(ctypes.get_errno())}")
+if os.getppid() != int(parent):
+    os._exit(1)  # the parent ended before the signal was armed: it will never come
+os.execv(program, [program, *args])
+"""
+"""What `dies_with_parent` starts: `python -I -S -c LAUNCHER <parent pid> <program path> <args...>`.
+
+Isolated (-I) and without site (-S), so it imports only the standard library and starts in milliseconds;
+`execv` keeps the pid, so the child recorded here is the command itself once it runs.
+"""
 
 
 class ParentWatch(enum.Enum):
@@ -78,21 +97,20 @@ def spawn(
     env = dict(env)
     read_fd: int | None = None
     write_fd: int | None = None
-    preexec: Callable[[], None] | None = None
     if watch is ParentWatch.PIPE:
         read_fd, write_fd = os.pipe()  # both ends are close-on-exec: only pass_fds below crosses into the child
         env[PARENT_PIPE_ENV] = str(read_fd)
+        command = list(argv)
     else:
-        preexec = die_with_parent()
+        command = dies_with_parent(argv, cwd=cwd, env=env)
     try:
         process = subprocess.Popen(
-            list(argv),
+            command,
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=() if read_fd is None else (read_fd,),
-            preexec_fn=preexec,  # noqa: PLW1509  # only prctl and getppid, from the main thread (module docstring)
         )
     except BaseException:
         if write_fd is not None:
@@ -177,26 +195,30 @@ def _close_watch(child: _Child | None) -> None:
         child.watch_fd = None
 
 
-def die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` that has the kernel kill the child when this process ends (`ParentWatch.SIGNAL`).
+def dies_with_parent(
+    argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> list[str]:
+    """`argv` as a command whose process the kernel kills when this one ends (`ParentWatch.SIGNAL`).
 
-    None where that cannot be had safely: off Linux, or off the main thread (the signal follows the spawning
-    thread, not the process). Tests give it to the commands they start, so a test run killed mid-way leaves
-    none of them behind.
+    The command starts as `LAUNCHER`, which arms the signal and execs `argv` in the same process (see the
+    module docstring for why not a `preexec_fn`). Off Linux, or off the main thread (the signal follows the
+    spawning thread, not the process), `argv` is returned as it is. The program is looked up here, as `Popen`
+    would look it up with `cwd` and `env`, so a missing one is the same FileNotFoundError. Tests start their
+    commands through it, so a test run killed mid-way leaves none of them behind.
     """
     if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
-        return None
-    return _arm_parent_death_signal(os.getpid())
+        return list(argv)
+    program, *args = argv
+    return [sys.executable, "-I", "-S", "-c", LAUNCHER, str(os.getpid()), _program_path(program, cwd, env), *args]
 
 
-def _arm_parent_death_signal(parent: int) -> Callable[[], None]:
-    """What the child runs between fork and exec: arm SIGKILL on the parent's death, unless it is dead already."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, so the child only makes the call
-
-    def arm() -> None:
-        if prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-        if os.getppid() != parent:
-            os._exit(1)  # the parent ended between fork and prctl: the signal will never come
-
-    return arm
+def _program_path(program: str, cwd: Path | None, env: Mapping[str, str] | None) -> str:
+    """The absolute path `Popen` would execute for `program`, or FileNotFoundError as `Popen` raises it."""
+    if os.sep in program:
+        path = os.path.join(cwd or os.getcwd(), program)  # an absolute program stays as it is
+        found = path if os.access(path, os.X_OK) else None
+    else:
+        found = shutil.which(program, path=(os.environ if env is None else env).get("PATH", os.defpath))
+    if found is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+    return os.path.abspath(found)
