@@ -10,7 +10,8 @@ STAMP  := $(VENV)/.installed
 
 check: lint test
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt components/pyproject.toml \
+		policies/pyproject.toml tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -21,7 +22,7 @@ venv: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy components/security_groups_component policies bench
+	$(BIN)/mypy components/security_groups_component policies tools bench
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -29,26 +30,27 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-# Every resource of a stack and every policy verdict, without AWS or the Pulumi CLI (README: "Preview offline").
+# Conveniences for the `security-groups` command that `make venv` installs in .venv/bin. Run the command itself
+# when the exit status matters: make reports every failing status as 2.
 # make preview-offline STACK=dev [POLICY_CONFIG=file] [FORMAT=table|json|mermaid] [STACK_FILE=file]
 FORMAT ?= table
 preview-offline: $(STAMP)
-	@PYTHONPATH=policies $(BIN)/python -m security_group_tools.preview --stack "$(STACK)" --format "$(FORMAT)" \
+	@$(BIN)/security-groups preview --stack "$(STACK)" --format "$(FORMAT)" \
 		$(if $(POLICY_CONFIG),--policy-config "$(POLICY_CONFIG)") $(if $(STACK_FILE),--stack-file "$(STACK_FILE)")
 
 # The component package's public API, as other languages see it. Rewrites components/schema.json from the
 # component's type hints; review the diff (tests/test_package_schema.py fails until the copy is current).
 .PHONY: schema
 schema: $(STAMP)
-	PYTHONPATH=policies $(BIN)/python -m security_group_tools.component_schema
+	$(BIN)/python -m security_group_tools.component_schema
 
 # Live AWS: `make adopt ARGS="--region us-east-1 --group-id sg-… --import-file adopt-import.json"`,
 # `make audit ARGS="--region us-east-1 --policy-config stacks/policy-config.prod.json"` (README, "Adopt and audit").
 adopt: $(STAMP)
-	PYTHONPATH=policies $(BIN)/python -m security_group_tools.adopt $(ARGS)
+	$(BIN)/security-groups adopt $(ARGS)
 
 audit: $(STAMP)
-	PYTHONPATH=policies $(BIN)/python -m security_group_tools.audit $(ARGS)
+	$(BIN)/security-groups audit $(ARGS)
 
 # The benchmarks (bench/BENCHMARKS.md): about 10 minutes on 2 cores. Installs the chart library and, with
 # `npm ci`, the pinned AWSGuard pack it compares against; rewrites bench/results/ and the tables.

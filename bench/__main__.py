@@ -12,8 +12,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))  # security_group_tools, as tests do
-
 from security_group_tools.pack_runner import Engine
 
 from bench import chart, pack_bench, program_bench, report

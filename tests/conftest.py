@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policies"))
-
 from security_group_tools.paths import PROJECT_DIR
 from security_group_tools.program_runner import (
     COMPONENT,

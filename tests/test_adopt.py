@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from moto_server import (
     walkthrough,
 )
 from security_group_tools import adopt
+from security_group_tools.paths import command_beside
 from security_groups_component import stack_yaml
 from security_groups_component.parse import DEFAULT_EGRESS_DESCRIPTION
 
@@ -370,12 +370,11 @@ def test_progress_is_reported_on_stderr(
 def test_runs_as_a_module_like_the_makefile_target(
     estate: tuple[Walkthrough, Tiers], moto: Moto, tmp_path: Path
 ) -> None:
-    """`python -m security_group_tools.adopt` from the project root, policies/ on the path, as `make adopt` runs."""
+    """The installed `security-groups adopt` from the project root, as `make adopt` runs it."""
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "security_group_tools.adopt",
+            command_beside(sys.executable),
+            "adopt",
             "--region",
             REGION,
             "--endpoint-url",
@@ -388,7 +387,6 @@ def test_runs_as_a_module_like_the_makefile_target(
             str(tmp_path / "o.yaml"),
         ],
         cwd=PROJECT_DIR,
-        env={**os.environ, "PYTHONPATH": "policies"},
         capture_output=True,
         text=True,
         check=False,

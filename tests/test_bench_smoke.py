@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 from security_group_tools.paths import PROJECT_DIR
 
-sys.path.insert(0, str(PROJECT_DIR))
-
 from bench.pack_bench import awsguard_installed
 
 QUICK_FIGURES = [

@@ -21,7 +21,7 @@ from security_group_tools import child_processes
 from security_group_tools.child_processes import ParentWatch
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
+ENV = dict(os.environ)
 
 
 def alive(pid: int) -> bool:

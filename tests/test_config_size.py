@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from conftest import PROJECT_DIR, cli_config, stack_config
 from security_group_tools.config_size import LIMIT, env_bytes, too_large
+from security_group_tools.paths import command_beside
 from security_group_tools.yaml_writer import dump
 
 
@@ -70,10 +71,9 @@ def test_the_offline_preview_refuses_a_config_the_cli_could_not_pass(tmp_path: P
     stack_file = tmp_path / "Pulumi.big.yaml"
     stack_file.write_text(dump({"config": stack(470)}))
     result = subprocess.run(
-        [sys.executable, "-m", "security_group_tools.preview", "--stack", "dev", "--stack-file", str(stack_file)],
+        [command_beside(sys.executable), "preview", "--stack", "dev", "--stack-file", str(stack_file)],
         check=False,
         cwd=PROJECT_DIR,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_DIR / "policies")},
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,12 +7,7 @@ time and memory are recorded by `python -m bench.large_stack` (bench/BENCHMARKS.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-from security_group_tools.paths import PROJECT_DIR
-
-sys.path.insert(0, str(PROJECT_DIR))
 
 from bench.large_stack import SSH_EVERY, run
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import STACKS
 from security_group_tools import child_processes, phases, preview
+from security_group_tools.paths import command_beside
 from security_group_tools.preview_model import Preview
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,10 +50,11 @@ def session_members(session: int) -> list[str]:
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "security_group_tools.preview", *args]
+    """The preview as a user runs it: the installed `security-groups` command."""
+    return [command_beside(sys.executable), "preview", *args]
 
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
+ENV = dict(os.environ)
 
 
 def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -193,7 +195,7 @@ def test_unknown_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> N
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == (
         "unknown stack 'qa': stacks/ has stack files for dev, prod, staging; "
-        "pass STACK=<one of them> (or --stack-file FILE to preview another stack file)\n"
+        "pass --stack <one of them> (or --stack-file FILE to preview another stack file)\n"
     )
 
 

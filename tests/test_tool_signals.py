@@ -20,6 +20,7 @@ import pytest
 from fake_endpoint import fake_endpoint
 from moto_server import REGION, Moto, isolated_aws_env, walkthrough
 from security_group_tools import child_processes, phases
+from security_group_tools.paths import command_beside
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES = {
@@ -39,12 +40,12 @@ def started(
     args = ["--region", REGION, "--endpoint-url", url, "--vpc-id", vpc]
     if tool == "adopt":
         args += ["--import-file", str(out / "import.json"), "--output", str(out / "adopted.yaml")]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "policies")}
+    env = dict(os.environ)
     if pause:
         env[phases.PAUSE_ENV] = pause
     process = subprocess.Popen(
         # dies with this test run, however it ends
-        child_processes.dies_with_parent([sys.executable, "-m", f"security_group_tools.{tool}", *args]),
+        child_processes.dies_with_parent([command_beside(sys.executable), tool, *args]),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -7,12 +7,8 @@ copy differs, so the docs cannot drift from the code.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
-
-from security_group_policies.catalogue import METAS  # needs the path above
+from security_group_policies.catalogue import METAS
 from security_group_policies.framework import PolicyMeta
 
 

@@ -1,11 +1,11 @@
 """Preview a stack offline: every resource the program would create and every verdict of the policy pack.
 
-    python -m security_group_tools.preview --stack dev [--policy-config FILE] [--format table|json|mermaid]
-                                           [--stack-file FILE]
+    security-groups preview --stack dev [--policy-config FILE] [--format table|json|mermaid] [--stack-file FILE]
 
-(`make preview-offline STACK=dev` runs it with policies/ on the path.) No AWS, no Pulumi CLI: the real
-__main__.py runs under Pulumi's mocks in preview mode, with the stack's config passed as the CLI passes it, and
-each resource goes to the real policy pack over the Analyzer gRPC protocol, the pack started as the CLI starts it.
+No AWS, no Pulumi CLI: the real __main__.py runs under Pulumi's mocks in preview mode, with the stack's config
+passed as the CLI passes it, and each resource goes to the real policy pack over the Analyzer gRPC protocol, the
+pack started as the CLI starts it. (`make preview-offline STACK=dev` runs it too, but make reports every failing
+status as 2.)
 
 Exit codes: 0 no mandatory finding; 1 mandatory findings (`pulumi preview` would fail); 2 bad input (stack
 config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains; 130 on
@@ -14,12 +14,11 @@ SIGINT (Ctrl-C) and 143 on SIGTERM, at any moment, with one line on stderr and t
 
 from __future__ import annotations
 
-from . import interrupts, phases
+from . import console, interrupts, phases
 
 if __name__ == "__main__":
     # A signal while the imports below load (a third of a second) ends the command like one at any later moment.
-    interrupts.install_for_startup()
-    phases.reached("imports")
+    console.start("preview")
 
 import argparse
 import sys
@@ -63,7 +62,7 @@ def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
         if stack not in known:
             raise BadInputError(
                 f"unknown stack {stack!r}: {shown(STACKS_DIR)}/ has stack files for {', '.join(known)}; "
-                "pass STACK=<one of them> (or --stack-file FILE to preview another stack file)"
+                "pass --stack <one of them> (or --stack-file FILE to preview another stack file)"
             )
         stack_file = STACKS_DIR / f"Pulumi.{stack}.yaml"
     name = shown(stack_file)
@@ -144,8 +143,12 @@ class ProgramFailedError(Exception):
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
-        prog="preview-offline", description="Preview a stack and its policy verdicts without AWS or the Pulumi CLI."
+        prog=console.prog("preview"),
+        description="Preview a stack and its policy verdicts without AWS or the Pulumi CLI.",
+        epilog=__doc__.split("\n\n")[-1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=console.version_line())
     parser.add_argument("--stack", default="", help="stack name (stacks/Pulumi.<stack>.yaml)")
     parser.add_argument("--stack-file", type=Path, help="read the stack's config from this file instead")
     parser.add_argument(
@@ -174,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     if not args.stack:
-        fail(f"no stack given: pass STACK=<stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
+        fail(f"no stack given: pass --stack <stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
     policy_path = args.policy_config or STACKS_DIR / f"policy-config.{args.stack}.json"
     try:
         stack_config = read_stack_config(args.stack, args.stack_file)

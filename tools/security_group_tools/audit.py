@@ -1,6 +1,6 @@
 """Audit live security groups with the policy pack's own policies, under a `--policy-pack-config` file.
 
-    python -m security_group_tools.audit --region us-east-1 --policy-config stacks/policy-config.prod.json
+    security-groups audit --region us-east-1 --policy-config stacks/policy-config.prod.json
 
 Without --group-id, --vpc-id or --tag, every group of the region is audited. Exit status: 0 when no finding is
 mandatory under the policy config, 1 when one is, 2 on usage, credential, access or endpoint errors (and when
@@ -9,12 +9,11 @@ AWS does not answer within --timeout), 130 on SIGINT (Ctrl-C) and 143 on SIGTERM
 
 from __future__ import annotations
 
-from . import interrupts, phases
+from . import console, interrupts, phases
 
 if __name__ == "__main__":
     # A signal while the imports below load (half a second) ends the command like one at any later moment.
-    interrupts.install_for_startup(prefix="audit: ")
-    phases.reached("imports")
+    console.start("audit")
 
 import argparse
 import sys
@@ -56,7 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="audit", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog=console.prog("audit"),
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n")[-1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=console.version_line())
     add_selection_arguments(parser)
     add_aws_arguments(parser)
     parser.add_argument(

@@ -3,7 +3,7 @@
 Built for the packaging test: it runs in a fresh virtualenv where the component comes from its wheel, with
 only this package on PYTHONPATH (it needs nothing beyond what the wheel's dependencies install):
 
-    PYTHONPATH=policies <venv>/bin/python -m security_group_tools.example_runner examples/python
+    PYTHONPATH=tools <venv>/bin/python -m security_group_tools.example_runner examples/python
 """
 
 from __future__ import annotations

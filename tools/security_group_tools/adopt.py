@@ -1,6 +1,6 @@
 r"""Adopt existing security groups: stack config that reproduces them, and a file for `pulumi import --file`.
 
-    python -m security_group_tools.adopt --region us-east-1 --group-id sg-0123456789abcdef0 \
+    security-groups adopt --region us-east-1 --group-id sg-0123456789abcdef0 \
         --import-file adopt-import.json > adopted.yaml
 
 Whatever cannot be reproduced exactly (left out, or changed in place by the first `pulumi up`) is listed on
@@ -12,12 +12,11 @@ credential, access, endpoint or output errors (and when AWS does not answer with
 
 from __future__ import annotations
 
-from . import interrupts, phases
+from . import console, interrupts
 
 if __name__ == "__main__":
     # A signal while the imports below load (a third of a second) ends the command like one at any later moment.
-    interrupts.install_for_startup(prefix="adopt: ", suffix="; no file was written")
-    phases.reached("imports")
+    console.start("adopt")
 
 import argparse
 import json
@@ -47,7 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="adopt", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog=console.prog("adopt"),
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n")[-1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=console.version_line())
     add_selection_arguments(parser)
     add_aws_arguments(parser)
     parser.add_argument("--import-file", required=True, type=Path, help="where to write the pulumi import file")
