@@ -2,8 +2,8 @@
 
 Each stack is previewed once in-process (the program under mocks, the real pack over gRPC) and rendered in every
 format, compared with reviewed golden files in tests/fixtures/preview/golden/ (after an intended change, run
-`UPDATE_SNAPSHOTS=1 make test` and review the diff; that also refreshes the README's diagrams). The command also
-runs as a user runs it, as a subprocess in its own session, and afterwards nothing of that session is left.
+`UPDATE_SNAPSHOTS=1 make test` and review the diff; that also refreshes the diagrams in docs/stacks.md). The
+command also runs as a user runs it, as a subprocess in its own session, and afterwards nothing of that session is left.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from security_group_tools.preview_model import Preview
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "preview"
 GOLDEN = FIXTURES / "golden"
-README = ROOT / "README.md"
+DIAGRAMS = ROOT / "docs" / "stacks.md"
+PREVIEW_DOC = ROOT / "docs" / "preview-offline.md"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 EXTENSIONS = {"table": "txt", "json": "json", "mermaid": "mmd"}
 PROGRESS = "starting the policy pack…\n"
@@ -284,9 +285,9 @@ def test_the_pack_never_outlives_a_killed_preview(phase: str) -> None:
 MARKERS = re.compile(r"(<!-- mermaid:(\w+):start -->\n)(.*?)(<!-- mermaid:\2:end -->)", re.DOTALL)
 
 
-def test_readme_shows_each_stacks_current_diagram(previews: dict[str, Preview]) -> None:
-    """The README's diagrams are the command's output for each stack (UPDATE_SNAPSHOTS=1 rewrites them)."""
-    text = README.read_text()
+def test_docs_show_each_stacks_current_diagram(previews: dict[str, Preview]) -> None:
+    """docs/stacks.md's diagrams are the command's output for each stack (UPDATE_SNAPSHOTS=1 rewrites them)."""
+    text = DIAGRAMS.read_text()
 
     def block(match: re.Match[str]) -> str:
         diagram = preview.FORMATS["mermaid"](previews[match.group(2)])
@@ -294,16 +295,16 @@ def test_readme_shows_each_stacks_current_diagram(previews: dict[str, Preview]) 
 
     expected = MARKERS.sub(block, text)
     if UPDATE:
-        README.write_text(expected)
+        DIAGRAMS.write_text(expected)
         text = expected
     assert [m.group(2) for m in MARKERS.finditer(text)] == STACKS
     assert text == expected
 
 
-def test_readme_shows_the_current_dev_table(previews: dict[str, Preview]) -> None:
-    """The README's example table is the command's table for dev, word for word."""
+def test_docs_show_the_current_dev_table(previews: dict[str, Preview]) -> None:
+    """docs/preview-offline.md's example table is the command's table for dev, word for word."""
     table = preview.FORMATS["table"](previews["dev"])
-    assert f"```text\n{table}```" in README.read_text()
+    assert f"```text\n{table}```" in PREVIEW_DOC.read_text()
 
 
 # --- stack files read as the Pulumi CLI reads them (security_groups_component.stack_yaml)

@@ -1,48 +1,18 @@
-"""The project's files agree with each other and with the code: Pulumi.yaml, README, CI, requirements."""
+"""The project's files agree with each other and with the code: Pulumi.yaml, requirements, the changelog.
+
+The docs' own checks (the preset table, the sample error, the test command) are in tests/docs/.
+"""
 
 from __future__ import annotations
 
 import ast
-import copy
 import re
-from collections.abc import Callable
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, Pulumi, cli_config
-from security_groups_component import PRESETS, ConfigError
+from conftest import PROJECT_DIR
+from security_groups_component import PRESETS
 from security_groups_component.settings import PROJECT_KEYS
-from test_config_errors import BASELINE, app_rule, db_from, web_rule
-
-README = (PROJECT_DIR / "README.md").read_text()
-
-
-def section(text: str, name: str) -> str:
-    match = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.DOTALL)
-    assert match, f"README has no {name} section"
-    return match.group(1)
-
-
-def render_presets() -> str:
-    """The README's preset table, generated from the preset data."""
-
-    def ports(from_port: int | None, to_port: int | None) -> str:
-        if from_port is None:
-            return "all"
-        if from_port == -1:
-            return "all types and codes"
-        return str(from_port) if from_port == to_port else f"{from_port}-{to_port}"
-
-    lines = ["| `rule:` | Console Type | Protocol | Ports |", "|---|---|---|---|"]
-    for p in PRESETS.values():
-        protocol = "all" if p.protocol == "-1" else p.protocol
-        lines.append(f"| `{p.key}` | {p.label} | {protocol} | {ports(p.from_port, p.to_port)} |")
-    return "\n".join(lines) + "\n"
-
-
-def test_readme_preset_table_matches_the_presets() -> None:
-    assert section(README, "presets") == render_presets()
-
 
 CONSOLE_TYPES = {
     # The console's Type list with the ports AWS documents (shared/reference/components.md, section 2.5).
@@ -82,24 +52,6 @@ def test_presets_are_the_console_type_list() -> None:
     """Every console Type, with the documented protocol and ports, and nothing else."""
     assert {p.label: (p.protocol, p.from_port, p.to_port) for p in PRESETS.values()} == CONSOLE_TYPES
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key) for key in PRESETS)
-
-
-def test_readme_error_example_is_what_the_program_prints(runtime_factory: Callable[..., Pulumi]) -> None:
-    """The sample error in the README is a real run's output, word for word."""
-    config = copy.deepcopy(BASELINE)
-    db_from("group:app", "10.20.0.1/16")(config)
-    web_rule(rule="postgres")(config)
-    app_rule(ports="8100-8000")(config)
-    run = runtime_factory("prod").run_program(cli_config(config))
-    assert isinstance(run.error, ConfigError)
-    assert f"```text\n{run.error}\n```" in README
-
-
-def test_readme_test_command_is_what_ci_runs() -> None:
-    ci = (PROJECT_DIR / ".ci" / "run").read_text()
-    commands = [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))]
-    assert commands == ["make check"]
-    assert "```sh\nmake check\n```" in README
 
 
 def test_pulumi_yaml_declares_the_runtime_and_every_config_key() -> None:

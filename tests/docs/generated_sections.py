@@ -1,15 +1,18 @@
-"""Render the README's policy catalogue and config tables from the policies' own metadata.
+"""The generated parts of the docs, rendered from the code: the preset table, the policy catalogue, its config keys.
 
-`python tests/policies/catalogue_table.py` prints both tables; test_readme_catalogue.py fails when the README's
-copy differs, so the docs cannot drift from the code.
+Each part sits between `<!-- <name>:start -->` and `<!-- <name>:end -->` in its doc; test_generated_sections.py
+fails while a copy differs, and `UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/docs` rewrites it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Final
 
 from security_group_policies.catalogue import METAS
 from security_group_policies.framework import PolicyMeta
+from security_groups_component import PRESETS
 
 
 def short(name: str) -> str:
@@ -20,6 +23,23 @@ def short(name: str) -> str:
 def cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def presets() -> str:
+    """The console's Type list as the component knows it: one row per preset."""
+
+    def ports(from_port: int | None, to_port: int | None) -> str:
+        if from_port is None:
+            return "all"
+        if from_port == -1:
+            return "all types and codes"
+        return str(from_port) if from_port == to_port else f"{from_port}-{to_port}"
+
+    lines = ["| `rule:` | Console Type | Protocol | Ports |", "|---|---|---|---|"]
+    for p in PRESETS.values():
+        protocol = "all" if p.protocol == "-1" else p.protocol
+        lines.append(f"| `{p.key}` | {p.label} | {protocol} | {ports(p.from_port, p.to_port)} |")
+    return "\n".join(lines) + "\n"
 
 
 def catalogue() -> str:
@@ -34,7 +54,7 @@ def catalogue() -> str:
             f"| `{meta.name}` | {meta.enforcement_level.value} | {meta.severity.value} | {cell(meta.description)} "
             f"| {cell(meta.remediation_steps)} | {keys} |"
         )
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def _users(metas: list[PolicyMeta]) -> str:
@@ -60,10 +80,12 @@ def config_keys() -> str:
         schema = schemas[identity]
         default = json.dumps(schema["default"], separators=(", ", ": "))
         lines.append(f"| `{identity[0]}` | {_users(metas)} | `{default}` | {cell(str(schema['description']))} |")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":
-    print(catalogue())
-    print()
-    print(config_keys())
+SECTIONS: Final[dict[tuple[str, str], Callable[[], str]]] = {
+    ("docs/config.md", "presets"): presets,
+    ("policies/README.md", "catalogue"): catalogue,
+    ("policies/README.md", "config-keys"): config_keys,
+}
+"""(doc, section name) -> what the section holds."""
