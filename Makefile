@@ -45,7 +45,7 @@ schema: $(STAMP)
 	$(BIN)/python -m security_group_tools.component_schema
 
 # Live AWS: `make adopt ARGS="--region us-east-1 --group-id sg-… --import-file adopt-import.json"`,
-# `make audit ARGS="--region us-east-1 --policy-config stacks/policy-config.prod.json"` (README, "Adopt and audit").
+# `make audit ARGS="--region us-east-1 --policy-config stacks/policy-config.prod.json"` (docs/adopt-and-audit.md).
 adopt: $(STAMP)
 	$(BIN)/security-groups adopt $(ARGS)
 

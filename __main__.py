@@ -1,7 +1,7 @@
 """security-groups: this stack's EC2 security groups, built from stacks/Pulumi.<stack>.yaml.
 
 The config is read and checked as a whole first; if anything is wrong, one error lists every problem
-and nothing is created. See README.md for the config format.
+and nothing is created. See docs/config.md for the config format.
 """
 
 from pathlib import Path

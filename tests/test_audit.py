@@ -200,7 +200,7 @@ def test_every_unknown_policy_name_is_reported(moto: Moto, tmp_path: Path, capsy
     assert run_audit(moto, capsys, "--policy-config", str(path)) == (
         2,
         "",
-        f"error: {path}: ssh: no policy of that name in the pack; README.md's Policy pack section lists every "
+        f"error: {path}: ssh: no policy of that name in the pack; policies/README.md's catalogue lists every "
         "policy\n"
         f"error: {path}: aws-ec2-securitygroup-missing-rule-descriptions: no policy of that name in the pack; "
         "did you mean 'aws-ec2-securitygroup-missing-rule-description'?\n",

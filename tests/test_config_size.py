@@ -91,5 +91,5 @@ def test_the_offline_preview_refuses_a_config_the_cli_could_not_pass(tmp_path: P
     )
     assert expected.endswith(
         "Move groups into files under stacks/ named by security-groups:groupFiles, which the program reads "
-        "itself (README: Group files)"
+        "itself (docs/config.md: Group files)"
     )

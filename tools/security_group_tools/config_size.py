@@ -38,5 +38,5 @@ def too_large(config: Mapping[str, str], stack_file: str) -> str | None:
         f"{stack_file}: the stack's config is {size:,} bytes as the Pulumi CLI passes it to the program (one "
         f"environment variable, {VARIABLE}), and Linux starts no process with one over {LIMIT:,} bytes, so "
         f"`pulumi up` could not run this stack (pulumi/pulumi#20402). Largest: {shown}. Move groups into files under "
-        "stacks/ named by security-groups:groupFiles, which the program reads itself (README: Group files)"
+        "stacks/ named by security-groups:groupFiles, which the program reads itself (docs/config.md: Group files)"
     )

@@ -64,7 +64,7 @@ def check_names(path: Path, document: Mapping[str, Any], policies: Sequence[str]
     for key in document:
         if key != ALL and key not in policies:
             close = difflib.get_close_matches(key, policies, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; README.md's Policy pack section lists every policy"
+            hint = f"; did you mean {close[0]!r}?" if close else "; policies/README.md's catalogue lists every policy"
             problems.append(f"{shown(path)}: {key}: no policy of that name in the pack{hint}")
     if problems:
         raise PolicyConfigError(problems)
