@@ -35,6 +35,10 @@ CANNED_LOOKUPS = {GET_VPCS: "vpc", GET_SECURITY_GROUPS: "sg"}
 """The data sources the program calls, and the prefix of the one made-up id each answers offline."""
 
 
+Answer = dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]
+"""What a mock invoke returns: outputs, or outputs and failures as (property, reason) pairs."""
+
+
 def canned_id(prefix: str, lookup: Mapping[str, Any]) -> str:
     """The made-up id answering one lookup offline: `<prefix>-0ff11e` and 11 hex digits of the lookup's hash."""
     digest = hashlib.sha256(json.dumps(lookup, sort_keys=True).encode()).hexdigest()
@@ -54,8 +58,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.preview = preview
         self.invokes: list[tuple[str, dict[str, Any]]] = []
         """Every invoke the program made, as (token, arguments), in order."""
-        self.answers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-        """Replacement answers by invoke token (see `call`)."""
+        self.answers: dict[str, Callable[[dict[str, Any]], Answer]] = {}
+        """Replacement answers by invoke token: outputs, or outputs and the provider's failures (see `call`)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         """Record the registration; return the id and outputs the provider would."""
@@ -79,12 +83,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
         Offline there is no account to look in: each lookup matches exactly one made-up resource, whose id starts
         `vpc-0ff11e` or `sg-0ff11e` and is derived from what was looked for (the same lookup, the same id). A test
-        sets `answers[token]` to return other matches (none, several) or raise as a failed invoke does.
+        sets `answers[token]` to return other matches (none, several), or failures as a provider reports them.
         """
         self.invokes.append((args.token, args.args))
         answer = self.answers.get(args.token)
         if answer is not None:
-            return answer(args.args), []
+            result = answer(args.args)
+            return result if isinstance(result, tuple) else (result, [])
         if args.token in CANNED_LOOKUPS:
             return {"ids": [canned_id(CANNED_LOOKUPS[args.token], args.args)]}, []
         raise AssertionError(f"the program made an unexpected invoke: {args.token}")
