@@ -27,5 +27,5 @@ exported = {
 }
 # Names, VPC ids and rule keys come from the config: when it is secret, so is the export (the engine keeps
 # a secret input's outputs secret in state, but an export is built here, from the component's outputs).
-secret = bool({"groups", "vpcId"} & settings.secret_keys)
+secret = bool({"groups", "vpcId", "vpc"} & settings.secret_keys)
 pulumi.export("groups", pulumi.Output.secret(exported) if secret else exported)

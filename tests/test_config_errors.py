@@ -684,8 +684,8 @@ CASES = [
     pytest.param(
         top(**{"security-groups:group": {}}),
         [
-            "group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, groupFiles, vpcId, tags, "
-            "ruleQuota, closeDefaultGroups"
+            "group: unknown key; did you mean 'groups'?; 'security-groups:' takes groups, groupFiles, vpcId, vpc, "
+            "existingGroups, tags, ruleQuota, closeDefaultGroups"
         ],
         id="unknown-project-key",
     ),

@@ -6,13 +6,12 @@ make test` searches with fresh random examples and many more of them.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from conftest import COMPONENT, SG, cli_config, start_runtime
 from hypothesis import given
 from hypothesis import strategies as st
-from security_groups_component import ConfigError, Group, group_args, load_settings, read_args
+from security_groups_component import ConfigError
 
 KEYS = ["web", "app", "db", "cache-1", "ops.tools"]
 GOOD_PEERS = [
@@ -177,28 +176,3 @@ def test_valid_configs_build_one_resource_per_rule_and_peer(config: dict[str, An
         return
     assert len(mocks.resources) == expected_resource_count(config)
     assert len({(r.typ, r.name) for r in mocks.resources}) == len(mocks.resources), "resource names must be unique"
-
-
-@given(stack(valid=True))
-def test_config_and_component_arguments_read_the_same(config: dict[str, Any]) -> None:
-    """config -> Group -> component arguments -> Group is the identity: one model, two spellings."""
-    with start_runtime("dev") as rt:
-        import pulumi
-
-        pulumi.runtime.set_all_config(cli_config(config), [])
-        holder: dict[str, Any] = {}
-
-        def program() -> None:
-            holder["settings"] = load_settings()
-
-        result = rt.run(program)
-    if isinstance(result.error, ConfigError):
-        return  # duplicates: covered above
-    assert result.error is None
-    loaded: dict[str, Group] = dict(holder["settings"].groups)
-    for key, grp in loaded.items():
-        ids = {k: f"sg-{index:08x}" for index, k in enumerate(loaded)}
-        again = read_args(key, copy.deepcopy(group_args(grp, ids, 60)))
-        assert again == grp
-        assert [r.description for r in again.rules] == [r.description for r in grp.rules]
-        assert [r.key for r in again.rules] == [r.key for r in grp.rules]

@@ -527,10 +527,10 @@ def test_where_each_entry_was_written() -> None:
     groups = ("config", "security-groups:groups")
     assert document.where(()) == (2, 1)
     assert document.where(("config",)) == (2, 1)
-    assert document.where(groups) == (7, 3)
-    assert document.where((*groups, "web")) == (17, 5)
-    assert document.where((*groups, "web", "ingress", 1)) == (23, 11)  # a mapping item: its first key
-    assert document.where((*groups, "web", "ingress", 1, "from", 0)) == (24, 18)
+    assert document.where(groups) == (10, 3)
+    assert document.where((*groups, "web")) == (20, 5)
+    assert document.where((*groups, "web", "ingress", 1)) == (26, 11)  # a mapping item: its first key
+    assert document.where((*groups, "web", "ingress", 1, "from", 0)) == (27, 18)
     assert document.where((*groups, "nope")) is None
 
 
@@ -668,6 +668,7 @@ def test_pulumi_yaml_defaults_reach_the_program_as_the_cli_fills_them_in() -> No
     from security_group_tools.program_runner import cli_config, project_defaults
 
     defaults = {"security-groups:vpcId": "", "security-groups:tags": "{}", "security-groups:ruleQuota": "60"}
+    defaults |= {"security-groups:vpc": "{}", "security-groups:existingGroups": "{}"}
     defaults["security-groups:closeDefaultGroups"] = "false"
     defaults["security-groups:groupFiles"] = "[]"
     assert project_defaults() == defaults

@@ -8,7 +8,7 @@ web = SecurityGroup("web", {
 })
 """
 
-from .args import SecurityGroupArgs, SecurityGroupRule, group_args, rule_args
+from .args import SecurityGroupArgs, SecurityGroupRule
 from .component import TYPE_TOKEN, SecurityGroup, read_args
 from .enums import Protocol, RulePreset
 from .model import Direction, Group, Peer, PeerKind, Rule, Traffic
@@ -41,8 +41,6 @@ __all__ = [
     "Traffic",
     "__version__",
     "build_security_groups",
-    "group_args",
     "load_settings",
     "read_args",
-    "rule_args",
 ]

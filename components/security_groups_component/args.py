@@ -1,4 +1,4 @@
-"""The component's typed arguments, and the one place where stack config maps onto them.
+"""The component's typed arguments.
 
 These classes are also the component package's public schema: `pulumi.provider.experimental` infers
 every input, its type and its description (the docstring under each field) from them, and
@@ -16,7 +16,6 @@ from typing import Required, TypedDict
 import pulumi
 
 from .enums import Protocol, RulePreset
-from .model import Group, PeerKind, Rule
 
 
 class SecurityGroupRule(TypedDict, total=False):
@@ -59,50 +58,3 @@ class SecurityGroupArgs(TypedDict, total=False):
     """Ids of other groups by key, for group:<key> peers; an id may be an output not yet known."""
     rule_quota: int
     """Rules allowed per direction and IP family, 1 to 1000 (AWS's default quota is 60; set your account's)."""
-
-
-_NAMED_PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "icmp": Protocol.ICMP, "icmpv6": Protocol.ICMPV6}
-
-
-def rule_args(rule: Rule) -> SecurityGroupRule:
-    """One validated rule as component arguments (one peer, explicit protocol and ports)."""
-    traffic = rule.traffic
-    args = SecurityGroupRule(peers=[rule.peer.token], description=rule.description)
-    if traffic.protocol == "-1":
-        args["protocol"] = Protocol.ALL
-    elif traffic.protocol in _NAMED_PROTOCOLS:
-        args["protocol"] = _NAMED_PROTOCOLS[traffic.protocol]
-    else:
-        args["protocol_number"] = int(traffic.protocol)
-    if traffic.from_port is not None and traffic.to_port is not None:
-        if traffic.protocol in ("icmp", "icmpv6"):
-            args["icmp_type"] = traffic.from_port
-            args["icmp_code"] = traffic.to_port
-        elif traffic.from_port == traffic.to_port:
-            args["ports"] = str(traffic.from_port)
-        else:
-            args["ports"] = f"{traffic.from_port}-{traffic.to_port}"
-    return args
-
-
-def group_args(group: Group, group_ids: Mapping[str, pulumi.Input[str]], rule_quota: int) -> SecurityGroupArgs:
-    """Map a group read from stack config onto the component's arguments.
-
-    Rules are passed one peer each with presets spelled out; the component derives every resource name
-    from a rule's content, so this spelling creates exactly the resources the config describes.
-    """
-    args = SecurityGroupArgs(
-        description=group.description,
-        tags=dict(group.tags),
-        ingress=[rule_args(rule) for rule in group.ingress],
-        egress=[rule_args(rule) for rule in group.egress],
-        rule_quota=rule_quota,
-    )
-    if group.name is not None:
-        args["name"] = group.name
-    if group.vpc_id is not None:
-        args["vpc_id"] = group.vpc_id
-    referenced = sorted({rule.peer.value for rule in group.rules if rule.peer.kind is PeerKind.GROUP})
-    if referenced:
-        args["group_ids"] = {key: group_ids[key] for key in referenced}
-    return args

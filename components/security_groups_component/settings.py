@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
@@ -20,11 +20,21 @@ from pulumi.runtime import config as runtime_config
 
 from . import aws_facts
 from .group_files import GroupFile, read_group_files
+from .lookups import GroupLookup, VpcLookup, read_existing_groups, read_vpc_lookup, resolve_group, resolve_vpc
 from .model import Group, PeerKind
 from .parse import CONFIG_STYLE, Scope, check_group_key, parse_group, parse_tags
 from .problems import ConfigError, PathPart, Problems, did_you_mean, quote, redacted, render_path, show
 
-PROJECT_KEYS: Final = ("groups", "groupFiles", "vpcId", "tags", "ruleQuota", "closeDefaultGroups")
+PROJECT_KEYS: Final = (
+    "groups",
+    "groupFiles",
+    "vpcId",
+    "vpc",
+    "existingGroups",
+    "tags",
+    "ruleQuota",
+    "closeDefaultGroups",
+)
 """The config keys this program reads, in the project's namespace (declared in Pulumi.yaml)."""
 
 
@@ -44,6 +54,8 @@ class StackSettings:
     """Strip the rules of the default group of every VPC the groups use (`closeDefaultGroups`)."""
     secret_keys: frozenset[str] = frozenset()
     """The project keys that are secrets (`pulumi config set --secret`): what they hold is registered as secret."""
+    existing_groups: Mapping[str, str] = field(default_factory=dict)
+    """Existing groups that rules name as `group:<key>` (`existingGroups`), by key: their ids, looked up."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,10 @@ def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") 
     _check_unknown_keys(project, problems)
     with secrecy("vpcId"):
         vpc_id = _project_vpc_id(config.get("vpcId"), problems)
+    with secrecy("vpc"):
+        vpc_lookup = read_vpc_lookup(_json(config.get("vpc"), ("vpc",), "a VPC lookup", problems), ("vpc",), problems)
+        if vpc_lookup is not None and config.get("vpcId"):
+            problems.add(("vpc",), "vpcId is set too; name the VPC by its id (vpcId) or by a lookup (vpc), not both")
     with secrecy("tags"):
         tags = parse_tags(
             _json(config.get("tags"), ("tags",), "a mapping of tag names to values", problems), ("tags",), problems
@@ -109,7 +125,26 @@ def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") 
     _collect(raw_groups or {}, _Source(None, "groups" in secret), sources, raws, problems)
     for group_file in files:
         _collect(group_file.groups, _Source(group_file, False), sources, raws, problems)
-    groups = _read_groups(raws, sources=sources, vpc_id=vpc_id, tags=tags, quota=quota, problems=problems)
+    with secrecy("existingGroups"):
+        existing, refused = read_existing_groups(
+            _json(config.get("existingGroups"), ("existingGroups",), "a mapping of keys to existing groups", problems),
+            ("existingGroups",),
+            frozenset(raws),
+            problems,
+        )
+    groups = _read_groups(
+        raws,
+        sources=sources,
+        vpc_id=vpc_id,
+        tags=tags,
+        quota=quota,
+        outside=(frozenset(existing), refused),
+        problems=problems,
+    )
+    existing_ids: dict[str, str] = {}
+    if not problems:
+        # AWS is asked only about a config that is otherwise sound: nothing is looked up for a stack refused anyway.
+        groups, existing_ids = _resolve(groups, vpc_lookup, existing, secrecy, problems)
     _check_unique_names(groups, sources, problems)
     _check_vpcs(groups, sources, problems)
 
@@ -126,7 +161,34 @@ def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") 
         tags=MappingProxyType(tags),
         close_default_groups=close,
         secret_keys=secret,
+        existing_groups=MappingProxyType(existing_ids),
     )
+
+
+def _resolve(
+    groups: Mapping[str, Group],
+    vpc_lookup: VpcLookup | None,
+    existing: Mapping[str, GroupLookup],
+    secrecy: Callable[[str], contextlib.AbstractContextManager[None]],
+    problems: Problems,
+) -> tuple[dict[str, Group], dict[str, str]]:
+    """Ask AWS for the looked-up VPC and groups; the groups with no VPC of their own get the one found."""
+    resolved = dict(groups)
+    if vpc_lookup is not None:
+        with secrecy("vpc"):
+            vpc_id = resolve_vpc(vpc_lookup, ("vpc",), problems)
+        if vpc_id is not None:
+            resolved = {
+                key: group if group.vpc_id is not None else replace(group, vpc_id=vpc_id)
+                for key, group in groups.items()
+            }
+    ids: dict[str, str] = {}
+    with secrecy("existingGroups"):
+        for key, lookup in existing.items():
+            found = resolve_group(lookup, ("existingGroups", key), problems)
+            if found is not None:
+                ids[key] = found
+    return resolved, ids
 
 
 def _collect(
@@ -156,9 +218,12 @@ def _read_groups(
     vpc_id: str | None,
     tags: Mapping[str, str],
     quota: int,
+    outside: tuple[frozenset[str], frozenset[str]],
     problems: Problems,
 ) -> dict[str, Group]:
     # Every well-formed key is known before any group is read, so references may point forwards, across files.
+    # `outside` holds the keys of existing groups (`existingGroups`), read and refused: `group:<key>` names them too.
+    existing, refused = outside
     known = frozenset(key for key in raws if check_group_key(key, sources[key].place(key), problems))
     groups: dict[str, Group] = {}
     for key, raw in raws.items():
@@ -167,8 +232,8 @@ def _read_groups(
         source = sources[key]
         scope = Scope(
             key=key,
-            known_groups=known,
-            refused_groups=frozenset(raws) - known,
+            known_groups=known | existing,
+            refused_groups=(frozenset(raws) - known) | refused,
             default_vpc_id=vpc_id,
             default_tags=tags,
             rule_quota=quota,

@@ -32,14 +32,19 @@ def build_security_groups(
         if rule.peer.kind is PeerKind.GROUP
     }
     deferred: dict[str, tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]]] = {
-        key: pulumi.deferred_output() for key in sorted(referenced)
+        key: pulumi.deferred_output() for key in sorted(referenced & settings.groups.keys())
     }
-    ids: Mapping[str, pulumi.Input[str]] = {key: output for key, (output, _) in deferred.items()}
     secrecy = Secrecy(
         values="groups" in settings.secret_keys,
         tags="tags" in settings.secret_keys,
-        vpc_id="vpcId" in settings.secret_keys,
+        vpc_id=bool({"vpcId", "vpc"} & settings.secret_keys),
     )
+    # Existing groups (`existingGroups`) were looked up already: their ids are known, and secret if the key is.
+    existing = "existingGroups" in settings.secret_keys
+    ids: Mapping[str, pulumi.Input[str]] = {
+        **{key: secret_if(group_id, existing) for key, group_id in settings.existing_groups.items()},
+        **{key: output for key, (output, _) in deferred.items()},
+    }
     built = {
         key: SecurityGroup._from_model(group, ids, secrecy, opts)  # the package's own entry point
         for key, group in settings.groups.items()

@@ -3,9 +3,9 @@
 This module exists twice, byte for byte: `components/security_groups_component/aws_facts.py` (the component
 refuses bad config before anything is created) and `policies/security_group_policies/aws_facts.py` (the policy
 pack judges any program). The pack is published on its own and cannot import the component, so the file is
-copied, and `tests/test_aws_facts.py` fails when the copies differ. The facts and the predicates that apply them
-live here so both places decide the same way; each side words its own messages (the component may quote the
-user's config, the pack never quotes free text). Standard library only.
+copied, and `tests/policies/test_component_agreement.py` fails when the copies differ. The facts and the
+predicates that apply them live here so both places decide the same way; each side words its own messages (the
+component may quote the user's config, the pack never quotes free text). Standard library only.
 
 Sources: the EC2 API reference (CreateSecurityGroup: "Names are case-insensitive and must be unique within the
 VPC", up to 255 characters, cannot start with sg-, the character set; IpRange and the rule resources'

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from pulumi_policy import EnforcementLevel
 from security_group_policies.catalogue import RESOURCE_POLICIES
 from security_group_policies.framework import ResourcePolicyDef
-from security_groups_component import ConfigError, read_args
+from security_group_tools.program_runner import cli_config, start_runtime
+from security_groups_component import ConfigError, load_settings, read_args
 
 from .pack_fixtures import SG, VPC_IN, group, run, vpc_ingress
 
@@ -38,6 +39,7 @@ INTERESTING = [
     "Web tier",
     " Web tier ",
     "Managed by Pulumi",
+    "Managed by Pulumi.",
     "managed  by PULUMI.",
     "Managed by Terraform",
     "Managed by Pulumi in repo infra",
@@ -153,3 +155,32 @@ def test_the_cases_that_used_to_disagree(text: str, refused: bool) -> None:
         assert (as_name, pack_refuses(SG, group(name=text))) == (refused, refused)
     else:
         assert (as_description, pack_refuses(SG, group(description=text))) == (refused, refused)
+
+
+def config_refuses(group: dict[str, Any]) -> bool:
+    """The stack-config path: `load_settings` on a stack whose one group is `group`, as the CLI passes it."""
+    with start_runtime("dev") as runtime:
+        import pulumi
+
+        pulumi.runtime.set_all_config(cli_config({"security-groups:groups": {"web": group}}), [])
+        result = runtime.run(load_settings)
+    assert result.error is None or isinstance(result.error, ConfigError), result.error
+    return result.error is not None
+
+
+CONFIG_BASE: dict[str, Any] = {"description": "Web tier", "egress": []}
+
+
+@pytest.mark.parametrize("text", INTERESTING)
+def test_stack_config_refuses_what_the_pack_reports(text: str) -> None:
+    """The same verdicts through a stack file: group description, rule description and group name."""
+    rule = {"rule": "https", "from": ["10.0.0.0/8"], "description": text}
+    assert (
+        config_refuses({**CONFIG_BASE, "description": text}),
+        config_refuses({**CONFIG_BASE, "ingress": [rule]}),
+        config_refuses({**CONFIG_BASE, "name": text}) if text else None,
+    ) == (
+        pack_refuses(SG, group(description=text)),
+        pack_refuses(VPC_IN, vpc_ingress(description=text)),
+        pack_refuses(SG, group(name=text)) if text else None,
+    )

@@ -4,8 +4,10 @@
 
 No AWS, no Pulumi CLI: the real __main__.py runs under Pulumi's mocks in preview mode, with the stack's config
 passed as the CLI passes it, and each resource goes to the real policy pack over the Analyzer gRPC protocol, the
-pack started as the CLI starts it. (`make preview-offline STACK=dev` runs it too, but make reports every failing
-status as 2.)
+pack started as the CLI starts it. With no account to look in, each lookup of the stack (`security-groups:vpc`,
+`existingGroups`) matches one made-up resource (`vpc-0ff11e…`, `sg-0ff11e…`); only `pulumi preview` shows what
+a lookup matches in AWS. (`make preview-offline STACK=dev` runs it too, but make reports every failing status
+as 2.)
 
 Exit codes: 0 no mandatory finding; 1 mandatory findings (`pulumi preview` would fail); 2 bad input (stack
 config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains; 130 on

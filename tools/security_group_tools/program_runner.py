@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import runpy
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,6 +29,20 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 COMPONENT = "security-groups:index:SecurityGroup"
+GET_VPCS = "aws:ec2/getVpcs:getVpcs"
+GET_SECURITY_GROUPS = "aws:ec2/getSecurityGroups:getSecurityGroups"
+CANNED_LOOKUPS = {GET_VPCS: "vpc", GET_SECURITY_GROUPS: "sg"}
+"""The data sources the program calls, and the prefix of the one made-up id each answers offline."""
+
+
+Answer = dict[str, Any] | tuple[dict[str, Any], list[tuple[str, str]]]
+"""What a mock invoke returns: outputs, or outputs and failures as (property, reason) pairs."""
+
+
+def canned_id(prefix: str, lookup: Mapping[str, Any]) -> str:
+    """The made-up id answering one lookup offline: `<prefix>-0ff11e` and 11 hex digits of the lookup's hash."""
+    digest = hashlib.sha256(json.dumps(lookup, sort_keys=True).encode()).hexdigest()
+    return f"{prefix}-0ff11e{digest[:11]}"
 
 
 def stack_names() -> list[str]:
@@ -41,6 +56,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, *, preview: bool = False) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
         self.preview = preview
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+        """Every invoke the program made, as (token, arguments), in order."""
+        self.answers: dict[str, Callable[[dict[str, Any]], Answer]] = {}
+        """Replacement answers by invoke token: outputs, or outputs and the provider's failures (see `call`)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         """Record the registration; return the id and outputs the provider would."""
@@ -60,7 +79,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return ("", outputs) if not args.custom else (f"{args.name}-id", outputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        """The program makes no invokes; one would be a bug worth failing on."""
+        """Answer the program's lookups (`security-groups:vpc`, `existingGroups`); any other invoke is a bug.
+
+        Offline there is no account to look in: each lookup matches exactly one made-up resource, whose id starts
+        `vpc-0ff11e` or `sg-0ff11e` and is derived from what was looked for (the same lookup, the same id). A test
+        sets `answers[token]` to return other matches (none, several), or failures as a provider reports them.
+        """
+        self.invokes.append((args.token, args.args))
+        answer = self.answers.get(args.token)
+        if answer is not None:
+            result = answer(args.args)
+            return result if isinstance(result, tuple) else (result, [])
+        if args.token in CANNED_LOOKUPS:
+            return {"ids": [canned_id(CANNED_LOOKUPS[args.token], args.args)]}, []
         raise AssertionError(f"the program made an unexpected invoke: {args.token}")
 
     def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
