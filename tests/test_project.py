@@ -87,8 +87,10 @@ def test_requirements_are_pinned(path: str) -> None:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        assert line.startswith("-r ") or line in ("-e ./components", "-e ./policies", "-e ./tools") or re.fullmatch(
-            r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line
+        assert (
+            line.startswith("-r ")
+            or line in ("-e ./components", "-e ./policies", "-e ./tools")
+            or re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line)
         ), line
 
 
