@@ -168,7 +168,7 @@ def test_cis_stack_step_finds_a_new_stack_file(tmp_path: Path) -> None:
     shutil.copyfile(tmp_path / "stacks" / "Pulumi.dev.yaml", tmp_path / "stacks" / "Pulumi.qa.yaml")
     (tmp_path / "stacks" / "Pulumi..yaml").write_text("")
     (tmp_path / "stacks" / "Pulumi.yaml").write_text("")
-    assert find_stacks_as_ci_does(tmp_path, tmp_path / "output") == (f"stacks={json.dumps(sorted([*STACKS, 'qa']))}\n")
+    assert find_stacks_as_ci_does(tmp_path, tmp_path / "output") == (f"stacks={json.dumps(sorted({*STACKS, 'qa'}))}\n")
 
 
 def test_deploy_runs_only_for_existing_stacks() -> None:
