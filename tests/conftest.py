@@ -22,9 +22,9 @@ from security_group_tools.program_runner import (
     registration_requests,
     resolve,
     stack_config,
-    stack_names,
     start_runtime,
 )
+from stack_discovery import STACKS
 
 # A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored in every process
 # started from here. The harness stops plugins with SIGINT, as the CLI does, and a test presses Ctrl-C on
@@ -32,8 +32,6 @@ from security_group_tools.program_runner import (
 # (`./.ci/run &`, nohup). A handler, unlike "ignore", is reset to the default in a child.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
-
-STACKS = stack_names()
 
 # Every property test: derandomized by default so CI is reproducible; `HYPOTHESIS_PROFILE=explore make test`
 # searches with fresh random examples and many more of them. No deadline: CI machines are shared.

@@ -6,7 +6,10 @@ silently: a renamed make target or file, a stack added without CI, an action on 
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +29,10 @@ PATH = re.compile(
     r"requirements[\w-]*\.txt)"
 )
 MATRIX_STACK = "${{ matrix.stack }}"
+DISCOVERED = "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+"""ci.yml's matrix: the stacks its `stacks` job finds, so a new stack file is previewed without editing CI."""
+DEPLOYED = ["dev", "staging", "prod"]
+"""deploy.yml's environments, in promotion order: each needs a Pulumi Cloud stack and a GitHub environment."""
 CREATED_BY_THE_WORKFLOW = ("policies/venv",)
 """The policy pack's virtualenv: a step creates it (PulumiPolicy.yaml names it)."""
 
@@ -117,20 +124,58 @@ def test_every_make_call_uses_an_existing_target(path: Path) -> None:
     assert called - make_targets() == set()
 
 
+def matrix_stacks(document: dict[Any, Any]) -> list[str]:
+    """Every stack a job of the workflow runs for: the discovered ones, or those its matrices list."""
+    matrices = [job["strategy"]["matrix"]["stack"] for job in document["jobs"].values() if "strategy" in job]
+    if DISCOVERED in matrices:
+        return STACKS
+    return sorted({stack for matrix in matrices for stack in matrix})
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_every_referenced_path_exists_for_every_stack(path: Path) -> None:
-    referenced = {m.group(1) for text in strings(load(path)) for m in PATH.finditer(text)}
+    document = load(path)
+    referenced = {m.group(1) for text in strings(document) for m in PATH.finditer(text)}
     assert referenced
-    expanded = {ref.replace(MATRIX_STACK, stack) for ref in referenced for stack in STACKS}
+    expanded = {ref.replace(MATRIX_STACK, stack) for ref in referenced for stack in matrix_stacks(document)}
     expanded = {ref for ref in expanded if not ref.startswith(CREATED_BY_THE_WORKFLOW)}
     assert sorted(ref for ref in expanded if not (ROOT / ref).exists()) == []
 
 
-@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_every_stack_matrix_is_exactly_the_stacks_in_stacks_dir(path: Path) -> None:
-    matrices = [job["strategy"]["matrix"]["stack"] for job in load(path)["jobs"].values() if "strategy" in job]
-    assert matrices
-    assert [sorted(m) for m in matrices] == [STACKS] * len(matrices)
+def test_ci_previews_the_stacks_it_finds() -> None:
+    """A new stack file joins CI's offline preview by itself (GitHub expands the matrix from the job's output)."""
+    jobs = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]
+    assert jobs["preview-offline"]["strategy"]["matrix"]["stack"] == DISCOVERED
+    assert jobs["preview-offline"]["needs"] == "stacks"
+    assert jobs["stacks"]["outputs"] == {"stacks": "${{ steps.find.outputs.stacks }}"}
+
+
+def find_stacks_as_ci_does(root: Path, output: Path) -> str:
+    """Run the `stacks` job's step in a project directory, with GITHUB_OUTPUT as the runner sets it."""
+    (step,) = [s for s in load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["stacks"]["steps"] if "run" in s]
+    assert step["id"] == "find"
+    env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output)}
+    subprocess.run(["bash", "-e", "-c", step["run"]], cwd=root, env=env, check=True)
+    return output.read_text()
+
+
+def test_cis_stack_step_finds_the_same_stacks_as_the_tests(tmp_path: Path) -> None:
+    assert find_stacks_as_ci_does(ROOT, tmp_path / "output") == f"stacks={json.dumps(STACKS)}\n"
+
+
+def test_cis_stack_step_finds_a_new_stack_file(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    shutil.copyfile(tmp_path / "stacks" / "Pulumi.dev.yaml", tmp_path / "stacks" / "Pulumi.qa.yaml")
+    (tmp_path / "stacks" / "Pulumi..yaml").write_text("")
+    (tmp_path / "stacks" / "Pulumi.yaml").write_text("")
+    assert find_stacks_as_ci_does(tmp_path, tmp_path / "output") == (f"stacks={json.dumps(sorted({*STACKS, 'qa'}))}\n")
+
+
+def test_deploy_runs_only_for_existing_stacks() -> None:
+    """Deploying is per environment (its Pulumi Cloud stack, its GitHub environment): listed, and each one exists."""
+    jobs = load(ROOT / ".github" / "workflows" / "deploy.yml")["jobs"]
+    assert sorted(jobs["preview"]["strategy"]["matrix"]["stack"]) == sorted(DEPLOYED)
+    assert set(DEPLOYED) <= set(STACKS)
 
 
 def test_ci_previews_every_stack_offline_and_runs_make_check() -> None:
@@ -154,7 +199,7 @@ def test_deploy_previews_with_the_pack_and_applies_only_on_main_behind_environme
     )
     assert "github.ref == 'refs/heads/main'" in jobs["up"]["if"]
     assert jobs["up"]["environment"] == MATRIX_STACK
-    assert jobs["up"]["strategy"]["matrix"]["stack"] == ["dev", "staging", "prod"]
+    assert jobs["up"]["strategy"]["matrix"]["stack"] == DEPLOYED
     assert jobs["up"]["strategy"]["max-parallel"] == 1
     for name in ("preview", "up"):
         assert jobs[name]["permissions"]["id-token"] == "write"

@@ -31,7 +31,7 @@ class PolicyConfigError(Exception):
 
 
 def read(path: Path, *, hint: str) -> dict[str, Any]:
-    """The document, with its levels checked; `hint` says how to name another file (`pass POLICY_CONFIG=<file>`)."""
+    """The document, with its levels checked; `hint` says how to name another file (`pass --policy-config <file>`)."""
     where = shown(path)
     try:
         text = path.read_bytes().decode("utf-8")

@@ -89,13 +89,30 @@ def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
     return config
 
 
-def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path) -> Preview:
-    """Run the program in preview mode, then judge everything it registered with the policy pack."""
-    try:
-        # Levels are checked before anything starts; policy names and schemas need the pack.
-        document = policy_config.read(policy_path, hint="pass POLICY_CONFIG=<file>")
-    except policy_config.PolicyConfigError as error:
-        raise BadInputError(str(error)) from None
+def default_policy_config(stack: str) -> Path | None:
+    """The stack's own `stacks/policy-config.<stack>.json`, or None when it has none (the pack's defaults)."""
+    path = STACKS_DIR / f"policy-config.{stack}.json"
+    return path if path.exists() else None
+
+
+def defaults_label(stack: str) -> str:
+    """How the preview names the pack's defaults, for a stack without a policy config of its own."""
+    return f"the pack's defaults (no {shown(STACKS_DIR / f'policy-config.{stack}.json')})"
+
+
+def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path | None) -> Preview:
+    """Run the program in preview mode, then judge everything it registered with the policy pack.
+
+    With no `policy_path`, every policy runs at its own default level and settings, as `pulumi preview
+    --policy-pack policies` judges a stack without `--policy-pack-config`; the output says so.
+    """
+    document: dict[str, object] | None = None
+    if policy_path is not None:
+        try:
+            # Levels are checked before anything starts; policy names and schemas need the pack.
+            document = policy_config.read(policy_path, hint="pass --policy-config <file>")
+        except policy_config.PolicyConfigError as error:
+            raise BadInputError(str(error)) from None
     config = cli_config(stack_config)
     oversized = too_large(config, f"stack {stack}")
     if oversized is not None:
@@ -112,22 +129,27 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
     pack: Pack | None = None
     try:
         pack = Pack.start(engine.address, stack=stack, dry_run=True, config=config)
-        info = pack.info()
-        try:
-            policy_config.check_names(policy_path, document, [p.name for p in info.policies])
-        except policy_config.PolicyConfigError as error:
-            raise BadInputError(str(error)) from None
-        try:
-            pack.configure(document)
-        except ConfigError as error:
-            raise BadInputError("\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)) from None
+        if policy_path is None or document is None:
+            pack.configure(None)  # the pack's own defaults cannot be refused
+        else:
+            info = pack.info()
+            try:
+                policy_config.check_names(policy_path, document, [p.name for p in info.policies])
+            except policy_config.PolicyConfigError as error:
+                raise BadInputError(str(error)) from None
+            try:
+                pack.configure(document)
+            except ConfigError as error:
+                problems = "\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)
+                raise BadInputError(problems) from None
         phases.reached("analysis")
         findings = judge(pack, resources)
     finally:
         if pack is not None:
             pack.stop()
         engine.stop()
-    return Preview(stack, shown(policy_path), tuple(resources), tuple(findings))
+    label = defaults_label(stack) if policy_path is None else shown(policy_path)
+    return Preview(stack, label, tuple(resources), tuple(findings))
 
 
 class ProgramConfigError(Exception):
@@ -154,7 +176,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--stack", default="", help="stack name (stacks/Pulumi.<stack>.yaml)")
     parser.add_argument("--stack-file", type=Path, help="read the stack's config from this file instead")
     parser.add_argument(
-        "--policy-config", type=Path, help="policy pack config (default: stacks/policy-config.<stack>.json)"
+        "--policy-config",
+        type=Path,
+        help="policy pack config (default: stacks/policy-config.<stack>.json, else the pack's defaults)",
     )
     parser.add_argument("--format", choices=sorted(FORMATS), default="table")
     return parser.parse_args(argv)
@@ -180,7 +204,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parse_args(argv)
     if not args.stack:
         fail(f"no stack given: pass --stack <stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
-    policy_path = args.policy_config or STACKS_DIR / f"policy-config.{args.stack}.json"
+    policy_path = args.policy_config or default_policy_config(args.stack)
     try:
         stack_config = read_stack_config(args.stack, args.stack_file)
         preview = run_preview(args.stack, stack_config, policy_path)
