@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from security_group_tools import __version__, console, paths
 from security_group_tools.paths import PROJECT_DIR, command_beside
+from stack_discovery import STACKS
 
 SCRIPT = command_beside(sys.executable)
 
@@ -83,7 +84,7 @@ def test_a_subcommands_usage_error_is_2_and_names_the_command() -> None:
 def test_preview_without_a_stack_names_the_flag() -> None:
     done = run("preview")
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "no stack given: pass --stack <stack>; stacks: dev, prod, staging\n"
+    assert done.stderr == f"no stack given: pass --stack <stack>; stacks: {', '.join(STACKS)}\n"
 
 
 def test_python_dash_m_is_the_same_command() -> None:
@@ -113,6 +114,6 @@ def test_the_command_runs_from_a_subdirectory() -> None:
     )
     assert (done.returncode, done.stderr) == (
         2,
-        "unknown stack 'nope': stacks/ has stack files for dev, prod, staging; "
+        f"unknown stack 'nope': stacks/ has stack files for {', '.join(STACKS)}; "
         "pass --stack <one of them> (or --stack-file FILE to preview another stack file)\n",
     )
