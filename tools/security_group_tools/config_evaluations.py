@@ -98,10 +98,10 @@ def evaluations(
     for group in groups:
         # The group's own order (ingress, then egress, as the console lists them; the group itself last) decides
         # which finding the annotation names: an open inbound port before an undescribed outbound rule.
-        order = {rule.rule_id: position for position, rule in enumerate(group.rules)}
+        order = {rule.rule_id: (rule.egress, position) for position, rule in enumerate(group.rules)}
         failing = sorted(
             (f for f in found if f.group_id == group.group_id and f.level in failing_levels),
-            key=lambda f: order.get(f.rule_id, len(order)),
+            key=lambda f: order.get(f.rule_id, (True, len(order))),
         )
         if failing:
             result.append(Evaluation(group.group_id, NON_COMPLIANT, timestamp, annotation(failing, rules, fixes)))

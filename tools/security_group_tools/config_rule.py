@@ -127,6 +127,8 @@ def judge() -> _Judge:
 
 
 def _time(value: Any, where: str) -> datetime:
+    if isinstance(value, datetime):  # GetResourceConfigHistory's times, as boto3 parses them
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str):
         raise RuleError(f"{where}: expected an ISO 8601 time")
     try:
