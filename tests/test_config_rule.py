@@ -308,14 +308,17 @@ def test_a_scheduled_run_judges_every_group_of_the_region(aws: FakeConfig, moto:
     )
 
 
-def test_evaluations_go_in_batches_of_100(aws: FakeConfig, moto: Moto) -> None:
-    """205 groups: PutEvaluations three times, 100, 100 and 5, all with the event's result token."""
-    ec2 = moto.client()
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    for index in range(203):  # and the two default groups
-        ec2.create_security_group(GroupName=f"g{index}", Description="A group with no rules", VpcId=vpc)
-    config_rule.handler(scheduled_event())
+def test_evaluations_go_in_batches_of_100(aws: FakeConfig) -> None:
+    """205 evaluations: PutEvaluations three times, 100, 100 and 5, in order, all with the event's result token."""
+    from datetime import UTC, datetime
+
+    from security_group_tools.config_evaluations import Evaluation
+
+    when = datetime(2026, 3, 2, tzinfo=UTC)
+    found = [Evaluation(f"sg-{index:017x}", "COMPLIANT", when) for index in range(205)]
+    config_rule.report(scheduled_event(), found, config_rule.aws_clients())
     assert [len(batch) for batch in aws.evaluations()] == [100, 100, 5]
+    assert [e["ComplianceResourceId"] for batch in aws.evaluations() for e in batch] == [e.resource_id for e in found]
     assert {body["ResultToken"] for _, body in aws.calls} == {"result-token-1"}
 
 
