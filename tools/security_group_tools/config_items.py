@@ -79,9 +79,7 @@ def tags(configuration: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str,
             result[key] = _text(tag.get("value", ""), f"{where}.value") or ""
         return result
     mapped = item.get("tags") or {}
-    return {
-        _text(key, "tags") or "": _text(value, "tags") or "" for key, value in _mapping(mapped, "tags").items()
-    }
+    return {_text(key, "tags") or "": _text(value, "tags") or "" for key, value in _mapping(mapped, "tags").items()}
 
 
 def _peers(permission: Mapping[str, Any], where: str) -> Iterator[dict[str, Any]]:

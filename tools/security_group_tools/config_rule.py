@@ -140,7 +140,9 @@ def _time(value: Any, where: str) -> datetime:
 
 def _fetched_item(summary: Mapping[str, Any], clients: Clients) -> dict[str, Any]:
     """An oversized item's full configuration item, from GetResourceConfigHistory (`configuration` is text there)."""
-    captured = _time(summary.get("configurationItemCaptureTime"), "configurationItemSummary.configurationItemCaptureTime")
+    captured = _time(
+        summary.get("configurationItemCaptureTime"), "configurationItemSummary.configurationItemCaptureTime"
+    )
     answer = clients.get_resource_config_history(
         str(summary.get("resourceType")), str(summary.get("resourceId")), captured
     )
@@ -162,9 +164,7 @@ def _judge_groups(groups: Sequence[LiveGroup], parameters: Parameters, timestamp
     return evaluations(groups, found, fail_on=parameters.fail_on, fixes=current.fixes, timestamp=timestamp)
 
 
-def _item_evaluations(
-    item: Mapping[str, Any], parameters: Parameters, *, left_scope: bool
-) -> list[Evaluation]:
+def _item_evaluations(item: Mapping[str, Any], parameters: Parameters, *, left_scope: bool) -> list[Evaluation]:
     resource_type = str(item.get("resourceType", RESOURCE_TYPE))
     resource_id = str(item.get("resourceId", ""))
     captured = _time(item.get("configurationItemCaptureTime"), "configurationItem.configurationItemCaptureTime")
