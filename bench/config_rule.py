@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from security_group_tools import config_rule
+
 PROD = Path(__file__).resolve().parents[1] / "stacks" / "policy-config.prod.json"
 
 EVENT_ITEM: dict[str, Any] = {
@@ -72,8 +74,6 @@ def cold(runs: int) -> list[float]:
 
 def warm(items: int) -> float:
     """Mean seconds per configuration item in one warm environment."""
-    from security_group_tools import config_rule
-
     clients = config_rule.Clients(lambda entries, token: {}, None, None, None)  # type: ignore[arg-type]
     config_rule.evaluate(event(), clients)  # the first item builds and configures the pack
     started = time.perf_counter()

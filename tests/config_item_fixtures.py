@@ -112,7 +112,9 @@ def _event(invoking: Mapping[str, Any], parameters: Mapping[str, Any] | None, le
         "invokingEvent": json.dumps(invoking),
         "resultToken": TOKEN,
         "eventLeftScope": left_scope,
-        "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+        "executionRoleArn": (
+            f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+        ),
         "configRuleArn": f"arn:aws:config:{REGION}:{ACCOUNT}:config-rule/config-rule-abc123",
         "configRuleName": "security-groups",
         "configRuleId": "config-rule-abc123",

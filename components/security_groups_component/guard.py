@@ -186,7 +186,9 @@ class SecurityGroupGuard(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         organization = args.get("scope", "account") == "organization"
-        sources = list(args.get("member_accounts") or ()) if organization else [identity.account_id]
+        sources: list[pulumi.Input[str]] = (
+            list(args.get("member_accounts") or ()) if organization else [identity.account_id]
+        )
         permissions = [
             aws.lambda_.Permission(
                 f"{name}-invoke" + (f"-{index}" if organization else ""),

@@ -23,7 +23,9 @@ SCHEMA_FILE = COMPONENTS_DIR / "schema.json"
 
 def inferred_schema() -> dict[str, Any]:
     """The schema the plugin serves, inferred in this process exactly as components/__main__.py sets it up."""
-    provider = ComponentProvider([SecurityGroup, SecurityGroupGuard], name=PACKAGE_NAME, namespace=PACKAGE_NAMESPACE, version=__version__)
+    provider = ComponentProvider(
+        [SecurityGroup, SecurityGroupGuard], name=PACKAGE_NAME, namespace=PACKAGE_NAMESPACE, version=__version__
+    )
     assert provider.schema is not None  # ComponentProvider always sets it
     schema: dict[str, Any] = json.loads(provider.schema)
     return schema

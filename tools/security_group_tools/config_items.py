@@ -72,9 +72,9 @@ def tags(configuration: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str,
     listed = configuration.get("tags")
     if listed is not None:
         result: dict[str, str] = {}
-        for index, tag in enumerate(_list(listed, "configuration.tags")):
+        for index, raw in enumerate(_list(listed, "configuration.tags")):
             where = f"configuration.tags[{index}]"
-            tag = _mapping(tag, where)
+            tag = _mapping(raw, where)
             key = _text(tag.get("key"), f"{where}.key") or ""
             result[key] = _text(tag.get("value", ""), f"{where}.value") or ""
         return result
@@ -90,33 +90,33 @@ def _peers(permission: Mapping[str, Any], where: str) -> Iterator[dict[str, Any]
         key = "ipRanges"
     else:
         key = "ipv4Ranges"
-    for index, entry in enumerate(_list(ipv4, f"{where}.{key}")):
+    for index, raw in enumerate(_list(ipv4, f"{where}.{key}")):
         at = f"{where}.{key}[{index}]"
-        if isinstance(entry, str):
-            yield {"cidr_ipv4": entry}
+        if isinstance(raw, str):
+            yield {"cidr_ipv4": raw}
         else:
-            entry = _mapping(entry, at)
+            entry = _mapping(raw, at)
             yield {
                 "cidr_ipv4": _text(entry.get("cidrIp"), f"{at}.cidrIp"),
                 "description": _text(entry.get("description"), f"{at}.description", optional=True),
             }
-    for index, entry in enumerate(_list(permission.get("ipv6Ranges"), f"{where}.ipv6Ranges")):
+    for index, raw in enumerate(_list(permission.get("ipv6Ranges"), f"{where}.ipv6Ranges")):
         at = f"{where}.ipv6Ranges[{index}]"
-        entry = _mapping(entry, at)
+        entry = _mapping(raw, at)
         yield {
             "cidr_ipv6": _text(entry.get("cidrIpv6"), f"{at}.cidrIpv6"),
             "description": _text(entry.get("description"), f"{at}.description", optional=True),
         }
-    for index, entry in enumerate(_list(permission.get("prefixListIds"), f"{where}.prefixListIds")):
+    for index, raw in enumerate(_list(permission.get("prefixListIds"), f"{where}.prefixListIds")):
         at = f"{where}.prefixListIds[{index}]"
-        entry = _mapping(entry, at)
+        entry = _mapping(raw, at)
         yield {
             "prefix_list_id": _text(entry.get("prefixListId"), f"{at}.prefixListId"),
             "description": _text(entry.get("description"), f"{at}.description", optional=True),
         }
-    for index, entry in enumerate(_list(permission.get("userIdGroupPairs"), f"{where}.userIdGroupPairs")):
+    for index, raw in enumerate(_list(permission.get("userIdGroupPairs"), f"{where}.userIdGroupPairs")):
         at = f"{where}.userIdGroupPairs[{index}]"
-        entry = _mapping(entry, at)
+        entry = _mapping(raw, at)
         yield {
             "referenced_group_id": _text(entry.get("groupId"), f"{at}.groupId"),
             "referenced_user_id": _text(entry.get("userId"), f"{at}.userId", optional=True),
@@ -129,9 +129,9 @@ def _rules(configuration: Mapping[str, Any], group_id: str, *, egress: bool) -> 
     key = "ipPermissionsEgress" if egress else "ipPermissions"
     direction = "egress" if egress else "ingress"
     rules: list[LiveRule] = []
-    for index, permission in enumerate(_list(configuration.get(key), f"configuration.{key}")):
+    for index, raw in enumerate(_list(configuration.get(key), f"configuration.{key}")):
         where = f"configuration.{key}[{index}]"
-        permission = _mapping(permission, where)
+        permission = _mapping(raw, where)
         protocol = _protocol(permission.get("ipProtocol", "-1"), f"{where}.ipProtocol")
         from_port = _port(permission.get("fromPort"), f"{where}.fromPort")
         to_port = _port(permission.get("toPort"), f"{where}.toPort")

@@ -74,12 +74,14 @@ def aws_clients(region: str | None = None) -> Clients:
     options = AwsOptions(region=session.region_name)
 
     def put(entries: list[dict[str, Any]], token: str) -> Mapping[str, Any]:
-        return config.put_evaluations(Evaluations=entries, ResultToken=token)
+        answer: Mapping[str, Any] = config.put_evaluations(Evaluations=entries, ResultToken=token)
+        return answer
 
     def history(resource_type: str, resource_id: str, later: datetime) -> Mapping[str, Any]:
-        return config.get_resource_config_history(
+        answer: Mapping[str, Any] = config.get_resource_config_history(
             resourceType=resource_type, resourceId=resource_id, laterTime=later, limit=1
         )
+        return answer
 
     def parameter(name: str) -> str:
         try:

@@ -1,7 +1,7 @@
 """The Config rule's parameters (`InputParameters`): which policy config to judge by, and which levels fail.
 
     {"policyConfigParameter": "/security-groups/policy-config"}   the config in SSM Parameter Store
-    {"policyConfig": "{\"all\": \"mandatory\"}"}                    the config inline (JSON text, or an object)
+    {"policyConfig": "<the document as JSON text>"}                 the config inline (text, or an object)
     {"failOn": "advisory"}                                          advisory findings are NON_COMPLIANT too
 
 The policy config is the same JSON document as `stacks/policy-config.<env>.json`, read with the same rules as
