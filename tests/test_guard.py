@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +51,17 @@ class Mocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> Mocks:
+def mocks() -> Iterator[Mocks]:
+    """A fresh runtime with its own event loop (another test may have closed the thread's)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     found = Mocks()
     pulumi.runtime.set_mocks(found, project="security-groups", stack="prod", preview=False)
-    return found
+    try:
+        yield found
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def registered(mocks: Mocks) -> dict[str, tuple[str, dict[str, Any]]]:
