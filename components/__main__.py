@@ -6,10 +6,13 @@ inferred from the component's type hints and docstrings; components/schema.json 
 """
 
 from pulumi.provider.experimental import component_provider_host
-from security_groups_component import SecurityGroup, __version__
+from security_groups_component import SecurityGroup, SecurityGroupGuard, __version__
 from security_groups_component.component import PACKAGE_NAME, PACKAGE_NAMESPACE
 
 if __name__ == "__main__":
     component_provider_host(
-        components=[SecurityGroup], name=PACKAGE_NAME, namespace=PACKAGE_NAMESPACE, version=__version__
+        components=[SecurityGroup, SecurityGroupGuard],
+        name=PACKAGE_NAME,
+        namespace=PACKAGE_NAMESPACE,
+        version=__version__,
     )

@@ -11,6 +11,7 @@ web = SecurityGroup("web", {
 from .args import SecurityGroupArgs, SecurityGroupRule
 from .component import TYPE_TOKEN, SecurityGroup, read_args
 from .enums import Protocol, RulePreset
+from .guard import GUARD_TYPE_TOKEN, SecurityGroupGuard, SecurityGroupGuardArgs
 from .model import Direction, Group, Peer, PeerKind, Rule, Traffic
 from .presets import PRESETS, Preset
 from .problems import ConfigError, Problem
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 schema (components/__main__.py) both take it from here. Release by tagging the commit `v<version>`."""
 
 __all__ = [
+    "GUARD_TYPE_TOKEN",
     "PRESETS",
     "TYPE_TOKEN",
     "ConfigError",
@@ -36,6 +38,8 @@ __all__ = [
     "RulePreset",
     "SecurityGroup",
     "SecurityGroupArgs",
+    "SecurityGroupGuard",
+    "SecurityGroupGuardArgs",
     "SecurityGroupRule",
     "StackSettings",
     "Traffic",

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from pulumi.provider.experimental.component import ComponentProvider
-from security_groups_component import SecurityGroup, __version__
+from security_groups_component import SecurityGroup, SecurityGroupGuard, __version__
 from security_groups_component.component import PACKAGE_NAME, PACKAGE_NAMESPACE
 
 from .paths import COMPONENTS_DIR, PROJECT_DIR
@@ -23,7 +23,9 @@ SCHEMA_FILE = COMPONENTS_DIR / "schema.json"
 
 def inferred_schema() -> dict[str, Any]:
     """The schema the plugin serves, inferred in this process exactly as components/__main__.py sets it up."""
-    provider = ComponentProvider([SecurityGroup], name=PACKAGE_NAME, namespace=PACKAGE_NAMESPACE, version=__version__)
+    provider = ComponentProvider(
+        [SecurityGroup, SecurityGroupGuard], name=PACKAGE_NAME, namespace=PACKAGE_NAMESPACE, version=__version__
+    )
     assert provider.schema is not None  # ComponentProvider always sets it
     schema: dict[str, Any] = json.loads(provider.schema)
     return schema

@@ -1,0 +1,240 @@
+"""SecurityGroupGuard: the pack's policies as an AWS Config custom rule, judging every security group change.
+
+It deploys the Lambda function (`security_group_tools.config_rule.handler`, from the zip that
+`python -m security_group_tools.config_rule_package` builds), its log group, a least-privilege role, the
+permission for Config to invoke it (restricted by source account), and an `aws.cfg.Rule` for this account or
+an `aws.cfg.OrganizationCustomRule` for the organisation: scope `AWS::EC2::SecurityGroup`, triggered by each
+change and periodically.
+
+No `from __future__ import annotations` here: the component package's schema is inferred from these
+annotations at run time (see args.py). Each docstring under a field stays on one line for the same reason.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Required, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .component import PACKAGE_NAME
+from .problems import ConfigError, Problem
+
+GUARD_TYPE_TOKEN: Final = f"{PACKAGE_NAME}:index:SecurityGroupGuard"
+HANDLER: Final = "security_group_tools.config_rule.handler"
+RUNTIME: Final = "python3.12"
+"""Lambda's runtime on Amazon Linux 2023: the package's google-re2 wheel needs its glibc (python3.11's is older)."""
+TIMEOUT_SECONDS: Final = 300
+"""A scheduled run reads and judges every group of the region: thousands take well under a minute."""
+MEMORY_MB: Final = 1024
+"""Lambda gives CPU in proportion to memory; the pack's start-up is CPU-bound."""
+TRIGGERS: Final = (
+    "ConfigurationItemChangeNotification",
+    "OversizedConfigurationItemChangeNotification",
+    "ScheduledNotification",
+)
+FREQUENCIES: Final = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+SCOPES: Final = ("account", "organization")
+FAIL_ON: Final = ("mandatory", "advisory")
+LAMBDA_TRUST: Final = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
+    ],
+}
+
+
+class SecurityGroupGuardArgs(TypedDict, total=False):
+    """Where the function's code is, which accounts the rule covers, and the policy config it judges by."""
+
+    code_path: Required[str]
+    """The Lambda zip built by `python -m security_group_tools.config_rule_package` (a local file path)."""
+    scope: str
+    """account (an aws.cfg.Rule in this account, the default) or organization (an OrganizationCustomRule)."""
+    member_accounts: Sequence[str]
+    """For organization scope: the account ids whose AWS Config may invoke the function (one permission each)."""
+    excluded_accounts: Sequence[str]
+    """For organization scope: account ids the rule is not deployed to."""
+    policy_config_parameter: str
+    """An SSM parameter (String) holding the policy config, the JSON of stacks/policy-config.<env>.json."""
+    policy_config: str
+    """The policy config inline, as JSON text (Config allows 1,024 characters of rule parameters in all)."""
+    fail_on: str
+    """mandatory (the default): mandatory findings are NON_COMPLIANT; advisory: advisory findings are too."""
+    maximum_execution_frequency: str
+    """How often the periodic run re-judges every group: One_Hour ... TwentyFour_Hours (the default)."""
+    log_retention_days: int
+    """How long the function's log group keeps its logs (default 90 days)."""
+
+
+def _read(name: str, args: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    if not isinstance(args.get("code_path"), str) or not args["code_path"]:
+        problems.append(Problem("code_path", "give the path of the zip the config_rule_package module builds"))
+    scope = args.get("scope", "account")
+    if scope not in SCOPES:
+        problems.append(Problem("scope", f"use one of {', '.join(SCOPES)}"))
+    if scope == "organization" and not args.get("member_accounts"):
+        problems.append(Problem("member_accounts", "organization scope needs the member account ids"))
+    if scope == "account" and (args.get("member_accounts") or args.get("excluded_accounts")):
+        problems.append(Problem("scope", "member_accounts and excluded_accounts need organization scope"))
+    for key in ("member_accounts", "excluded_accounts"):
+        for index, account in enumerate(args.get(key) or ()):
+            if not (isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()):
+                problems.append(Problem(f"{key}[{index}]", "an AWS account id is 12 digits"))
+    if args.get("policy_config") is not None and args.get("policy_config_parameter") is not None:
+        problems.append(Problem("policy_config", "give policy_config or policy_config_parameter, not both"))
+    if args.get("fail_on", "mandatory") not in FAIL_ON:
+        problems.append(Problem("fail_on", f"use one of {', '.join(FAIL_ON)}"))
+    if args.get("maximum_execution_frequency", "TwentyFour_Hours") not in FREQUENCIES:
+        problems.append(Problem("maximum_execution_frequency", f"use one of {', '.join(FREQUENCIES)}"))
+    if len(rule_parameters(args)) > 1024:
+        problems.append(Problem("policy_config", "over Config's 1,024 characters: use policy_config_parameter"))
+    return problems
+
+
+def rule_parameters(args: Mapping[str, Any]) -> str:
+    """The rule's `InputParameters`: what the handler reads (config_rule_params)."""
+    given: dict[str, str] = {}
+    if args.get("policy_config") is not None:
+        given["policyConfig"] = str(args["policy_config"])
+    if args.get("policy_config_parameter") is not None:
+        given["policyConfigParameter"] = str(args["policy_config_parameter"])
+    if args.get("fail_on", "mandatory") != "mandatory":
+        given["failOn"] = str(args["fail_on"])
+    return json.dumps(given, sort_keys=True)
+
+
+def role_policy(partition: str, region: str, account: str, log_group_arn: str, parameter: str | None) -> str:
+    """The function's only permissions: its own logs, Config's two calls, EC2's two reads, its one parameter.
+
+    PutEvaluations, GetResourceConfigHistory and EC2's Describe calls take no resource-level permissions, so
+    they are granted on `*`; the logs and the parameter are granted on their ARNs alone.
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "OwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:*",
+        },
+        {
+            "Sid": "ConfigEvaluations",
+            "Effect": "Allow",
+            "Action": ["config:GetResourceConfigHistory", "config:PutEvaluations"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadSecurityGroups",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups"],
+            "Resource": "*",
+        },
+    ]
+    if parameter is not None:
+        statements.append(
+            {
+                "Sid": "PolicyConfig",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": f"arn:{partition}:ssm:{region}:{account}:parameter/{parameter.lstrip('/')}",
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class SecurityGroupGuard(pulumi.ComponentResource):
+    """An AWS Config custom rule that judges every security group with the policy pack, deployed with its function."""
+
+    function_arn: pulumi.Output[str]
+    """The Lambda function's ARN."""
+    role_arn: pulumi.Output[str]
+    """The function's IAM role."""
+    rule_arn: pulumi.Output[str]
+    """The Config rule (or organisation rule) ARN."""
+
+    def __init__(self, name: str, args: SecurityGroupGuardArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        problems = _read(name, args)
+        if problems:
+            raise ConfigError(f"SecurityGroupGuard {name}", problems, "Fix these arguments.")
+        super().__init__(GUARD_TYPE_TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", retention_in_days=args.get("log_retention_days", 90), opts=child)
+        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(LAMBDA_TRUST), opts=child)
+        parameter = args.get("policy_config_parameter")
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.all(partition.partition, region.region, identity.account_id, logs.arn).apply(
+                lambda values: role_policy(values[0], values[1], values[2], values[3], parameter)
+            ),
+            opts=child,
+        )
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            runtime=RUNTIME,
+            handler=HANDLER,
+            code=pulumi.FileArchive(args["code_path"]),
+            role=role.arn,
+            timeout=TIMEOUT_SECONDS,
+            memory_size=MEMORY_MB,
+            architectures=["x86_64"],
+            logging_config={"log_format": "Text", "log_group": logs.name},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        organization = args.get("scope", "account") == "organization"
+        sources: list[pulumi.Input[str]] = (
+            list(args.get("member_accounts") or ()) if organization else [identity.account_id]
+        )
+        permissions = [
+            aws.lambda_.Permission(
+                f"{name}-invoke" + (f"-{index}" if organization else ""),
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="config.amazonaws.com",
+                source_account=account,
+                opts=child,
+            )
+            for index, account in enumerate(sources)
+        ]
+        frequency = args.get("maximum_execution_frequency", "TwentyFour_Hours")
+        after = pulumi.ResourceOptions(parent=self, depends_on=permissions)
+        rule: aws.cfg.Rule | aws.cfg.OrganizationCustomRule
+        if organization:
+            rule = aws.cfg.OrganizationCustomRule(
+                f"{name}-rule",
+                lambda_function_arn=function.arn,
+                trigger_types=list(TRIGGERS),
+                maximum_execution_frequency=frequency,
+                resource_types_scopes=["AWS::EC2::SecurityGroup"],
+                input_parameters=rule_parameters(args),
+                excluded_accounts=list(args.get("excluded_accounts") or ()) or None,
+                opts=after,
+            )
+        else:
+            rule = aws.cfg.Rule(
+                f"{name}-rule",
+                source={
+                    "owner": "CUSTOM_LAMBDA",
+                    "source_identifier": function.arn,
+                    "source_details": [
+                        {"event_source": "aws.config", "message_type": TRIGGERS[0]},
+                        {"event_source": "aws.config", "message_type": TRIGGERS[1]},
+                        {
+                            "event_source": "aws.config",
+                            "message_type": TRIGGERS[2],
+                            "maximum_execution_frequency": frequency,
+                        },
+                    ],
+                },
+                scope={"compliance_resource_types": ["AWS::EC2::SecurityGroup"]},
+                input_parameters=rule_parameters(args),
+                opts=after,
+            )
+        self.function_arn = function.arn
+        self.role_arn = role.arn
+        self.rule_arn = rule.arn
+        self.register_outputs({"function_arn": function.arn, "role_arn": role.arn, "rule_arn": rule.arn})

@@ -1,0 +1,76 @@
+"""A recording fake of the AWS Config API on 127.0.0.1 (moto's PutEvaluations only works in its test mode).
+
+It speaks Config's JSON protocol (`X-Amz-Target: StarlingDoveService.<Operation>`), records every call's
+operation and decoded body, answers PutEvaluations with no failures (or fails the ids it is told to), and
+GetResourceConfigHistory with the items it holds by resource id, as the real API returns them: `configuration`
+as JSON text. Reached through AWS_ENDPOINT_URL_CONFIG_SERVICE, so the handler's own boto3 client calls it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class FakeConfig:
+    """A running fake: what it was asked, and what it answers."""
+
+    url: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Resource id -> configuration items GetResourceConfigHistory returns (newest first)."""
+    refuse: set[str] = field(default_factory=set)
+    """Resource ids whose evaluations PutEvaluations reports as failed."""
+
+    def evaluations(self) -> list[list[dict[str, Any]]]:
+        """The `Evaluations` of each PutEvaluations call, in order."""
+        return [body["Evaluations"] for operation, body in self.calls if operation == "PutEvaluations"]
+
+    def answer(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body for one call."""
+        self.calls.append((operation, body))
+        if operation == "PutEvaluations":
+            failed = [e for e in body.get("Evaluations", []) if e["ComplianceResourceId"] in self.refuse]
+            return 200, {"FailedEvaluations": failed}
+        if operation == "GetResourceConfigHistory":
+            return 200, {"configurationItems": self.history.get(body["resourceId"], [])}
+        return 400, {"__type": "UnknownOperationException", "message": operation}
+
+
+@contextlib.contextmanager
+def fake_config() -> Iterator[FakeConfig]:
+    """Serve a FakeConfig on 127.0.0.1 and a free port until the block ends."""
+    fake = FakeConfig()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # the http.server API
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+            status, answer = fake.answer(operation, body)
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_: Any) -> None:
+            pass  # one line per request on stderr otherwise
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="fake-config", daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,103 @@
+"""The Config rule's parameters (`InputParameters`): which policy config to judge by, and which levels fail.
+
+    {"policyConfigParameter": "/security-groups/policy-config"}   the config in SSM Parameter Store
+    {"policyConfig": "<the document as JSON text>"}                 the config inline (text, or an object)
+    {"failOn": "advisory"}                                          advisory findings are NON_COMPLIANT too
+
+The policy config is the same JSON document as `stacks/policy-config.<env>.json`, read with the same rules as
+the tools read those files (UTF-8 JSON object, levels the engine knows, no NaN) and checked for names that
+match no policy. Config limits `InputParameters` to 1,024 characters, so a whole environment's config belongs
+in Parameter Store; a 4 KB standard parameter holds any of this project's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, NoReturn
+
+from .config_evaluations import FAILING_LEVELS
+from .pack_runner import ConfigError, parse_config_file
+
+KNOWN: Final = ("policyConfig", "policyConfigParameter", "failOn")
+ALL: Final = "all"
+
+
+class ParameterError(ValueError):
+    """Rule parameters or a policy config the rule refuses: one line saying what to change."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The rule's parameters, read."""
+
+    inline: str | None = None
+    """The policy config as JSON text."""
+    ssm_name: str | None = None
+    fail_on: str = "mandatory"
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read(text: str | None) -> Parameters:
+    """The event's `ruleParameters` (JSON text, absent when the rule has none)."""
+    if not text:
+        return Parameters()
+    try:
+        given = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
+        raise ParameterError("ruleParameters: not a JSON object") from None
+    if not isinstance(given, dict):
+        raise ParameterError("ruleParameters: not a JSON object")
+    unknown = sorted(key for key in given if key not in KNOWN)
+    if unknown:
+        raise ParameterError(f"ruleParameters: unknown key {unknown[0]!r}; the keys are {', '.join(KNOWN)}")
+    inline = given.get("policyConfig")
+    if isinstance(inline, dict):
+        inline = json.dumps(inline)
+    if inline is not None and not isinstance(inline, str):
+        raise ParameterError("ruleParameters.policyConfig: JSON text of a policy config")
+    ssm_name = given.get("policyConfigParameter")
+    if ssm_name is not None and (not isinstance(ssm_name, str) or not ssm_name.strip()):
+        raise ParameterError("ruleParameters.policyConfigParameter: the name of an SSM parameter")
+    if inline is not None and ssm_name is not None:
+        raise ParameterError("ruleParameters: give policyConfig or policyConfigParameter, not both")
+    fail_on = given.get("failOn", "mandatory")
+    if fail_on not in FAILING_LEVELS:
+        raise ParameterError(f"ruleParameters.failOn: use one of {', '.join(FAILING_LEVELS)}")
+    return Parameters(inline, ssm_name, fail_on)
+
+
+def policy_config_text(parameters: Parameters, get_parameter: Callable[[str], str]) -> tuple[str, str | None]:
+    """Where the policy config comes from (for messages) and its text; None when the pack's defaults apply."""
+    if parameters.ssm_name is not None:
+        return f"SSM parameter {parameters.ssm_name}", get_parameter(parameters.ssm_name)
+    return "ruleParameters.policyConfig", parameters.inline
+
+
+def policy_config(source: str, text: str | None, policies: Sequence[str]) -> Mapping[str, Any] | None:
+    """The document, checked as the tools check a `--policy-config` file; raise ParameterError naming `source`."""
+    if text is None:
+        return None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise ParameterError(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    except ValueError as error:
+        raise ParameterError(f"{source}: not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise ParameterError(f"{source}: expected a JSON object of policy name -> enforcement level or settings")
+    try:
+        parse_config_file(document)
+    except ConfigError as error:
+        raise ParameterError(f"{source}: {'; '.join(error.problems)}") from None
+    for key in document:
+        if key != ALL and key not in policies:
+            close = difflib.get_close_matches(key, policies, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(f"{source}: {key}: no policy of that name in the pack{hint}")
+    return document
