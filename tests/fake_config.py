@@ -1,15 +1,17 @@
 """A recording fake of the AWS Config API on 127.0.0.1 (moto's PutEvaluations only works in its test mode).
 
 It speaks Config's JSON protocol (`X-Amz-Target: StarlingDoveService.<Operation>`), records every call's
-operation and decoded body, answers PutEvaluations with no failures (or fails the ids it is told to), and
-GetResourceConfigHistory with the items it holds by resource id, as the real API returns them: `configuration`
-as JSON text. Reached through AWS_ENDPOINT_URL_CONFIG_SERVICE, so the handler's own boto3 client calls it.
+operation and decoded body (and, apart, the access key id that signed it), answers PutEvaluations with no
+failures (or fails the ids it is told to), and GetResourceConfigHistory with the items it holds by resource
+id, as the real API returns them: `configuration` as JSON text. Reached through
+AWS_ENDPOINT_URL_CONFIG_SERVICE, so the handler's own boto3 client calls it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +25,8 @@ class FakeConfig:
 
     url: str = ""
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    access_keys: list[str] = field(default_factory=list)
+    """The access key id in each call's SigV4 `Authorization` header, in the order of `calls`."""
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Resource id -> configuration items GetResourceConfigHistory returns (newest first)."""
     refuse: set[str] = field(default_factory=set)
@@ -32,15 +36,20 @@ class FakeConfig:
         """The `Evaluations` of each PutEvaluations call, in order."""
         return [body["Evaluations"] for operation, body in self.calls if operation == "PutEvaluations"]
 
-    def answer(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(self, operation: str, body: dict[str, Any], access_key: str = "") -> tuple[int, dict[str, Any]]:
         """The status and JSON body for one call."""
         self.calls.append((operation, body))
+        self.access_keys.append(access_key)
         if operation == "PutEvaluations":
             failed = [e for e in body.get("Evaluations", []) if e["ComplianceResourceId"] in self.refuse]
             return 200, {"FailedEvaluations": failed}
         if operation == "GetResourceConfigHistory":
             return 200, {"configurationItems": self.history.get(body["resourceId"], [])}
         return 400, {"__type": "UnknownOperationException", "message": operation}
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+"""`AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/<service>/aws4_request, ...`"""
 
 
 @contextlib.contextmanager
@@ -52,7 +61,8 @@ def fake_config() -> Iterator[FakeConfig]:
         def do_POST(self) -> None:  # the http.server API
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-            status, answer = fake.answer(operation, body)
+            signed = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+            status, answer = fake.answer(operation, body, signed.group(1) if signed else "")
             payload = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/x-amz-json-1.1")

@@ -152,7 +152,8 @@ def aws(config: FakeConfig, moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("AWS_ENDPOINT_URL_CONFIG_SERVICE", config.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", moto.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", moto.url)
-    monkeypatch.setattr(config_rule, "_clients", None)
+    for name in ("_clients", "_session", "_home"):
+        monkeypatch.setattr(config_rule, name, None)
     return config
 
 
@@ -405,8 +406,19 @@ def test_annotations_never_carry_descriptions_or_tag_values(aws: FakeConfig) -> 
     [
         pytest.param(
             {"policyconfig": "{}"},
-            "ruleParameters: unknown key 'policyconfig'; the keys are policyConfig, policyConfigParameter, failOn",
+            "ruleParameters: unknown key 'policyconfig'; the keys are policyConfig, policyConfigParameter, failOn, "
+            "memberRoleName",
             id="unknown-key",
+        ),
+        pytest.param(
+            {"memberRoleName": "guard/member"},
+            "ruleParameters.memberRoleName: an IAM role name (1-64 of A-Z a-z 0-9 +=,.@_-)",
+            id="member-role-with-a-path",
+        ),
+        pytest.param(
+            {"memberRoleName": "r" * 65},
+            "ruleParameters.memberRoleName: an IAM role name (1-64 of A-Z a-z 0-9 +=,.@_-)",
+            id="member-role-too-long",
         ),
         pytest.param({"failOn": "warning"}, "ruleParameters.failOn: use one of mandatory, advisory", id="fail-on"),
         pytest.param(

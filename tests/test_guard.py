@@ -12,6 +12,7 @@ import pulumi
 import pytest
 from security_group_tools.program_runner import resolve
 from security_groups_component import ConfigError, SecurityGroupGuard
+from security_groups_component.guard import member_role_policy, member_trust_policy
 
 ACCOUNT = "111122223333"
 LOGS_ARN = "arn:aws:logs:eu-west-1:111122223333:log-group:guard-logs"
@@ -176,7 +177,10 @@ def test_one_account_with_the_policy_config_in_ssm(mocks: Mocks, tmp_path: Path)
 
 
 def test_an_organization_rule_with_one_permission_per_member_account(mocks: Mocks, tmp_path: Path) -> None:
-    """Organization scope: an OrganizationCustomRule, a permission per member account, no SSM statement."""
+    """Organization scope: an OrganizationCustomRule, a permission per member account, the member roles to enter.
+
+    The excluded account's role is not in the function's reach, and the rule names the default member role.
+    """
     run(
         {
             "code_path": str(tmp_path / "config-rule.zip"),
@@ -191,7 +195,18 @@ def test_an_organization_rule_with_one_permission_per_member_account(mocks: Mock
     found = registered(mocks)
     assert [found[f"guard-invoke-{i}"][1]["sourceAccount"] for i in (0, 1)] == ["444455556666", "777788889999"]
     assert "guard-invoke" not in found
-    assert json.loads(found["guard-policy"][1]["policy"]) == {"Version": "2012-10-17", "Statement": POLICY_STATEMENTS}
+    assert json.loads(found["guard-policy"][1]["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            *POLICY_STATEMENTS,
+            {
+                "Sid": "EnterMemberAccounts",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": ["arn:aws:iam::444455556666:role/security-groups-config-rule-member"],
+            },
+        ],
+    }
     assert found["guard-rule"] == (
         "aws:cfg/organizationCustomRule:OrganizationCustomRule",
         {
@@ -203,10 +218,122 @@ def test_an_organization_rule_with_one_permission_per_member_account(mocks: Mock
             ],
             "maximumExecutionFrequency": "Six_Hours",
             "resourceTypesScopes": ["AWS::EC2::SecurityGroup"],
-            "inputParameters": '{"failOn": "advisory", "policyConfig": "{\\"all\\": \\"mandatory\\"}"}',
+            "inputParameters": (
+                '{"failOn": "advisory", "memberRoleName": "security-groups-config-rule-member", '
+                '"policyConfig": "{\\"all\\": \\"mandatory\\"}"}'
+            ),
             "excludedAccounts": ["777788889999"],
         },
     )
+
+
+def test_an_organization_rule_enters_the_named_role_in_each_member_but_its_own_account(
+    mocks: Mocks, tmp_path: Path
+) -> None:
+    """member_role_name reaches the rule's parameters and the AssumeRole statement; the function's own account,
+    which needs no role, and a repeated account are left out."""
+    run(
+        {
+            "code_path": str(tmp_path / "config-rule.zip"),
+            "scope": "organization",
+            "member_accounts": [ACCOUNT, "444455556666", "777788889999", "444455556666"],
+            "member_role_name": "ConfigRuleMember",
+            "policy_config_parameter": "/security-groups/policy-config",
+        }
+    )
+    found = registered(mocks)
+    statements = json.loads(found["guard-policy"][1]["policy"])["Statement"]
+    assert statements[-1] == {
+        "Sid": "EnterMemberAccounts",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": [
+            "arn:aws:iam::444455556666:role/ConfigRuleMember",
+            "arn:aws:iam::777788889999:role/ConfigRuleMember",
+        ],
+    }
+    assert [s["Sid"] for s in statements] == [
+        "OwnLogs",
+        "ConfigEvaluations",
+        "ReadSecurityGroups",
+        "PolicyConfig",
+        "EnterMemberAccounts",
+    ]
+    assert json.loads(found["guard-rule"][1]["inputParameters"]) == {
+        "memberRoleName": "ConfigRuleMember",
+        "policyConfigParameter": "/security-groups/policy-config",
+    }
+    assert [found[f"guard-invoke-{i}"][1]["sourceAccount"] for i in range(4)] == [
+        ACCOUNT,
+        "444455556666",
+        "777788889999",
+        "444455556666",
+    ]
+
+
+def test_an_organization_of_only_the_functions_own_account_gets_no_assume_role(mocks: Mocks, tmp_path: Path) -> None:
+    """No member account to enter: no sts:AssumeRole at all."""
+    run({"code_path": str(tmp_path / "config-rule.zip"), "scope": "organization", "member_accounts": [ACCOUNT]})
+    statements = json.loads(registered(mocks)["guard-policy"][1]["policy"])["Statement"]
+    assert statements == POLICY_STATEMENTS
+
+
+def test_the_member_roles_trust_and_permissions() -> None:
+    """What each member account creates: a role only the function's role may assume, with the four calls."""
+    assert json.loads(member_trust_policy(f"arn:aws:iam::{ACCOUNT}:role/guard-role-1a2b3c")) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/guard-role-1a2b3c"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    assert json.loads(member_role_policy()) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ConfigRuleInMember",
+                "Effect": "Allow",
+                "Action": [
+                    "config:GetResourceConfigHistory",
+                    "config:PutEvaluations",
+                    "ec2:DescribeSecurityGroupRules",
+                    "ec2:DescribeSecurityGroups",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        pytest.param(
+            {"member_role_name": "ConfigRuleMember"},
+            "  - member_role_name: a member role needs organization scope",
+            id="account-scope",
+        ),
+        pytest.param(
+            {"scope": "organization", "member_accounts": ["444455556666"], "member_role_name": "path/ConfigRuleMember"},
+            "  - member_role_name: an IAM role name: 1-64 of A-Z a-z 0-9 +=,.@_- (no path)",
+            id="path",
+        ),
+        pytest.param(
+            {"scope": "organization", "member_accounts": ["444455556666"], "member_role_name": "r" * 65},
+            "  - member_role_name: an IAM role name: 1-64 of A-Z a-z 0-9 +=,.@_- (no path)",
+            id="too-long",
+        ),
+    ],
+)
+def test_a_member_role_name_the_guard_refuses(mocks: Mocks, args: dict[str, Any], problem: str) -> None:
+    """One problem, nothing registered."""
+    with pytest.raises(ConfigError) as raised:
+        SecurityGroupGuard("guard", {"code_path": "rule.zip", **args})  # type: ignore[typeddict-item]
+    assert str(raised.value).splitlines() == ["SecurityGroupGuard guard: 1 problem. Fix these arguments.", problem]
+    assert mocks.resources == []
 
 
 def test_bad_arguments_register_nothing(mocks: Mocks) -> None:

@@ -11,6 +11,7 @@ annotations at run time (see args.py). Each docstring under a field stays on one
 """
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Required, TypedDict
 
@@ -36,6 +37,16 @@ TRIGGERS: Final = (
 FREQUENCIES: Final = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 SCOPES: Final = ("account", "organization")
 FAIL_ON: Final = ("mandatory", "advisory")
+MEMBER_ROLE_NAME: Final = "security-groups-config-rule-member"
+"""The role the function enters in each member account of an organisation rule, unless `member_role_name` says."""
+ROLE_NAME: Final = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+MEMBER_ACTIONS: Final = (
+    "config:GetResourceConfigHistory",
+    "config:PutEvaluations",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeSecurityGroups",
+)
+"""What the function does in a member account: report, fetch an oversized item, read the groups."""
 LAMBDA_TRUST: Final = {
     "Version": "2012-10-17",
     "Statement": [
@@ -55,6 +66,8 @@ class SecurityGroupGuardArgs(TypedDict, total=False):
     """For organization scope: the account ids whose AWS Config may invoke the function (one permission each)."""
     excluded_accounts: Sequence[str]
     """For organization scope: account ids the rule is not deployed to."""
+    member_role_name: str
+    """For organization scope: the role the function assumes in each member (security-groups-config-rule-member)."""
     policy_config_parameter: str
     """An SSM parameter (String) holding the policy config, the JSON of stacks/policy-config.<env>.json."""
     policy_config: str
@@ -78,6 +91,11 @@ def _read(name: str, args: Mapping[str, Any]) -> list[Problem]:
         problems.append(Problem("member_accounts", "organization scope needs the member account ids"))
     if scope == "account" and (args.get("member_accounts") or args.get("excluded_accounts")):
         problems.append(Problem("scope", "member_accounts and excluded_accounts need organization scope"))
+    member_role = args.get("member_role_name")
+    if member_role is not None and scope != "organization":
+        problems.append(Problem("member_role_name", "a member role needs organization scope"))
+    elif member_role is not None and not (isinstance(member_role, str) and ROLE_NAME.fullmatch(member_role)):
+        problems.append(Problem("member_role_name", "an IAM role name: 1-64 of A-Z a-z 0-9 +=,.@_- (no path)"))
     for key in ("member_accounts", "excluded_accounts"):
         for index, account in enumerate(args.get(key) or ()):
             if not (isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()):
@@ -102,11 +120,49 @@ def rule_parameters(args: Mapping[str, Any]) -> str:
         given["policyConfigParameter"] = str(args["policy_config_parameter"])
     if args.get("fail_on", "mandatory") != "mandatory":
         given["failOn"] = str(args["fail_on"])
+    if args.get("scope") == "organization":
+        given["memberRoleName"] = str(args.get("member_role_name") or MEMBER_ROLE_NAME)
     return json.dumps(given, sort_keys=True)
 
 
-def role_policy(partition: str, region: str, account: str, log_group_arn: str, parameter: str | None) -> str:
-    """The function's only permissions: its own logs, Config's two calls, EC2's two reads, its one parameter.
+def member_role_arns(partition: str, account: str, args: Mapping[str, Any]) -> list[str]:
+    """The member roles the function may assume: one per member account the rule reaches, never its own account.
+
+    Named accounts, not `arn:...:iam::*:role/<name>`: a role of that name in an account outside the organisation
+    (anyone can create one, trusting anyone) is then out of the function's reach.
+    """
+    if args.get("scope") != "organization":
+        return []
+    name = str(args.get("member_role_name") or MEMBER_ROLE_NAME)
+    skipped = {account, *(args.get("excluded_accounts") or ())}
+    members = dict.fromkeys(a for a in args.get("member_accounts") or () if a not in skipped)
+    return [f"arn:{partition}:iam::{member}:role/{name}" for member in members]
+
+
+def member_trust_policy(function_role_arn: str) -> str:
+    """The member role's trust policy: only the function's role may assume it."""
+    statement = {"Effect": "Allow", "Principal": {"AWS": function_role_arn}, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def member_role_policy() -> str:
+    """The member role's only permissions: the four calls the function makes for that account's events."""
+    statement = {"Sid": "ConfigRuleInMember", "Effect": "Allow", "Action": list(MEMBER_ACTIONS), "Resource": "*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def role_policy(
+    partition: str,
+    region: str,
+    account: str,
+    log_group_arn: str,
+    parameter: str | None,
+    *,
+    member_roles: Sequence[str] = (),
+) -> str:
+    """The function's only permissions: its own logs, Config's and EC2's calls, its parameter, the member roles.
+
+    An organisation rule's function may also sts:AssumeRole each member account's role, and nothing else.
 
     PutEvaluations, GetResourceConfigHistory and EC2's Describe calls take no resource-level permissions, so
     they are granted on `*`; the logs and the parameter are granted on their ARNs alone.
@@ -140,6 +196,15 @@ def role_policy(partition: str, region: str, account: str, log_group_arn: str, p
                 "Resource": f"arn:{partition}:ssm:{region}:{account}:parameter/{parameter.lstrip('/')}",
             }
         )
+    if member_roles:
+        statements.append(
+            {
+                "Sid": "EnterMemberAccounts",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": list(member_roles),
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -169,7 +234,14 @@ class SecurityGroupGuard(pulumi.ComponentResource):
             f"{name}-policy",
             role=role.id,
             policy=pulumi.Output.all(partition.partition, region.region, identity.account_id, logs.arn).apply(
-                lambda values: role_policy(values[0], values[1], values[2], values[3], parameter)
+                lambda values: role_policy(
+                    values[0],
+                    values[1],
+                    values[2],
+                    values[3],
+                    parameter,
+                    member_roles=member_role_arns(values[0], values[2], args),
+                )
             ),
             opts=child,
         )

@@ -75,6 +75,11 @@ EXPECTED_PROGRAMS: Final[dict[tuple[str, int], set[tuple[str, str]]]] = {
         ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "app-ingress-tcp-8080-group-web"),
         ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "app-egress-all-0.0.0.0/0"),
     },
+    # docs/config-rule.md, "Deploying it for an organisation": the member role and its one inline policy.
+    ("docs/config-rule.md", 0): {
+        ("aws:iam/role:Role", "config-rule-member"),
+        ("aws:iam/rolePolicy:RolePolicy", "config-rule-member"),
+    },
 }
 """(doc, index among the doc's python blocks) -> every (type, name) the block registers."""
 

@@ -120,11 +120,14 @@ class Attempts:
         self.last_failure = failure
 
 
-def ec2_client(options: AwsOptions, attempts: Attempts | None = None) -> EC2Client:
+def ec2_client(
+    options: AwsOptions, attempts: Attempts | None = None, session: boto3.session.Session | None = None
+) -> EC2Client:
     """An EC2 client with timeouts and retries; raise AwsError for a profile or region that cannot be used.
 
     It refuses any answer that is not the EC2 API's XML; with `attempts`, it records each failed attempt there
-    and sends none once the deadline has passed.
+    and sends none once the deadline has passed. With `session` (credentials already chosen, as the config
+    rule's for a member account), that session's credentials and region are used instead of the options'.
     """
     config = botocore.config.Config(
         retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
@@ -132,7 +135,8 @@ def ec2_client(options: AwsOptions, attempts: Attempts | None = None) -> EC2Clie
         read_timeout=READ_TIMEOUT,
     )
     try:
-        session = boto3.session.Session(profile_name=options.profile, region_name=options.region)
+        if session is None:
+            session = boto3.session.Session(profile_name=options.profile, region_name=options.region)
         client = session.client("ec2", endpoint_url=options.endpoint_url, config=config)
     except botocore.exceptions.BotoCoreError as error:
         raise explain(error, options) from error

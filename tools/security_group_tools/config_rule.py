@@ -15,6 +15,11 @@ process serves) and `audit_report.findings`. Results go back through PutEvaluati
 
 The pack is built and configured once per Lambda environment and policy config: a warm invocation judges
 with the servicer it already has.
+
+For an organisation rule, an event from a member account is answered as that member: every call for it
+(PutEvaluations, GetResourceConfigHistory, EC2's reads) uses a session from sts:AssumeRole into the role the
+`memberRoleName` parameter names (`config_rule_accounts`). SSM is read with the function's own credentials:
+the policy config lives once, beside the function.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from .aws_inventory import LiveGroup, Selection, describe
 from .aws_session import AwsOptions, ec2_client
 from .config_evaluations import NOT_APPLICABLE, Evaluation, evaluations
 from .config_items import GONE, RESOURCE_TYPE, ItemError, live_group
+from .config_rule_accounts import AccountError, Home, home, is_account_id, member_session, role_arn
 from .config_rule_params import ParameterError, Parameters, policy_config, policy_config_text, read
 from .pack_runner import ConfigError
 
@@ -66,9 +72,10 @@ class Clients:
     describe_groups: Callable[[], list[LiveGroup]]
 
 
-def aws_clients(region: str | None = None) -> Clients:
-    """Clients for this Lambda's region and role (AWS_ENDPOINT_URL_<SERVICE> variables move an endpoint)."""
-    session = boto3.session.Session(region_name=region)
+def aws_clients(region: str | None = None, session: boto3.session.Session | None = None) -> Clients:
+    """Clients for this Lambda's region and role, or for `session`'s (AWS_ENDPOINT_URL_<SERVICE> move endpoints)."""
+    if session is None:
+        session = boto3.session.Session(region_name=region)
     config = session.client("config", config=_CLIENT_CONFIG)
     ssm = session.client("ssm", config=_CLIENT_CONFIG)
     options = AwsOptions(region=session.region_name)
@@ -91,7 +98,7 @@ def aws_clients(region: str | None = None) -> Clients:
             raise RuleError(f"SSM parameter {name}: {code}; the function's role needs ssm:GetParameter on it") from None
 
     def groups() -> list[LiveGroup]:
-        return describe(ec2_client(options), Selection(), options, lambda _: None)
+        return describe(ec2_client(options, session=session), Selection(), options, lambda _: None)
 
     return Clients(put, history, parameter, groups)
 
@@ -179,16 +186,21 @@ def _item_evaluations(item: Mapping[str, Any], parameters: Parameters, *, left_s
     return _judge_groups([group], parameters, captured)
 
 
-def evaluate(event: Mapping[str, Any], clients: Clients) -> list[Evaluation]:
-    """The evaluations for one invocation (nothing is sent)."""
+def _invoking(event: Mapping[str, Any]) -> dict[str, Any]:
     try:
         invoking = json.loads(event["invokingEvent"])
     except (KeyError, TypeError, ValueError):
         raise RuleError("invokingEvent: missing or not JSON; is this an AWS Config rule invocation?") from None
     if not isinstance(invoking, dict):
         raise RuleError("invokingEvent: not a JSON object")
+    return invoking
+
+
+def evaluate(event: Mapping[str, Any], clients: Clients, own: Clients | None = None) -> list[Evaluation]:
+    """The evaluations for one invocation (nothing is sent); `clients` for the event's account, `own` for SSM."""
+    invoking = _invoking(event)
     parameters = read(event.get("ruleParameters"))
-    judge().configure(*policy_config_text(parameters, clients.get_parameter))
+    judge().configure(*policy_config_text(parameters, (own or clients).get_parameter))
     kind = invoking.get("messageType")
     left_scope = bool(event.get("eventLeftScope"))
     if kind == CHANGE:
@@ -224,6 +236,38 @@ def report(event: Mapping[str, Any], found: Sequence[Evaluation], clients: Clien
 
 
 _clients: Clients | None = None
+_session: boto3.session.Session | None = None
+_home: Home | None = None
+
+
+def account_clients(event: Mapping[str, Any], context: Any, own: Clients) -> Clients:
+    """The clients for the event's account: `own` for the function's account, else the member role's session.
+
+    Without a `memberRoleName` parameter every event is answered with the function's own credentials, as an
+    account rule's are; an event from another account is then refused when the function knows its own account
+    (in Lambda it always does), rather than reported where the result token does not belong.
+    """
+    global _session, _home  # noqa: PLW0603  # the function's own session and identity, once per environment
+    account = event.get("accountId")
+    if account is None:
+        return own
+    if not is_account_id(account):
+        raise RuleError("accountId: not a 12-digit AWS account id")
+    member_role = read(event.get("ruleParameters")).member_role
+    if member_role is None and getattr(context, "invoked_function_arn", None) is None:
+        return own  # nothing to enter, and no cheap way to know the function's account
+    if _session is None:
+        _session = boto3.session.Session()
+    if _home is None:
+        _home = home(context, _session)
+    if account == _home.account:
+        return own
+    if member_role is None:
+        raise RuleError(
+            f"accountId: the event is from account {account}, the function runs in {_home.account}; an "
+            "organisation rule needs the memberRoleName parameter naming the role to enter in member accounts"
+        )
+    return aws_clients(session=member_session(_session, role_arn(_home.partition, account, member_role), account))
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
@@ -232,9 +276,10 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
     if _clients is None:
         _clients = aws_clients()
     try:
-        found = evaluate(event, _clients)
-        report(event, found, _clients)
-    except (RuleError, ParameterError) as error:
+        clients = account_clients(event, context, _clients)
+        found = evaluate(event, clients, _clients)
+        report(event, found, clients)
+    except (RuleError, ParameterError, AccountError) as error:
         # One line in the function's log; the invocation fails with the same text, which Config shows.
         print(f"error: {error}", file=sys.stderr, flush=True)
         raise RuleError(str(error)) from None

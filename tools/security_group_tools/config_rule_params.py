@@ -3,6 +3,8 @@
     {"policyConfigParameter": "/security-groups/policy-config"}   the config in SSM Parameter Store
     {"policyConfig": "<the document as JSON text>"}                 the config inline (text, or an object)
     {"failOn": "advisory"}                                          advisory findings are NON_COMPLIANT too
+    {"memberRoleName": "security-groups-config-rule-member"}       organisation rules: the role entered in each
+                                                                    member account (config_rule_accounts)
 
 The policy config is the same JSON document as `stacks/policy-config.<env>.json`, read with the same rules as
 the tools read those files (UTF-8 JSON object, levels the engine knows, no NaN) and checked for names that
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
@@ -21,8 +24,10 @@ from typing import Any, Final, NoReturn
 from .config_evaluations import FAILING_LEVELS
 from .pack_runner import ConfigError, parse_config_file
 
-KNOWN: Final = ("policyConfig", "policyConfigParameter", "failOn")
+KNOWN: Final = ("policyConfig", "policyConfigParameter", "failOn", "memberRoleName")
 ALL: Final = "all"
+ROLE_NAME: Final = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+"""IAM's role names: 1-64 of these characters (no path: the role ARN is built as arn:...:role/<name>)."""
 
 
 class ParameterError(ValueError):
@@ -37,6 +42,8 @@ class Parameters:
     """The policy config as JSON text."""
     ssm_name: str | None = None
     fail_on: str = "mandatory"
+    member_role: str | None = None
+    """The role the function enters in a member account for that account's events (organisation rules)."""
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -69,7 +76,10 @@ def read(text: str | None) -> Parameters:
     fail_on = given.get("failOn", "mandatory")
     if fail_on not in FAILING_LEVELS:
         raise ParameterError(f"ruleParameters.failOn: use one of {', '.join(FAILING_LEVELS)}")
-    return Parameters(inline, ssm_name, fail_on)
+    member_role = given.get("memberRoleName")
+    if member_role is not None and not (isinstance(member_role, str) and ROLE_NAME.fullmatch(member_role)):
+        raise ParameterError("ruleParameters.memberRoleName: an IAM role name (1-64 of A-Z a-z 0-9 +=,.@_-)")
+    return Parameters(inline, ssm_name, fail_on, member_role)
 
 
 def policy_config_text(parameters: Parameters, get_parameter: Callable[[str], str]) -> tuple[str, str | None]:
