@@ -144,3 +144,34 @@ def test_pack_requirements_are_pinned() -> None:
     requirements = [line for line in lines if line and not line.startswith("#")]
     assert requirements
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line) for line in requirements)
+
+
+SHARED_STATE = {"threading.local", "weakref", "gc", "pulumi_policy.policy._PolicyAnalyzerServicer"}
+"""What the policies must not lean on: per-thread state, weak references, collector tricks, the SDK's servicer."""
+
+
+def _leans_on(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in {"weakref", "gc"})
+        elif isinstance(node, ast.ImportFrom) and node.module == "pulumi_policy.policy":
+            found.update(f"pulumi_policy.policy.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Attribute) and ast.unparse(node) == "threading.local":
+            found.add("threading.local")
+    return found & SHARED_STATE
+
+
+@pytest.mark.parametrize("path", sorted((PACK_DIR / "security_group_policies").rglob("*.py")), ids=lambda p: p.name)
+def test_no_policy_module_shares_state_between_calls_or_leans_on_the_sdks_servicer(path: Path) -> None:
+    """Each request's context is passed explicitly (`framework.Call`, `stack.Stack`); nothing else carries it."""
+    assert _leans_on(path) == set()
+
+
+def test_the_guard_above_sees_what_it_forbids(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import gc\nimport threading\nfrom pulumi_policy.policy import _PolicyAnalyzerServicer\n"
+        "_x = threading.local()\n"
+    )
+    assert _leans_on(probe) == {"gc", "threading.local", "pulumi_policy.policy._PolicyAnalyzerServicer"}
