@@ -72,7 +72,6 @@ if os.environ.get("NOOP_ANALYZER") == "one-conversion":
                 for p in POLICIES
                 if isinstance(p, StackValidationPolicy)
             ],
-            EnforcementLevel.ADVISORY,
         )
     )
 else:

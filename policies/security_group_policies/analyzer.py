@@ -154,7 +154,6 @@ class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         name: str,
         resource_policies: Sequence[ResourcePolicyDef[Any]],
         stack_policies: Sequence[StackPolicyDef[Any]],
-        enforcement_level: EnforcementLevel,
         *,
         description: str | None = None,
         waiver_report: WaiverReport | None = None,
@@ -165,7 +164,6 @@ class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         self._resource_policies = tuple(resource_policies)
         self._waiver_report = waiver_report
         self._stack_policies = tuple(stack_policies)
-        self._enforcement_level = enforcement_level
         self._description = description
         self._judged_types = judged_types
         """The only types any policy reads, when known: an unreadable resource of another type needs no note."""

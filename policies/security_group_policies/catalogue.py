@@ -36,7 +36,7 @@ from .waivers import utc_today
 
 PACK_NAME: Final = "security-groups"
 PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
-"""The pack-wide default level (every policy also sets its own)."""
+"""The pack-wide default level a stock `PolicyPack` is given (`sdk.py`); every policy sets its own."""
 PACK_DESCRIPTION: Final = (
     "EC2 security-group policies for any Pulumi program: exposure to anywhere however it is spelled, "
     "descriptions, the default group, and AWS limits that otherwise fail at apply time; with expiring waivers."
@@ -93,7 +93,6 @@ def analyzer(today: Callable[[], date] = utc_today) -> PackAnalyzer:
         PACK_NAME,
         tuple(ranked(definition) for definition in RESOURCE_POLICIES),
         STACK_POLICIES,
-        PACK_ENFORCEMENT_LEVEL,
         description=PACK_DESCRIPTION,
         waiver_report=WaiverReport(
             WAIVER_REPORT.META,

@@ -77,7 +77,6 @@ def unranked() -> PackAnalyzer:
         PACK_NAME,
         RESOURCE_POLICIES,
         STACK_POLICIES,
-        PACK_ENFORCEMENT_LEVEL,
         description=PACK_DESCRIPTION,
         waiver_report=WaiverReport(
             WAIVER_REPORT.META,

@@ -327,7 +327,6 @@ def test_a_policy_that_raises_past_its_guard_is_a_note_and_the_others_still_repo
         "probe",
         [_Crashes(_meta("crashes", "Crashes."), frozenset({SG}), _settings, lambda _r, _s: Verdict()), reports],
         [_StackCrashes(_meta("stack-crashes", "Crashes."), _settings, lambda _s, _t: Verdict())],
-        EnforcementLevel.MANDATORY,
     )
     failed = (
         "it stopped on an unexpected {}, so it did not check {}; please report it with the resource's type and shape"
