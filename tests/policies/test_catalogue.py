@@ -164,8 +164,13 @@ def _leans_on(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted((PACK_DIR / "security_group_policies").rglob("*.py")), ids=lambda p: p.name)
 def test_no_policy_module_shares_state_between_calls_or_leans_on_the_sdks_servicer(path: Path) -> None:
-    """Each request's context is passed explicitly (`framework.Call`, `stack.Stack`); nothing else carries it."""
-    assert _leans_on(path) == set()
+    """Each request's context is passed explicitly (`framework.Call`, `stack.Stack`); nothing else carries it.
+
+    The one exception is the loop's own: the analyzer moves a converted stack out of the cyclic collector's scans
+    once per AnalyzeStack (`gc.freeze`), which no policy does or sees.
+    """
+    allowed = {"gc"} if path.name == "analyzer.py" else set()
+    assert _leans_on(path) - allowed == set()
 
 
 def test_the_guard_above_sees_what_it_forbids(tmp_path: Path) -> None:
