@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.profile_pack stack [--size 10000] [--top 25]
 
 The gRPC server runs handlers on worker threads, which cProfile cannot see from outside; so this drives the
-SDK's own analyzer servicer directly (the object the pack serves), configured with the pack's defaults, with
+pack's own analyzer servicer directly (the object the pack serves), configured with the pack's defaults, with
 the same requests the benchmark sends.
 """
 

@@ -1,11 +1,13 @@
 """A pack of no-op policies: as many resource and stack policies as ours has, none doing any work.
 
 Served by the SDK's `PolicyPack` (the floor every SDK pack pays), or, with NOOP_ANALYZER=one-conversion and
-policies/ on PYTHONPATH, by our pack's `OneConversionAnalyzer` (the floor our pack pays, so that what our
-policies themselves cost can be read off).
+policies/ on PYTHONPATH, by our pack's `PackAnalyzer` as no-op definitions of every type (the floor our pack
+pays: one conversion and one normalisation per request, so that what our policies themselves cost can be read
+off).
 """
 
 import os
+from typing import NamedTuple
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -43,8 +45,34 @@ POLICIES = [
 ]
 
 if os.environ.get("NOOP_ANALYZER") == "one-conversion":
-    from security_group_policies.analyzer import OneConversionAnalyzer, serve
+    from pulumi_policy import Severity
+    from security_group_policies.analyzer import PackAnalyzer, serve
+    from security_group_policies.config import NamePatterns
+    from security_group_policies.framework import CLEAR, Common, PolicyMeta, ResourcePolicyDef, StackPolicyDef
+    from security_group_policies.tables import RULE_BEARING_TYPES
 
-    serve(OneConversionAnalyzer("noop", POLICIES, EnforcementLevel.ADVISORY))
+    class NoopSettings(NamedTuple):
+        common: Common
+
+    settings = NoopSettings(Common(NamePatterns(), allow_waivers=False, max_waiver_days=0))
+
+    def meta(policy: ResourceValidationPolicy | StackValidationPolicy) -> PolicyMeta:
+        return PolicyMeta(policy.name, policy.description, EnforcementLevel.ADVISORY, Severity.LOW, "", (), (), False)
+
+    serve(
+        PackAnalyzer(
+            "noop",
+            [
+                ResourcePolicyDef(meta(p), RULE_BEARING_TYPES, lambda _c: settings, lambda _r, _s: CLEAR)
+                for p in POLICIES
+                if isinstance(p, ResourceValidationPolicy)
+            ],
+            [
+                StackPolicyDef(meta(p), lambda _c: settings, lambda _s, _t: CLEAR)
+                for p in POLICIES
+                if isinstance(p, StackValidationPolicy)
+            ],
+        )
+    )
 else:
     PolicyPack(name="noop", policies=POLICIES, enforcement_level=EnforcementLevel.ADVISORY)

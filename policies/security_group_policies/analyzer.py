@@ -1,60 +1,61 @@
-"""Serve the pack over gRPC with one conversion of each request, shared by every policy.
+"""The pack's own gRPC analyzer: one conversion and one normalisation per request, policies run by this loop.
 
-`pulumi_policy.PolicyPack` serves `_PolicyAnalyzerServicer`, which converts the request's protobuf properties
-to Python values (`MessageToDict`, `deserialize_properties`, the unknown-checking proxy) once *per policy*, and
-for AnalyzeStack the whole stack once per stack policy. For this pack's 12 resource policies that repetition
-cost more than the policies themselves (`bench/BENCHMARKS.md`). `OneConversionAnalyzer` answers exactly as the
-SDK's servicer does (the same loop, levels, not-applicable replies and preview notes, in the same order; tests
-compare both on every kind of request), except that each resource is converted once per call, in one walk
-(`engine_props`), and every policy receives that same value. Every policy of this pack only reads its props,
-which is what makes the sharing safe; a policy that mutated them would see another policy's changes. Levels
-and configs are worked out once per `Configure` rather than once per call, and each policy's config is handed
-over read-only. One addition: each resource policy's arguments also carry the call's context, the enabled
-policies with their levels and configs (`context.py`), which the exposure policies use to leave a port to the
-more specific policy that reports it (`precedence.py`); the SDK's servicer has no such context, and there each
-policy judges on its own.
+Each Analyze request's properties become plain values once (`engine_values`) and one normalised `Resource`
+(`rules.normalise`), which every resource policy of the pack judges with its settings, read once per
+`Configure`, and one `Call`: the enabled policies with their levels and settings (`context.py`, which the
+exposure policies use to leave a port to the more specific policy that reports it, `precedence.py`) and a
+per-request memo. The loop itself applies `excludeNames`, reports findings at each policy's level, reports the
+findings that waivers turned into notes under `report-waivers` (at its level, after the other resource
+policies), and reports what a policy could not check during preview as one advisory note per policy. An
+AnalyzeStack request is converted once into one `Stack`, whose view by group the stack policies share.
 
-It also answers every request, whatever it holds: properties it cannot read (see `engine_props` and
-`decoding`), and any exception outside the policies' own guards, become one advisory note per policy that
-could not run, saying why (the kind of problem, never a value), instead of a gRPC error status that would stop
-the CLI. Remediate answers without reading the properties at all while no policy rewrites resources (none of
-this pack's does): the engine calls it before Analyze for every resource. Configure refuses `excludeNames`
-patterns RE2 cannot compile with INVALID_ARGUMENT, naming the policy, the entry and why.
-
-Everything else (GetAnalyzerInfo, ConfigureStack, ...) is the SDK's own code.
+What the engine sees is what the SDK's own servicer (`pulumi_policy.PolicyPack`) would send for these policies:
+the same diagnostics in the same order, the same levels, not-applicable replies and preview-note wording
+(tests compare both over gRPC, through the adapter in `sdk.py`). It also answers every request, whatever it
+holds: properties it cannot read (see `engine_values` and `decoding`), and any exception outside the policies'
+own guards, become one advisory note per policy that could not run, saying why (the kind of problem, never a
+value), instead of a gRPC error status that would stop the CLI. Configure refuses `excludeNames` patterns RE2
+cannot compile with INVALID_ARGUMENT, naming the policy, the entry and why.
 """
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
-from inspect import isawaitable
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple, NoReturn
 
 import grpc
-from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import (
-    EnforcementLevel,
-    Policy,
-    PolicyProviderResource,
-    PolicyResource,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UnknownValueError, _DictProxy
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, Severity
+from pulumi_policy.version import VERSION
 
 from . import decoding
-from .context import NO_CONFIG, Context, ContextArgs, Enabled
+from .context import NO_CONFIG, Context, Enabled
 from .decoding import PartialStack, Unreadable
-from .engine_props import UnreadablePropsError, proxied_props
+from .engine_values import UnreadablePropsError, engine_values
+from .framework import (
+    EXCLUDED,
+    NOTHING,
+    Call,
+    Memo,
+    Outcome,
+    PolicyMeta,
+    ResourcePolicyDef,
+    StackPolicyDef,
+    excluded,
+    gap_message,
+    internal_error,
+)
 from .name_patterns import exclude_names_problems
 from .parent_watch import watch_parent
-from .waivers import forget_notes
+from .rules import Resource, normalise
+from .stack import Stack, StackResource
+from .waivers import WaivedFinding, utc_today
 
 SDK_PACK_VERSION: Final = "0.0.1"
 """What the SDK reports as a Python pack's version; the CLI uses PulumiPolicy.yaml's instead."""
@@ -64,9 +65,6 @@ MAX_MESSAGE_BYTES: Final = 400 * 1024 * 1024
 
 WORKER_THREADS: Final = 4
 """As the SDK's server."""
-
-NO_VALIDATE: Final = "Policy does not implement validate"
-"""The SDK's reason for a remediation-only policy during Analyze."""
 
 NO_REMEDIATE: Final = "Policy does not implement remediate"
 """The SDK's reason for a validation-only policy at the remediate level during Remediate."""
@@ -84,6 +82,21 @@ POLICY_FAILED: Final = (
     "type and shape"
 )
 
+LEVELS: Final = {
+    EnforcementLevel.ADVISORY: analyzer_pb2.ADVISORY,
+    EnforcementLevel.MANDATORY: analyzer_pb2.MANDATORY,
+    EnforcementLevel.REMEDIATE: analyzer_pb2.REMEDIATE,
+    EnforcementLevel.DISABLED: analyzer_pb2.DISABLED,
+}
+"""Enforcement levels as the protocol spells them (the SDK's mapping)."""
+LEVELS_FROM_WIRE: Final = {wire: level for level, wire in LEVELS.items()}
+SEVERITIES: Final = {
+    Severity.LOW: analyzer_pb2.POLICY_SEVERITY_LOW,
+    Severity.MEDIUM: analyzer_pb2.POLICY_SEVERITY_MEDIUM,
+    Severity.HIGH: analyzer_pb2.POLICY_SEVERITY_HIGH,
+    Severity.CRITICAL: analyzer_pb2.POLICY_SEVERITY_CRITICAL,
+}
+
 
 class ConfigRefusedError(ValueError):
     """Configure refused the config; raised instead of aborting when the servicer is called in this process."""
@@ -94,303 +107,310 @@ def unread_message(pack: str, policy: str, what: str) -> str:
     return f"can't run policy '{policy}' from policy pack '{pack}@v{SDK_PACK_VERSION}': {what}"
 
 
+class WaiverReport(NamedTuple):
+    """The policy that reports the call's waived findings (and waiver tags naming no policy)."""
+
+    meta: PolicyMeta
+    read_settings: Callable[[Mapping[str, object]], Any]
+    report: Callable[[Sequence[WaivedFinding], Resource | None, Exception | None, Any, frozenset[str]], list[str]]
+    """`securitygroup_report_waivers.report`: the notes, then the findings, in the order reported."""
+    known_policies: frozenset[str]
+    applies_to: frozenset[str]
+
+
+class _Schema(NamedTuple):
+    name: str
+    config_schema: PolicyConfigSchema
+
+
 class Planned(NamedTuple):
     """One enabled policy, as every call runs it until the next Configure."""
 
-    policy: Any
+    meta: PolicyMeta
     level: EnforcementLevel
-    config: Mapping[str, Any] | None
-    resource_types: frozenset[str] | None
-    """The only types a resource policy reports on, when it says so (`framework.TypedResourcePolicy`)."""
+    """ADVISORY or MANDATORY: a remediate-level finding is reported as mandatory, as the SDK does."""
+    settings: Any
+    """Read once per Configure; None when reading them failed (then `failure` names the exception's type)."""
+    failure: str | None
+    definition: Any
+    """The `ResourcePolicyDef`, `StackPolicyDef` or `WaiverReport`."""
 
 
-class SharedStack(list[PolicyResource]):
-    """The stack as every stack policy of one AnalyzeStack call receives it.
+class Plan(NamedTuple):
+    """Everything Configure decides, swapped in whole so a call on another worker thread sees one plan."""
 
-    A list that can be weakly referenced, so a policy's per-call cache (`stack.build`) can recognise the same
-    call by identity without keeping the stack alive after it.
-    """
+    resources: tuple[Planned, ...] = ()
+    waiver_report: Planned | None = None
+    stack: tuple[Planned, ...] = ()
+    context: Context = MappingProxyType({})
+    levels: Mapping[str, EnforcementLevel] = MappingProxyType({})
+    """The levels Configure set, by policy name, as sent (remediate stays remediate)."""
 
 
-class OneConversionAnalyzer(_PolicyAnalyzerServicer):
-    """The SDK's analyzer servicer, converting each request once instead of once per policy."""
+class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
+    """The pack's analyzer servicer: runs the pack's policy definitions over each request."""
 
-    def __init__(
+    def __init__(  # the pack's parts, each named
         self,
         name: str,
-        policies: Sequence[Policy],
-        enforcement_level: EnforcementLevel,
+        resource_policies: Sequence[ResourcePolicyDef[Any]],
+        stack_policies: Sequence[StackPolicyDef[Any]],
+        *,
         description: str | None = None,
+        waiver_report: WaiverReport | None = None,
         judged_types: frozenset[str] | None = None,
+        today: Callable[[], date] = utc_today,
     ) -> None:
-        super().__init__(name, SDK_PACK_VERSION, list(policies), enforcement_level, description=description)
+        self._pack_name = name
+        self._resource_policies = tuple(resource_policies)
+        self._waiver_report = waiver_report
+        self._stack_policies = tuple(stack_policies)
+        self._description = description
         self._judged_types = judged_types
         """The only types any policy reads, when known: an unreadable resource of another type needs no note."""
-        self._pack_name = name
-        self._policies = list(policies)
-        self._tags: MappingProxyType[str, str] = MappingProxyType({})
-        self._resource_plan: list[Planned] = []
-        self._stack_plan: list[Planned] = []
-        self._context: Context = MappingProxyType({})
-        self._plan()
-        # The SDK applies the project, stack and config from the environment on every call. The environment of a
-        # plugin cannot change after it starts, so once is the same.
-        self._configure_runtime_settings()  # type: ignore[no-untyped-call]  # untyped in the SDK
+        self._today = today
+        self._metas: tuple[PolicyMeta, ...] = (
+            *(definition.meta for definition in self._resource_policies),
+            *((waiver_report.meta,) if waiver_report is not None else ()),
+            *(definition.meta for definition in self._stack_policies),
+        )
+        self._schemas = tuple(_Schema(meta.name, meta.config_schema()) for meta in self._metas)
+        """What `excludeNames` checks read of each policy at Configure."""
+        self._tags: Mapping[str, str] = MappingProxyType({})
+        self._plan = self._make_plan({}, {})
 
-    def Configure(self, request: Any, context: Any) -> Any:  # noqa: N802  # gRPC method name
-        """Refuse what no policy could use; else let the SDK keep the levels and configs, then plan every call."""
+    # --- Configuration --------------------------------------------------------------------------------------
+
+    def GetAnalyzerInfo(self, _request: Any, _context: Any) -> analyzer_pb2.AnalyzerInfo:  # noqa: N802  # gRPC name
+        """The pack and every policy, as the SDK describes them."""
+        info = analyzer_pb2.AnalyzerInfo(name=self._pack_name, version=SDK_PACK_VERSION, supportsConfig=True)
+        if self._description is not None:
+            info.description = self._description
+        stack_names = {definition.meta.name for definition in self._stack_policies}
+        for meta in self._metas:
+            policy = analyzer_pb2.PolicyInfo(
+                name=meta.name,
+                description=meta.description,
+                enforcementLevel=LEVELS[meta.enforcement_level],
+                policy_type=(
+                    analyzer_pb2.PolicyType.POLICY_TYPE_STACK
+                    if meta.name in stack_names
+                    else analyzer_pb2.PolicyType.POLICY_TYPE_RESOURCE
+                ),
+                severity=SEVERITIES.get(meta.severity, analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED),
+                remediation_steps=meta.remediation_steps,
+            )
+            schema = meta.config_schema()
+            if schema.properties:
+                policy.configSchema.properties.update(schema.properties)
+            policy.tags.extend(meta.tags)
+            if meta.url is not None:
+                policy.url = meta.url
+            info.policies.append(policy)
+        return info
+
+    def GetPluginInfo(self, _request: Any, _context: Any) -> plugin_pb2.PluginInfo:  # noqa: N802  # gRPC name
+        """The SDK's version, as the SDK reports it."""
+        return plugin_pb2.PluginInfo(version=VERSION)
+
+    def Configure(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802  # gRPC method name
+        """Refuse what no policy could use; else keep the levels and configs and plan every call."""
         if isinstance(request, Unreadable):
             _refuse(context, f"the policy config could not be read: {request.reason}")
-        problems = exclude_names_problems(self._policies, request.policyConfig)
+        problems = exclude_names_problems(self._schemas, request.policyConfig)
         if problems:
             _refuse(context, "\n".join(problems))
         try:
-            reply = super().Configure(request, context)  # type: ignore[no-untyped-call]  # untyped in the SDK
+            configs: dict[str, dict[str, Any]] = {}
+            levels: dict[str, EnforcementLevel] = {}
+            for name in request.policyConfig:
+                value = request.policyConfig[name]
+                configs[name] = json_format.MessageToDict(value.properties)
+                if value.enforcementLevel not in LEVELS_FROM_WIRE:
+                    raise AssertionError("unknown enforcement level")  # as the SDK refuses it
+                levels[name] = LEVELS_FROM_WIRE[value.enforcementLevel]
         except Exception as error:  # noqa: BLE001  # say so clearly instead of an UNKNOWN status
             _refuse(context, f"the policy config could not be read ({type(error).__name__})")
-        self._plan()
-        return reply
+        self._plan = self._make_plan(configs, levels)
+        return empty_pb2.Empty()
 
-    def _plan(self) -> None:
-        """Each enabled policy with the level it reports at and its config, in the SDK's order."""
-        resource_plan: list[Planned] = []
-        stack_plan: list[Planned] = []
-        for policy in self._policies:
-            level: EnforcementLevel = self._get_enforcement_level(policy)
+    def ConfigureStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzerStackConfigureResponse:  # noqa: N802
+        """Keep the stack's tags."""
+        self._tags = MappingProxyType(dict(request.tags))
+        return analyzer_pb2.AnalyzerStackConfigureResponse()
+
+    def _make_plan(self, configs: Mapping[str, Mapping[str, Any]], levels: Mapping[str, EnforcementLevel]) -> Plan:
+        def plan(definition: Any) -> Planned | None:
+            meta: PolicyMeta = definition.meta
+            level = levels.get(meta.name, meta.enforcement_level)
             if level == EnforcementLevel.DISABLED:
-                continue
-            if level == EnforcementLevel.REMEDIATE:  # the SDK reports a remediate-level finding as mandatory
+                return None
+            if level == EnforcementLevel.REMEDIATE:
                 level = EnforcementLevel.MANDATORY
-            config = self._get_policy_config(policy.name)
-            planned = Planned(
-                policy,
-                level,
-                None if config is None else MappingProxyType(config),
-                getattr(policy, "resource_types", None),
-            )
-            if isinstance(policy, ResourceValidationPolicy):
-                resource_plan.append(planned)
-            elif isinstance(policy, StackValidationPolicy):
-                stack_plan.append(planned)
+            config = configs.get(meta.name)  # an empty config is no config, as the SDK hands it
+            try:
+                settings, failure = definition.read_settings(_read_only(config)), None
+            except Exception as error:  # noqa: BLE001  # the policy then notes that it did not run, per call
+                settings, failure = None, type(error).__name__
+            return Planned(meta, level, settings, failure, definition)
+
+        resources = tuple(p for p in map(plan, self._resource_policies) if p is not None)
+        report = plan(self._waiver_report) if self._waiver_report is not None else None
+        stack = tuple(p for p in map(plan, self._stack_policies) if p is not None)
         # What each resource policy of a call may know about the others (`context.py`): read-only, shared.
         context = MappingProxyType(
-            {planned.policy.name: Enabled(planned.level, planned.config or NO_CONFIG) for planned in resource_plan}
+            {
+                p.meta.name: Enabled(p.level, _read_only(configs.get(p.meta.name)), p.settings)
+                for p in (*resources, *((report,) if report is not None else ()))
+            }
         )
-        # Whole lists are swapped in, so a call on another worker thread sees either plan, never half of one.
-        self._resource_plan, self._stack_plan, self._context = resource_plan, stack_plan, context
+        return Plan(resources, report, stack, context, MappingProxyType(dict(levels)))
 
-    def ConfigureStack(self, request: Any, context: Any) -> Any:  # noqa: N802  # gRPC method name
-        """Keep the stack's tags, which every policy's args carry, and let the SDK keep its copy too."""
-        self._tags = MappingProxyType(dict(request.tags))
-        return super().ConfigureStack(request, context)
+    # --- Analyze --------------------------------------------------------------------------------------------
 
     def Analyze(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:  # noqa: N802  # gRPC method name
-        """Run every resource policy on one resource, as the SDK does, with one conversion of its props.
+        """Run every resource policy on one resource.
 
         Props that cannot be read, and any exception outside the policies, give every policy that would have run
         an advisory note saying so instead of an error status.
         """
+        plan = self._plan
         if isinstance(request, Unreadable):
-            return self._unreadable_resource(request.resource_type, request.reason)
+            return self._unreadable_resource(plan, request.resource_type, request.reason)
         try:
-            return self._analyze(request)
+            return self._analyze(plan, request)
         except UnreadablePropsError as error:
-            return self._unreadable_resource(request.type, error.reason)
+            return self._unreadable_resource(plan, request.type, error.reason)
         except Exception as error:  # noqa: BLE001  # the last resort: an answer, never an error status
-            forget_notes()  # waiver notes of a call that did not finish must not reach a later one
-            return self._unreadable_resource(request.type, UNEXPECTED.format(error=type(error).__name__))
+            return self._unreadable_resource(plan, request.type, UNEXPECTED.format(error=type(error).__name__))
 
-    def _analyze(self, request: Any) -> analyzer_pb2.AnalyzeResponse:
+    def _analyze(self, plan: Plan, request: Any) -> analyzer_pb2.AnalyzeResponse:
         response = analyzer_pb2.AnalyzeResponse()
-        shared: tuple[Any, Any, Any] | None = None
-        for policy, level, config, resource_types in self._resource_plan:
-            if not policy.has_validation():
-                response.not_applicable.append(
-                    analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=NO_VALIDATE)
-                )
+        resource_type: str = request.type
+        active = [planned for planned in plan.resources if resource_type in planned.definition.applies_to]
+        report = plan.waiver_report
+        if report is not None and resource_type not in report.definition.applies_to:
+            report = None
+        if not active and report is None:
+            return response  # no policy judges this type: nothing to read
+        plain = engine_values(request.properties)
+        resource: Resource | None = None
+        broken: Exception | None = None
+        try:
+            resource = normalise(resource_type, plain)
+        except Exception as error:  # noqa: BLE001  # every policy says it could not check the resource
+            broken = error
+        name: str = request.name
+        call = Call(plan.context, name, self._today, Memo())
+        waived: list[WaivedFinding] = []
+        for planned in active:
+            if planned.failure is not None:
+                what = POLICY_FAILED.format(error=planned.failure, subject="this resource")
+                response.diagnostics.append(self._note(planned.meta, what))
                 continue
-            if resource_types is not None and request.type not in resource_types:
-                continue  # the policy would return without a word
-            if shared is None:
-                shared = (
-                    self._props(request),
-                    self._get_resource_options(request),
-                    self._get_provider_resource(request),
-                )
-            props, options, provider = shared
-            args = ContextArgs(
-                request.type,
-                props,
-                request.urn,
-                request.name,
-                options,
-                provider,
-                config,
-                self._tags,
-                context=self._context,
-            )
-            self._run(policy, level, args, response)
+            if excluded(planned.settings, name):
+                reply = analyzer_pb2.PolicyNotApplicable(policy_name=planned.meta.name, reason=EXCLUDED)
+                response.not_applicable.append(reply)
+                continue
+            if broken is not None:
+                outcome = Outcome(report=(internal_error(broken),))
+            elif resource is None:
+                continue
+            else:
+                try:
+                    outcome = planned.definition.outcome(resource, planned.settings, call)
+                except Exception as error:  # noqa: BLE001  # past the policy's own guard: a note, the others run
+                    what = POLICY_FAILED.format(error=type(error).__name__, subject="this resource")
+                    response.diagnostics.append(self._note(planned.meta, what))
+                    continue
+                if outcome is NOTHING:
+                    continue  # most resources, most policies
+            for message in outcome.report:
+                response.diagnostics.append(self._violation(planned, message, ""))
+            waived.extend(outcome.waived)
+            if outcome.gaps:
+                response.diagnostics.append(self._gap_note(planned.meta, outcome.gaps))
+        if report is not None:
+            if report.failure is not None:
+                what = POLICY_FAILED.format(error=report.failure, subject="this resource")
+                response.diagnostics.append(self._note(report.meta, what))
+            else:
+                definition: WaiverReport = report.definition
+                found = definition.report(waived, resource, broken, report.settings, definition.known_policies)
+                response.diagnostics.extend(self._violation(report, message, "") for message in found)
         return response
 
+    # --- AnalyzeStack ---------------------------------------------------------------------------------------
+
     def AnalyzeStack(self, request: Any, _context: Any) -> analyzer_pb2.AnalyzeResponse:  # noqa: N802  # gRPC method name
-        """Run every stack policy over the stack, as the SDK does, with one conversion of the stack.
+        """Run every stack policy over the stack, converted once.
 
         Resources that cannot be read are left out of the stack the policies see, and each policy notes that
         it did not check them; anything else that goes wrong outside the policies gives one note per policy.
         """
+        plan = self._plan
         if isinstance(request, Unreadable):
-            return self._unreadable_stack(request.reason)
+            return self._unreadable_stack(plan, request.reason)
         unreadable: list[Unreadable] = []
         if isinstance(request, PartialStack):
             unreadable.extend(request.unreadable)
             request = request.request
         try:
-            response = self._analyze_stack(request, unreadable)
+            response = self._analyze_stack(plan, request, unreadable)
         except Exception as error:  # noqa: BLE001  # the last resort: an answer, never an error status
-            return self._unreadable_stack(UNEXPECTED.format(error=type(error).__name__))
+            return self._unreadable_stack(plan, UNEXPECTED.format(error=type(error).__name__))
         for item in unreadable:
             if self._judged_types is None or item.resource_type is None or item.resource_type in self._judged_types:
-                for planned in self._stack_plan:
+                for planned in plan.stack:
                     what = STACK_RESOURCE_UNREAD.format(reason=item.reason)
-                    response.diagnostics.append(self._note(planned.policy, what, item.urn))
+                    response.diagnostics.append(self._note(planned.meta, what, item.urn))
         return response
 
-    def _analyze_stack(self, request: Any, unreadable: list[Unreadable]) -> analyzer_pb2.AnalyzeResponse:
+    def _analyze_stack(self, plan: Plan, request: Any, unreadable: list[Unreadable]) -> analyzer_pb2.AnalyzeResponse:
         response = analyzer_pb2.AnalyzeResponse()
-        resources: SharedStack | None = None
-        for policy, level, config, _ in self._stack_plan:
-            if resources is None:
-                resources = self._stack(request, unreadable)
-            args = StackValidationArgs(resources, config, self._tags)
-            self._run(policy, level, args, response)
-        return response
-
-    def Remediate(self, request: Any, context: Any) -> analyzer_pb2.RemediateResponse:  # noqa: N802  # gRPC method name
-        """What the SDK's Remediate answers, without reading the props while no policy rewrites resources.
-
-        The SDK converts the props first (and so fails on what `MessageToDict` refuses) even when every
-        remediate-level policy only validates, which is all it then reports. When a policy does rewrite
-        resources, the SDK's own Remediate runs, guarded.
-        """
-        response = analyzer_pb2.RemediateResponse()
-        for policy in self._policies:
-            if self._get_enforcement_level(policy) != EnforcementLevel.REMEDIATE:
+        if not plan.stack:
+            return response
+        stack = Stack(self._stack(request, unreadable))
+        # The converted stack stays alive while every stack policy runs, and each full collection of Python's
+        # cyclic GC would rescan all of it: at 10,000 resources that made the time grow faster than the stack
+        # (bench/BENCHMARKS.md). Nothing on this path forms cycles, so what is alive now leaves the collector's
+        # scans; reference counting still frees it when the call ends. This is the loop's doing, once per call,
+        # never a policy's.
+        gc.freeze()
+        for planned in plan.stack:
+            if planned.failure is not None:
+                what = POLICY_FAILED.format(error=planned.failure, subject="the stack")
+                response.diagnostics.append(self._note(planned.meta, what))
                 continue
-            if not isinstance(policy, ResourceValidationPolicy):
-                continue
-            if policy.has_remediation():
-                return self._sdk_remediate(request, context)
-            response.not_applicable.append(
-                analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=NO_REMEDIATE)
-            )
-        return response
-
-    def _sdk_remediate(self, request: Any, context: Any) -> analyzer_pb2.RemediateResponse:
-        reason: str
-        if isinstance(request, Unreadable):
-            reason = request.reason
-        else:
+            definition: StackPolicyDef[Any] = planned.definition
             try:
-                return super().Remediate(request, context)  # type: ignore[no-untyped-call,no-any-return]  # untyped
-            except Exception as error:  # noqa: BLE001  # the last resort: an answer, never an error status
-                reason = UNEXPECTED.format(error=type(error).__name__)
-        response = analyzer_pb2.RemediateResponse()
-        for policy in self._policies:
-            level = self._get_enforcement_level(policy)
-            if (
-                level == EnforcementLevel.REMEDIATE
-                and isinstance(policy, ResourceValidationPolicy)
-                and policy.has_remediation()
-            ):
-                response.remediations.append(
-                    analyzer_pb2.Remediation(
-                        policyName=policy.name,
-                        policyPackName=self._pack_name,
-                        policyPackVersion=SDK_PACK_VERSION,
-                        description=policy.description,
-                        diagnostic=unread_message(self._pack_name, policy.name, RESOURCE_UNREAD.format(reason=reason)),
-                    )
-                )
-        return response
-
-    def _unreadable_resource(self, resource_type: str | None, reason: str) -> analyzer_pb2.AnalyzeResponse:
-        """One advisory note per resource policy that would have run on this resource."""
-        response = analyzer_pb2.AnalyzeResponse()
-        if resource_type is not None and self._judged_types is not None and resource_type not in self._judged_types:
-            return response  # no policy reads this type: nothing was left unchecked
-        for planned in self._resource_plan:
-            if not planned.policy.has_validation():
+                found = definition.report(stack, planned.settings)
+            except Exception as error:  # noqa: BLE001  # past the policy's own guard: a note, the others run
+                what = POLICY_FAILED.format(error=type(error).__name__, subject="the stack")
+                response.diagnostics.append(self._note(planned.meta, what))
                 continue
-            types = planned.resource_types
-            if resource_type is not None and types is not None and resource_type not in types:
-                continue
-            what = RESOURCE_UNREAD.format(reason=reason)
-            response.diagnostics.append(self._note(planned.policy, what, ""))
+            for message, urn in found.findings:
+                response.diagnostics.append(self._violation(planned, message, urn or ""))
+            if found.gaps:
+                response.diagnostics.append(self._gap_note(planned.meta, found.gaps))
         return response
-
-    def _unreadable_stack(self, reason: str) -> analyzer_pb2.AnalyzeResponse:
-        """One advisory note per stack policy: none of them could look at the stack."""
-        response = analyzer_pb2.AnalyzeResponse()
-        for planned in self._stack_plan:
-            response.diagnostics.append(self._note(planned.policy, STACK_UNREAD.format(reason=reason), ""))
-        return response
-
-    def _note(self, policy: Any, what: str, urn: str) -> analyzer_pb2.AnalyzeDiagnostic:
-        """An advisory note for `policy`, like the SDK's preview notes (the engine counts the policy as not passed)."""
-        return analyzer_pb2.AnalyzeDiagnostic(
-            policyName=policy.name,
-            policyPackName=self._pack_name,
-            policyPackVersion=SDK_PACK_VERSION,
-            message=unread_message(self._pack_name, policy.name, what),
-            urn=urn,
-            description=policy.description,
-            enforcementLevel=analyzer_pb2.ADVISORY,
-        )
 
     @staticmethod
-    def _props(message: Any) -> Any:
-        return proxied_props(message.properties)
-
-    def _get_provider_resource(self, request: Any) -> PolicyProviderResource | None:
-        """The provider as the SDK builds it, its props converted as a resource's are.
-
-        No policy of this pack reads a provider's props, so props that cannot be read become empty ones rather
-        than leaving the resource itself unchecked.
-        """
-        if not request.HasField("provider"):
-            return None
-        provider = request.provider
-        try:
-            props = proxied_props(provider.properties)
-        except UnreadablePropsError:
-            props = _DictProxy({}, [])
-        return PolicyProviderResource(provider.type, props, provider.urn, provider.name)
-
-    def _stack(self, request: Any, unreadable: list[Unreadable]) -> SharedStack:
-        """The stack's resources with parents and dependencies linked, as the SDK builds them.
+    def _stack(request: Any, unreadable: list[Unreadable]) -> list[StackResource]:
+        """The stack's resources with parents and dependencies linked, as the SDK links them.
 
         A resource whose props cannot be read is left out (and added to `unreadable`), as if not in the stack.
         """
-        resources = SharedStack()
+        resources: list[StackResource] = []
         items = []
-        by_urn: dict[str, PolicyResource] = {}
+        by_urn: dict[str, StackResource] = {}
         for item in request.resources:
             try:
-                props = self._props(item)
+                props = engine_values(item.properties)
             except UnreadablePropsError as error:
                 unreadable.append(Unreadable(item.type, item.urn, item.name, error.reason))
                 continue
-            resource = PolicyResource(
-                item.type,
-                props,
-                item.urn,
-                item.name,
-                self._get_resource_options(item),
-                self._get_provider_resource(item),
-                None,
-                [],
-                {},
-            )
+            resource = StackResource(item.type, props, item.urn, item.name)
             resources.append(resource)
             items.append(item)
             by_urn[item.urn] = resource
@@ -402,42 +422,91 @@ class OneConversionAnalyzer(_PolicyAnalyzerServicer):
                 resource.property_dependencies[prop] = [by_urn[urn] for urn in found.urns if urn in by_urn]
         return resources
 
-    def _run(self, policy: Any, level: EnforcementLevel, args: Any, response: analyzer_pb2.AnalyzeResponse) -> None:
-        """Call one policy; turn its not-applicable and unknown-value exits into the SDK's replies."""
-        report_violation = self._create_report_violation(
-            response, policy.name, policy.description, level, policy.severity
-        )
-        try:
-            result = policy.validate(args, report_violation)
-            if result is not None and isawaitable(result):
-                loop = asyncio.new_event_loop()
-                try:
-                    loop.run_until_complete(result)
-                finally:
-                    loop.close()
-        except UnknownValueError as error:
-            response.diagnostics.append(
-                analyzer_pb2.AnalyzeDiagnostic(
-                    policyName=policy.name,
-                    policyPackName=self._pack_name,
-                    policyPackVersion=SDK_PACK_VERSION,
-                    message=(
-                        f"can't run policy '{policy.name}' from policy pack "
-                        f"'{self._pack_name}@v{SDK_PACK_VERSION}' during preview: {error.message}"
-                    ),
-                    urn="",
-                    description=policy.description,
-                    enforcementLevel=analyzer_pb2.ADVISORY,
+    # --- Remediate ------------------------------------------------------------------------------------------
+
+    def Remediate(self, request: Any, _context: Any) -> analyzer_pb2.RemediateResponse:  # noqa: N802  # gRPC name
+        """What the SDK answers: no policy served here rewrites resources, so the props are never read.
+
+        Each resource policy set to the remediate level is not applicable, with the SDK's reason.
+        """
+        del request
+        levels = self._plan.levels
+        response = analyzer_pb2.RemediateResponse()
+        for definition in (*self._resource_policies, *((self._waiver_report,) if self._waiver_report else ())):
+            meta: PolicyMeta = definition.meta
+            if levels.get(meta.name, meta.enforcement_level) == EnforcementLevel.REMEDIATE:
+                response.not_applicable.append(
+                    analyzer_pb2.PolicyNotApplicable(policy_name=meta.name, reason=NO_REMEDIATE)
                 )
-            )
-        except _NotApplicableError as error:
-            response.not_applicable.append(
-                analyzer_pb2.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
-            )
-        except Exception as error:  # noqa: BLE001  # outside the policy's own guard: a note, never an error status
-            subject = "the stack" if isinstance(args, StackValidationArgs) else "this resource"
-            what = POLICY_FAILED.format(error=type(error).__name__, subject=subject)
-            response.diagnostics.append(self._note(policy, what, ""))
+        return response
+
+    # --- Replies --------------------------------------------------------------------------------------------
+
+    def _violation(self, planned: Planned, message: str, urn: str) -> analyzer_pb2.AnalyzeDiagnostic:
+        """A finding at the policy's level, worded as the SDK's `report_violation` words it."""
+        meta = planned.meta
+        return analyzer_pb2.AnalyzeDiagnostic(
+            policyName=meta.name,
+            policyPackName=self._pack_name,
+            policyPackVersion=SDK_PACK_VERSION,
+            message=f"{meta.description}\n{message}" if message else meta.description,
+            urn=urn,
+            description=meta.description,
+            enforcementLevel=LEVELS[planned.level],
+            severity=SEVERITIES.get(meta.severity, analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED),
+        )
+
+    def _gap_note(self, meta: PolicyMeta, gaps: Sequence[str]) -> analyzer_pb2.AnalyzeDiagnostic:
+        """The SDK's advisory preview note for a policy that met values not known until apply."""
+        return analyzer_pb2.AnalyzeDiagnostic(
+            policyName=meta.name,
+            policyPackName=self._pack_name,
+            policyPackVersion=SDK_PACK_VERSION,
+            message=(
+                f"can't run policy '{meta.name}' from policy pack '{self._pack_name}@v{SDK_PACK_VERSION}' "
+                f"during preview: {gap_message(gaps)}"
+            ),
+            urn="",
+            description=meta.description,
+            enforcementLevel=analyzer_pb2.ADVISORY,
+        )
+
+    def _note(self, meta: PolicyMeta, what: str, urn: str = "") -> analyzer_pb2.AnalyzeDiagnostic:
+        """An advisory note for a policy that could not run, like the SDK's preview notes."""
+        return analyzer_pb2.AnalyzeDiagnostic(
+            policyName=meta.name,
+            policyPackName=self._pack_name,
+            policyPackVersion=SDK_PACK_VERSION,
+            message=unread_message(self._pack_name, meta.name, what),
+            urn=urn,
+            description=meta.description,
+            enforcementLevel=analyzer_pb2.ADVISORY,
+        )
+
+    def _unreadable_resource(self, plan: Plan, resource_type: str | None, reason: str) -> analyzer_pb2.AnalyzeResponse:
+        """One advisory note per resource policy that would have run on this resource."""
+        response = analyzer_pb2.AnalyzeResponse()
+        if resource_type is not None and self._judged_types is not None and resource_type not in self._judged_types:
+            return response  # no policy reads this type: nothing was left unchecked
+        what = RESOURCE_UNREAD.format(reason=reason)
+        for planned in plan.resources:
+            if resource_type is None or resource_type in planned.definition.applies_to:
+                response.diagnostics.append(self._note(planned.meta, what))
+        if plan.waiver_report is not None:  # it reads the tags of every type the pack judges
+            response.diagnostics.append(self._note(plan.waiver_report.meta, what))
+        return response
+
+    def _unreadable_stack(self, plan: Plan, reason: str) -> analyzer_pb2.AnalyzeResponse:
+        """One advisory note per stack policy: none of them could look at the stack."""
+        response = analyzer_pb2.AnalyzeResponse()
+        for planned in plan.stack:
+            response.diagnostics.append(self._note(planned.meta, STACK_UNREAD.format(reason=reason)))
+        return response
+
+
+def _read_only(config: Mapping[str, Any] | None) -> Mapping[str, object]:
+    """A policy's config as its settings reader and the context see it: a read-only copy, or `NO_CONFIG`."""
+    return MappingProxyType(dict(config)) if config else NO_CONFIG
 
 
 def _refuse(context: Any, message: str) -> NoReturn:
@@ -448,7 +517,7 @@ def _refuse(context: Any, message: str) -> NoReturn:
     raise AssertionError("grpc's abort returned")  # it raises; this keeps the type checker honest
 
 
-def serve(analyzer: OneConversionAnalyzer) -> None:
+def serve(analyzer: PackAnalyzer) -> None:
     """Serve as `PolicyPack` does: 127.0.0.1 on a free port, printed on stdout for the CLI, until interrupted.
 
     Also until the parent is gone, when the tools that start the pack hand it a pipe to watch (`parent_watch`).

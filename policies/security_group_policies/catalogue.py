@@ -1,16 +1,14 @@
-"""The pack's policies, in the order the analyzer runs them.
-
-Order matters once: `report-waivers` must come after every resource policy, because it reports the notes
-they leave for the resource being analysed in the same call.
-"""
+"""The pack's policies, in pack order: the order GetAnalyzerInfo lists them and the analyzer reports them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any, Final
 
-from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy import EnforcementLevel
 
-from .analyzer import OneConversionAnalyzer
+from .analyzer import PackAnalyzer, WaiverReport
 from .checks import (
     defaultsecuritygroup_disallow_rules,
     defaultsecuritygroup_enforce_closed,
@@ -32,12 +30,13 @@ from .checks import (
     securitygroup_report_waivers,
 )
 from .framework import PolicyMeta, ResourcePolicyDef, StackPolicyDef
-from .precedence import build
+from .precedence import ranked
 from .tables import MANAGED_PREFIX_LIST, MANAGED_PREFIX_LIST_ENTRY, RULE_BEARING_TYPES
+from .waivers import utc_today
 
 PACK_NAME: Final = "security-groups"
 PACK_ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
-"""The pack-wide default level (every policy also sets its own)."""
+"""The pack-wide default level a stock `PolicyPack` is given (`sdk.py`); every policy sets its own."""
 PACK_DESCRIPTION: Final = (
     "EC2 security-group policies for any Pulumi program: exposure to anywhere however it is spelled, "
     "descriptions, the default group, and AWS limits that otherwise fail at apply time; with expiring waivers."
@@ -80,18 +79,28 @@ JUDGED_TYPES: Final = RULE_BEARING_TYPES | {MANAGED_PREFIX_LIST, MANAGED_PREFIX_
 """Every type a policy of this pack reads: a resource of another type that cannot be read needs no note."""
 
 
-def policies() -> list[Policy]:
-    """Build every policy of the pack, in the order the analyzer must run them (exposure ones ranked)."""
-    known = frozenset(meta.name for meta in METAS)
-    return [
-        *(build(definition) for definition in RESOURCE_POLICIES),
-        WAIVER_REPORT.build(known),
-        *(definition.build() for definition in STACK_POLICIES),
-    ]
+def known_policies() -> frozenset[str]:
+    """The names a waiver tag may refer to."""
+    return frozenset(meta.name for meta in METAS)
 
 
-def analyzer() -> OneConversionAnalyzer:
-    """The pack as the engine talks to it: every policy behind one gRPC analyzer servicer."""
-    return OneConversionAnalyzer(
-        PACK_NAME, policies(), PACK_ENFORCEMENT_LEVEL, description=PACK_DESCRIPTION, judged_types=JUDGED_TYPES
+def analyzer(today: Callable[[], date] = utc_today) -> PackAnalyzer:
+    """The pack as the engine talks to it: every policy behind the pack's own gRPC analyzer servicer.
+
+    `today` is injectable so tests can pin waiver expiry.
+    """
+    return PackAnalyzer(
+        PACK_NAME,
+        tuple(ranked(definition) for definition in RESOURCE_POLICIES),
+        STACK_POLICIES,
+        description=PACK_DESCRIPTION,
+        waiver_report=WaiverReport(
+            WAIVER_REPORT.META,
+            WAIVER_REPORT.read_settings,
+            WAIVER_REPORT.report,
+            known_policies(),
+            WAIVER_REPORT.APPLIES_TO,
+        ),
+        judged_types=JUDGED_TYPES,
+        today=today,
     )

@@ -1,13 +1,13 @@
-"""What the pack's analyzer tells every resource policy of an Analyze call: the enabled policies and their configs.
+"""What the pack's analyzer tells every resource policy of an Analyze call: the enabled policies and their settings.
 
 The policies of one call cannot see each other's results, and nothing may pass between them through call
-order or thread-local state. A policy that leaves a problem to a more specific one (`precedence.py`) instead
-works out what that one reports from this context: which policies are enabled, at which level, with which
-config, each read with that policy's own settings reader. The analyzer builds the context once per `Configure`
-and hands the same read-only value to every call until the next one.
+order or shared state. A policy that leaves a problem to a more specific one (`precedence.py`) instead works
+out what that one reports from this context: which policies are enabled, at which level, with which settings
+(read by that policy's own reader). The analyzer builds the context once per `Configure` and hands the same
+read-only value to every call until the next one.
 
-Policies served by a stock `pulumi_policy.PolicyPack` receive the SDK's own `ResourceValidationArgs`, with no
-context; each policy then judges on its own, as it always has.
+Policies served by a stock `pulumi_policy.PolicyPack` (`sdk.py`) have no context; each policy then judges
+on its own.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
-from pulumi_policy import EnforcementLevel, PolicyProviderResource, PolicyResourceOptions, ResourceValidationArgs
+from pulumi_policy import EnforcementLevel
 
 
 class Enabled(NamedTuple):
@@ -26,6 +26,8 @@ class Enabled(NamedTuple):
     """ADVISORY or MANDATORY (a remediate-level policy reports as mandatory, as the SDK does)."""
     config: Mapping[str, object]
     """The policy's config as the engine sent it at Configure (read-only; empty when it sent none)."""
+    settings: Any
+    """The policy's settings, read from `config` by its own reader; None when they could not be read."""
 
 
 Context = Mapping[str, Enabled]
@@ -40,28 +42,3 @@ _STRICTNESS: Final = {EnforcementLevel.ADVISORY: 1, EnforcementLevel.MANDATORY: 
 def at_least_as_strict(level: EnforcementLevel, than: EnforcementLevel) -> bool:
     """True when a finding at `level` stops a run whenever one at `than` does (disabled is never strict)."""
     return _STRICTNESS.get(level, 0) >= _STRICTNESS.get(than, 0) > 0
-
-
-class ContextArgs(ResourceValidationArgs):
-    """The SDK's arguments for one resource policy, plus the call's context."""
-
-    def __init__(  # noqa: PLR0917  # the SDK's own positional signature, then the context
-        self,
-        resource_type: str,
-        props: Mapping[str, Any],
-        urn: str,
-        name: str,
-        opts: PolicyResourceOptions,
-        provider: PolicyProviderResource | None,
-        config: Mapping[str, Any] | None,
-        stack_tags: Mapping[str, str] | None,
-        *,
-        context: Context,
-    ) -> None:
-        super().__init__(resource_type, props, urn, name, opts, provider, config, stack_tags)
-        self.context = context
-
-
-def context_of(args: ResourceValidationArgs) -> Context | None:
-    """The call's context, or None when the policy runs without this pack's analyzer."""
-    return args.context if isinstance(args, ContextArgs) else None

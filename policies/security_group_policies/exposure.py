@@ -4,29 +4,27 @@ An exposure policy finds the ways a resource's rules open its ports to anywhere 
 and can say which ports of which rule and peer its findings report (`claim`). When the pack's analyzer hands
 it the call's context, a policy leaves out what the policies ranked above it (`precedence.py`) already
 report on the same rule and peer, with their own settings, so one open port is one finding (README, "One
-problem, one finding"). Without the context each policy judges alone.
+problem, one finding"). Without the context (a stock `PolicyPack`, `sdk.py`) each policy judges alone. What
+does not depend on a policy's ports is screened once per request and shared through the call's `Memo`.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, NamedTuple, Protocol, TypeAlias, TypeVar
 
-from pulumi_policy import ResourceValidationPolicy
-
 from .config import ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6, Option
-from .context import at_least_as_strict
+from .context import Context, at_least_as_strict
 from .framework import (
     CLEAR,
     Call,
     Collector,
     Common,
-    LastSettings,
+    Memo,
     PolicyMeta,
     ResourcePolicyDef,
     Settings,
@@ -35,10 +33,10 @@ from .framework import (
     waiver_in_effect,
 )
 from .ports import NO_PORTS, PortSet
-from .reach import Exposure, Openness, Reach, Step, answer, describe_reaches, quiet, screen
+from .reach import Exposure, Openness, Reach, answer, describe_reaches, quiet, screen
 from .rules import Direction, Peer, Resource, Rule
 from .tables import RULE_BEARING_TYPES, ProtocolKind
-from .waivers import read_waiver, utc_today
+from .waivers import read_waiver
 
 OPENNESS_OPTIONS: Final[tuple[Option[Any], ...]] = (ALLOWED_CIDRS, PUBLIC_PREFIX_V4, PUBLIC_PREFIX_V6)
 
@@ -79,58 +77,40 @@ def authorized_ports_reader(
 
 def reaches(
     resource: Resource,
+    memo: Memo,
     direction: Direction,
     queries: Sequence[tuple[ProtocolKind, PortSet]],
     openness: Openness,
+    *,
     keep: Callable[[Rule], bool] = lambda _: True,
 ) -> list[Reach]:
     """Run each (transport, ports) query over the resource's rules that `keep` accepts.
 
-    The policies of one Analyze call share one normalised resource (`rules.normalise`) and ask about different
-    ports of it; what does not depend on the ports is screened once per resource and kept for the next policy.
+    The policies of one Analyze call share one normalised resource and one `memo`, and ask about different
+    ports of it; what does not depend on the ports is screened once per call and kept for the next policy.
     Callers ask `is_quiet` first, which settles most resources without screening anything.
     """
-    memo = _memo(resource).steps
+    steps_memo = memo.steps
     found = []
     for transport, wanted in queries:
         key = (direction, transport, openness, keep)
-        steps = memo.get(key)
+        steps = steps_memo.get(key)
         if steps is None:
             rules = [rule for rule in resource.rules if keep(rule)]
-            steps = memo[key] = screen(rules, direction, transport, openness, unknown_lists=resource.unknown_rules)
+            steps = steps_memo[key] = screen(
+                rules, direction, transport, openness, unknown_lists=resource.unknown_rules
+            )
         found.append(answer(steps, wanted, transport))
     return found
 
 
-def is_quiet(resource: Resource, direction: Direction, openness: Openness) -> bool:
-    """`reach.quiet` for the resource, worked out once per resource, direction and openness."""
-    memo = _memo(resource).quiet
+def is_quiet(resource: Resource, memo: Memo, direction: Direction, openness: Openness) -> bool:
+    """`reach.quiet` for the resource, worked out once per call, direction and openness."""
     key = (direction, openness)
-    known = memo.get(key)
+    known = memo.quiet.get(key)
     if known is None:
-        known = memo[key] = quiet(resource.rules, direction, openness, unknown_lists=resource.unknown_rules)
+        known = memo.quiet[key] = quiet(resource.rules, direction, openness, unknown_lists=resource.unknown_rules)
     return known
-
-
-class _Memo(NamedTuple):
-    """What the exposure policies worked out about one resource, for the next policy of the same call."""
-
-    resource: Resource
-    """Held, so an `is` match is never a recycled id."""
-    steps: dict[tuple[object, ...], tuple[Step, ...]]
-    """Screened steps per query without its ports."""
-    quiet: dict[tuple[Direction, Openness], bool]
-
-
-def _memo(resource: Resource) -> _Memo:
-    last: _Memo | None = getattr(_screens, "last", None)
-    if last is None or last.resource is not resource:
-        last = _screens.last = _Memo(resource, {}, {})
-    return last
-
-
-_screens = threading.local()
-"""The `_Memo` of the last resource seen on this thread."""
 
 
 Query: TypeAlias = tuple[ProtocolKind, PortSet]
@@ -139,22 +119,24 @@ Query: TypeAlias = tuple[ProtocolKind, PortSet]
 
 def exposure_verdict(
     resource: Resource,
+    memo: Memo,
     direction: Direction,
     queries: Sequence[Query],
     openness: Openness,
+    *,
     fix: str,
 ) -> Verdict:
     """Findings for every way the resource's rules open the queried ports, each ending with the fix."""
-    return describe_found(find_open_ports(resource, direction, queries, openness), direction, openness, fix)
+    return describe_found(find_open_ports(resource, memo, direction, queries, openness), direction, openness, fix)
 
 
 def find_open_ports(
-    resource: Resource, direction: Direction, queries: Sequence[Query], openness: Openness
+    resource: Resource, memo: Memo, direction: Direction, queries: Sequence[Query], openness: Openness
 ) -> Sequence[Reach]:
     """What the queries find on the resource, or nothing at all when nothing is open and nothing unknown."""
-    if is_quiet(resource, direction, openness):
+    if is_quiet(resource, memo, direction, openness):
         return ()  # the common case, answered for every exposure policy by one pass over the peers
-    found = reaches(resource, direction, queries, openness)
+    found = reaches(resource, memo, direction, queries, openness)
     return found if any(reach.exposures or reach.gaps for reach in found) else ()
 
 
@@ -258,19 +240,21 @@ E = TypeVar("E", bound=ExposureSettings)
 class ExposurePolicy(ResourcePolicyDef[E]):
     """A resource policy about rules that open ports to anywhere, which can defer to the ones ranked above it."""
 
-    find: Callable[[Resource, E], Sequence[Reach]]
+    find: Callable[[Resource, E, Memo], Sequence[Reach]]
     """Every exposure and gap the policy reports when it judges alone; empty when there is nothing."""
     describe: Callable[[Sequence[Reach], E], Verdict]
     """The verdict on what `find` found (after the claims of policies ranked above are taken out)."""
     claim: Callable[[Sequence[Reach], E], Claims]
     """The ports of each rule and peer that the verdict on these reaches reports."""
+    above: tuple[ExposurePolicy[Any], ...] = ()
+    """The policies ranked above this one (`precedence.py`), whose reports it leaves out given the context."""
 
     @classmethod
     def of(
         cls,
         meta: PolicyMeta,
         read_settings: Callable[[Mapping[str, object]], E],
-        find: Callable[[Resource, E], Sequence[Reach]],
+        find: Callable[[Resource, E, Memo], Sequence[Reach]],
         describe: Callable[[Sequence[Reach], E], Verdict],
         claim: Callable[[Sequence[Reach], E], Claims],
     ) -> ExposurePolicy[E]:
@@ -279,29 +263,19 @@ class ExposurePolicy(ResourcePolicyDef[E]):
             meta,
             RULE_BEARING_TYPES,
             read_settings,
-            lambda resource, settings: describe(find(resource, settings), settings),
+            lambda resource, settings: describe(find(resource, settings, Memo()), settings),
             find,
             describe,
             claim,
         )
 
-    def build(
-        self, today: Callable[[], date] = utc_today, *, above: Sequence[ExposurePolicy[Any]] = ()
-    ) -> ResourceValidationPolicy:
-        """The SDK policy object; given the call's context, it leaves to the policies `above` what they report."""
-        readers = tuple((policy, LastSettings(policy.read_settings)) for policy in above)
-
-        def judge(resource: Resource, settings: E, call: Call | None) -> Verdict:
-            found = self.find(resource, settings)
-            if call is None or not readers or not any(reach.exposures for reach in found):
-                return self.describe(found, settings)
-            claims = _Ranking(readers, resource, call).over(len(readers), self.meta, settings)
-            return self.describe(unclaimed(found, claims), settings)
-
-        return self._build(today, judge)
-
-
-_Reader: TypeAlias = tuple[ExposurePolicy[Any], Callable[[Mapping[str, object]], Any]]
+    def verdict(self, resource: Resource, settings: E, call: Call) -> Verdict:
+        """Given the call's context, leave to the policies `above` what they report."""
+        found = self.find(resource, settings, call.memo)
+        if call.context is None or not self.above or not any(reach.exposures for reach in found):
+            return self.describe(found, settings)
+        claims = _Ranking(self.above, resource, call, call.context).over(len(self.above), self.meta, settings)
+        return self.describe(unclaimed(found, claims), settings)
 
 
 class _Ranking:
@@ -311,24 +285,25 @@ class _Ranking:
     is not its to pass on, so each claimant's own findings are worked out the same way first.
     """
 
-    def __init__(self, readers: Sequence[_Reader], resource: Resource, call: Call) -> None:
-        self._readers = readers
+    def __init__(self, above: Sequence[ExposurePolicy[Any]], resource: Resource, call: Call, context: Context) -> None:
+        self._above = above
         self._resource = resource
         self._call = call
+        self._context = context
         self._today: date | None = None
         self._reported: dict[int, Claims] = {}
 
     def over(self, rank: int, meta: PolicyMeta, settings: ExposureSettings) -> Claims:
         """The claims that leave the policy at `rank` (`meta`, `settings`) silent on them."""
-        mine = self._call.context.get(meta.name)
+        mine = self._context.get(meta.name)
         claims: Claims = {}
         if mine is None:
             return claims
-        for index, (policy, read) in enumerate(self._readers[:rank]):
-            theirs = self._call.context.get(policy.meta.name)
-            if theirs is None or not at_least_as_strict(theirs.level, mine.level):
-                continue  # disabled, or its finding would not stop a run that this one's stops
-            their_settings = read(theirs.config)
+        for index, policy in enumerate(self._above[:rank]):
+            theirs = self._context.get(policy.meta.name)
+            if theirs is None or theirs.settings is None or not at_least_as_strict(theirs.level, mine.level):
+                continue  # disabled, unreadable, or its finding would not stop a run that this one's stops
+            their_settings = theirs.settings
             if their_settings.common.exclude.match(self._call.name):
                 continue  # that policy does not look at this resource at all
             if not settings.common.allow_waivers and self._waived(policy.meta, their_settings):
@@ -339,7 +314,7 @@ class _Ranking:
     def _reported_by(self, rank: int, policy: ExposurePolicy[Any], settings: Any) -> Claims:
         known = self._reported.get(rank)
         if known is None:
-            found = policy.find(self._resource, settings)
+            found = policy.find(self._resource, settings, self._call.memo)
             if any(reach.exposures for reach in found):
                 found = unclaimed(found, self.over(rank, policy.meta, settings))
             known = self._reported[rank] = policy.claim(found, settings)
@@ -360,8 +335,8 @@ def exposure_policy(
 ) -> ExposurePolicy[E]:
     """An ingress policy that reports every rule and peer opening the queried ports to anywhere, with the fix."""
 
-    def find(resource: Resource, settings: E) -> Sequence[Reach]:
-        return find_open_ports(resource, Direction.INGRESS, queries(settings), settings.openness)
+    def find(resource: Resource, settings: E, memo: Memo) -> Sequence[Reach]:
+        return find_open_ports(resource, memo, Direction.INGRESS, queries(settings), settings.openness)
 
     def describe(found: Sequence[Reach], settings: E) -> Verdict:
         return describe_found(found, Direction.INGRESS, settings.openness, fix)

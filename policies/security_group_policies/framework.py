@@ -1,8 +1,11 @@
-"""What every policy shares: metadata, settings, exclusions, waivers, preview gaps and a last-resort guard.
+"""What every policy shares: metadata, settings, verdicts, waiver decisions and a last-resort guard.
 
-A policy module supplies only its metadata, its options and a `judge` function from normalised resources to
-a `Verdict`. Everything around it (reading config, skipping excluded resources, honouring waivers, reporting
-what could not be checked during preview, never failing an RPC) happens here, once.
+A policy module supplies only its metadata, its options and a `judge` function from a normalised resource (or
+the stack) to a `Verdict`. The pack's analyzer (`analyzer.py`) runs the definitions itself: it reads settings
+once per Configure, normalises each request once, skips excluded resources, and reports findings, waived
+findings and what could not be checked during preview. `sdk.py` runs the same definitions inside a stock
+`pulumi_policy.PolicyPack`. What both need (the guarded judge, waiver decisions, the wording of a preview
+gap) is here.
 """
 
 from __future__ import annotations
@@ -10,27 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import MappingProxyType
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, Severity
 
 from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, MAX_WAIVER_DAYS, NamePatterns, Option
-from .context import Context, context_of
+from .context import Context
 from .rules import Resource, normalise
-from .tables import UNKNOWN_STRING
-from .waivers import WaivedFinding, Waiver, WaiverState, leave_note, read_waiver, utc_today
+from .stack import Stack
+from .waivers import WaivedFinding, Waiver, WaiverState, read_waiver, utc_today
 
 S = TypeVar("S", bound="Settings")
 
@@ -125,25 +116,6 @@ CLEAR: Final = Verdict()
 """No finding and no gap."""
 
 
-class PreviewGapError(UnknownValueError):
-    """Raised after every known finding is reported, so the SDK adds one advisory note naming what is unknown.
-
-    The SDK turns an `UnknownValueError` into an advisory "can't run policy ... during preview" diagnostic
-    whatever the policy's level, which is exactly right for "could not check this yet": it must not fail a
-    mandatory preview, and the policy runs again with real values during `pulumi up`.
-    """
-
-    def __init__(self, gaps: Sequence[str]) -> None:
-        super().__init__(UNKNOWN_STRING, [])
-        shown = list(dict.fromkeys(gaps))
-        more = len(shown) - SHOWN_GAPS
-        listed = ", ".join(shown[:SHOWN_GAPS]) + (f" and {more} more" if more > 0 else "")
-        self.message = (
-            f"could not check {listed}: not known until apply. Everything known was checked and reported; "
-            "the policy checks the rest with real values during `pulumi up`."
-        )
-
-
 def _cannot_waive(waiver: Waiver) -> str:
     return f"tag {waiver.tag} cannot waive this policy: it predicts an error or a conflict at apply time"
 
@@ -217,65 +189,47 @@ def waiver_in_effect(meta: PolicyMeta, settings: Settings, waiver: Waiver, today
     return waiver.state is WaiverState.VALID and waiver.days_left(today) <= settings.common.max_waiver_days
 
 
-class LastSettings(Generic[S]):
-    """A policy's settings reader that reuses its last result while the config is unchanged.
+def gap_message(gaps: Sequence[str]) -> str:
+    """What a preview note says a policy could not check: every known finding was still reported.
 
-    The SDK's servicer hands every call a fresh copy of the same configured dict, so reading it again for each
-    resource (schemas, regexes, port sets) is wasted work. The key is the config's repr, not `==`, so 22 and 22.0
-    or True and 1 never share settings. This pack's analyzer hands every call the same read-only view until the
-    next `Configure`, which is recognised by identity alone. One entry is enough: the config only changes with
-    `Configure`.
+    The note is advisory whatever the policy's level: "could not check this yet" must not fail a mandatory
+    preview, and the policy runs again with real values during `pulumi up`.
     """
-
-    def __init__(self, read: Callable[[Mapping[str, object]], S]) -> None:
-        self._read = read
-        self._last: tuple[Mapping[str, object], str, S] | None = None
-
-    def __call__(self, config: Mapping[str, object]) -> S:
-        """The settings for `config`."""
-        last = self._last  # one read of the attribute: another gRPC worker thread may replace it meanwhile
-        if last is not None and last[0] is config and isinstance(config, MappingProxyType):
-            return last[2]
-        key = repr(config)
-        if last is not None and last[1] == key:
-            return last[2]
-        settings = self._read(config)
-        self._last = (config, key, settings)
-        return settings
+    shown = list(dict.fromkeys(gaps))
+    more = len(shown) - SHOWN_GAPS
+    listed = ", ".join(shown[:SHOWN_GAPS]) + (f" and {more} more" if more > 0 else "")
+    return (
+        f"could not check {listed}: not known until apply. Everything known was checked and reported; "
+        "the policy checks the rest with real values during `pulumi up`."
+    )
 
 
 # --- Resource policies --------------------------------------------------------------------------------------
 
 
-class TypedResourcePolicy(ResourceValidationPolicy):
-    """An SDK resource policy that says which resource types it judges; on any other it reports nothing.
+class Memo:
+    """What the policies of one Analyze call work out about its resource and share (`exposure.reaches`).
 
-    `analyzer.OneConversionAnalyzer` reads `resource_types` to skip the call altogether, which answers exactly
-    as calling it would. The SDK's own servicer ignores the attribute and calls it as usual.
+    One per request, handed to every policy of that request inside its `Call`; dropped with the call.
     """
 
-    def __init__(self, resource_types: frozenset[str], check: ResourceValidation, **fields: Any) -> None:
-        super().__init__(validate=check, **fields)
-        self.resource_types = resource_types
-        self._check = check
+    __slots__ = ("quiet", "steps")
 
-    def validate(self, args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        """Run the check directly; the SDK's loop over several checks and their awaitables adds nothing here."""
-        self._check(args, report_violation)
+    def __init__(self) -> None:
+        self.steps: dict[tuple[object, ...], Any] = {}
+        """Screened steps per query without its ports."""
+        self.quiet: dict[tuple[object, ...], bool] = {}
 
 
 class Call(NamedTuple):
-    """What a resource policy knows of the Analyze call it runs in, beyond the resource and its own settings."""
+    """What a resource policy knows of the Analyze request it runs in, beyond the resource and its settings."""
 
-    context: Context
-    """The enabled policies, their levels and configs (`context.py`)."""
+    context: Context | None
+    """The enabled policies, their levels and settings (`context.py`); None under a stock `PolicyPack`."""
     name: str
     """The resource's logical name, which other policies' `excludeNames` match."""
     today: Callable[[], date]
-
-
-InContext = Callable[[Resource, S, Call | None], Verdict]
-"""A judge that may use the call's context; None where the policy runs without this pack's analyzer."""
+    memo: Memo
 
 
 @dataclass(frozen=True)
@@ -284,63 +238,41 @@ class ResourcePolicyDef(Generic[S]):
 
     meta: PolicyMeta
     applies_to: frozenset[str]
+    """The only resource types the policy judges; on any other it says nothing."""
     read_settings: Callable[[Mapping[str, object]], S]
     judge: Callable[[Resource, S], Verdict]
 
-    def build(self, today: Callable[[], date] = utc_today) -> ResourceValidationPolicy:
-        """The SDK policy object; `today` is injectable so tests can pin waiver expiry."""
-        return self._build(today, lambda resource, settings, _call: self.judge(resource, settings))
+    def verdict(self, resource: Resource, settings: S, call: Call) -> Verdict:
+        """The judge's verdict in this call; a policy that uses the call's context overrides this."""
+        del call
+        return self.judge(resource, settings)
 
-    def _build(self, today: Callable[[], date], judge: InContext[S]) -> ResourceValidationPolicy:
-        meta = self.meta
-        read_settings = LastSettings(self.read_settings)
-
-        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-            if args.resource_type not in self.applies_to:
-                return
-            settings = read_settings(args.get_config())
-            if settings.common.exclude.patterns and settings.common.exclude.match(args.name):
-                args.not_applicable("excluded by the policy config's excludeNames")
-            context = context_of(args)
-            call = None if context is None else Call(context, args.name, today)
-            outcome = self._guarded(args, settings, today, judge, call)
-            if outcome is NOTHING:
-                return  # most resources, most policies
-            for message in outcome.report:
-                report_violation(message, None)
-            for note in outcome.waived:
-                leave_note(args.urn, note)
-            if outcome.gaps:
-                raise PreviewGapError(outcome.gaps)
-
-        return TypedResourcePolicy(self.applies_to, validate, **meta.sdk_fields())
-
-    def _guarded(
-        self,
-        args: ResourceValidationArgs,
-        settings: S,
-        today: Callable[[], date],
-        judge: InContext[S],
-        call: Call | None,
-    ) -> Outcome:
+    def outcome(self, resource: Resource, settings: S, call: Call) -> Outcome:
+        """What to report on the resource after waivers, and what is unknown; never raises."""
         try:
-            resource = normalise(args.resource_type, args.props, urn=args.urn)
-            if resource is None:
-                return NOTHING
-            verdict = judge(resource, settings, call)
+            verdict = self.verdict(resource, settings, call)
             if not verdict.findings and not verdict.gaps:
                 return NOTHING  # most resources, most policies: no waiver to read, no date to know
             messages = [_with_notes(f.message, _config_notes(settings)) for f in verdict.findings]
-            day = today()
+            day = call.today()
             waiver = read_waiver(resource.tags, self.meta.name, day)
             outcome = apply_waiver(self.meta, settings, waiver, messages, day)
             return Outcome(outcome.report, outcome.waived, outcome.gaps + verdict.gaps)
         except Exception as error:  # noqa: BLE001  # a bug here must fail closed with a clear message, not a crashed RPC
-            return Outcome(report=(_internal_error(error),))
+            return Outcome(report=(internal_error(error),))
 
 
-def _internal_error(error: Exception) -> str:
-    # Only the exception's type: its text could quote a property value.
+def excluded(settings: Settings, name: str) -> bool:
+    """True when the policy's `excludeNames` leaves the resource of this logical name out."""
+    return bool(settings.common.exclude.patterns) and settings.common.exclude.match(name)
+
+
+EXCLUDED: Final = "excluded by the policy config's excludeNames"
+"""The not-applicable reason for an excluded resource."""
+
+
+def internal_error(error: Exception) -> str:
+    """The last-resort guard's finding. Only the exception's type: its text could quote a property value."""
     return (
         f"{INTERNAL_ERROR} ({type(error).__name__}) while checking this resource, so it was not checked. "
         "Please report it with the resource's type and property shape."
@@ -350,43 +282,42 @@ def _internal_error(error: Exception) -> str:
 # --- Stack policies ------------------------------------------------------------------------------------------
 
 
+class StackReport(NamedTuple):
+    """What a stack policy reports: (message, URN) per finding, and what is unknown."""
+
+    findings: tuple[tuple[str, str | None], ...] = ()
+    gaps: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class StackPolicyDef(Generic[S]):
     """A stack policy: metadata plus a judge over every resource of the stack."""
 
     meta: PolicyMeta
     read_settings: Callable[[Mapping[str, object]], S]
-    judge: Callable[[StackValidationArgs, S], Verdict]
+    judge: Callable[[Stack, S], Verdict]
 
-    def build(self) -> StackValidationPolicy:
-        """The SDK policy object."""
-        meta = self.meta
-        read_settings = LastSettings(self.read_settings)
-
-        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            settings = read_settings(args.get_config())
-            try:
-                verdict = self.judge(args, settings)
-                refused = _waiver_tags_present(args, meta, {finding.urn for finding in verdict.findings})
-            except Exception as error:  # noqa: BLE001  # fail closed with a clear message, never a crashed RPC
-                report_violation(_internal_error(error), None)
-                return
-            notes = _config_notes(settings)
-            for finding in verdict.findings:
-                if finding.name is not None and settings.common.exclude.match(finding.name):
-                    continue
-                extra = [refused[finding.urn]] if finding.urn in refused else []
-                report_violation(_with_notes(finding.message, [*notes, *extra]), finding.urn)
-            if verdict.gaps:
-                raise PreviewGapError(verdict.gaps)
-
-        return StackValidationPolicy(validate=validate, **meta.sdk_fields())
+    def report(self, stack: Stack, settings: S) -> StackReport:
+        """The findings to report, after `excludeNames`, with why a waiver tag on them does not apply."""
+        try:
+            verdict = self.judge(stack, settings)
+            refused = _waiver_tags_present(stack, self.meta, {finding.urn for finding in verdict.findings})
+        except Exception as error:  # noqa: BLE001  # fail closed with a clear message, never a crashed RPC
+            return StackReport(findings=((internal_error(error), None),))
+        notes = _config_notes(settings)
+        findings = []
+        for finding in verdict.findings:
+            if finding.name is not None and settings.common.exclude.match(finding.name):
+                continue
+            extra = [refused[finding.urn]] if finding.urn in refused else []
+            findings.append((_with_notes(finding.message, [*notes, *extra]), finding.urn))
+        return StackReport(tuple(findings), verdict.gaps)
 
 
-def _waiver_tags_present(args: StackValidationArgs, meta: PolicyMeta, urns: set[str | None]) -> dict[str | None, str]:
+def _waiver_tags_present(stack: Stack, meta: PolicyMeta, urns: set[str | None]) -> dict[str | None, str]:
     """For stack findings on resources that carry a waiver tag for this policy: why it does not apply."""
     refused: dict[str | None, str] = {}
-    for resource in args.resources:
+    for resource in stack.resources:
         if resource.urn not in urns:
             continue
         normalised = normalise(resource.resource_type, resource.props)

@@ -23,11 +23,8 @@ which judge other problems.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
 from typing import Any, Final
-
-from pulumi_policy import ResourceValidationPolicy
 
 from .checks import (
     securitygroup_disallow_public_all_traffic,
@@ -38,7 +35,6 @@ from .checks import (
 )
 from .exposure import ExposurePolicy
 from .framework import ResourcePolicyDef
-from .waivers import utc_today
 
 INGRESS_PRECEDENCE: Final[tuple[ExposurePolicy[Any], ...]] = (
     securitygroup_disallow_public_all_traffic.DEFINITION,
@@ -50,9 +46,9 @@ INGRESS_PRECEDENCE: Final[tuple[ExposurePolicy[Any], ...]] = (
 """The ingress exposure policies, most specific first."""
 
 
-def build(definition: ResourcePolicyDef[Any], today: Callable[[], date] = utc_today) -> ResourceValidationPolicy:
-    """The SDK policy for `definition`; a ranked exposure policy defers to the ones ranked above it."""
-    for rank, ranked in enumerate(INGRESS_PRECEDENCE):
-        if ranked is definition:
-            return ranked.build(today, above=INGRESS_PRECEDENCE[:rank])
-    return definition.build(today)
+def ranked(definition: ResourcePolicyDef[Any]) -> ResourcePolicyDef[Any]:
+    """`definition`, deferring to the exposure policies ranked above it when it is one of them."""
+    for rank, policy in enumerate(INGRESS_PRECEDENCE):
+        if policy is definition:
+            return replace(policy, above=INGRESS_PRECEDENCE[:rank])
+    return definition

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -48,13 +47,11 @@ from .wire import (
     Unknown,
     is_secret,
     keep_secret,
-    raw_key,
     read_flag,
     read_int,
     read_strings,
     read_tags,
     read_text,
-    thaw_props,
 )
 
 Network: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -339,34 +336,12 @@ class Resource(NamedTuple):
         return self.kind is not ResourceKind.RULE
 
 
-_last = threading.local()
-"""The last resource normalised on this thread: every policy of one Analyze call sees the same props."""
+def normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | None:
+    """Normalise one resource's plain properties (`engine_values`, or `wire.thaw_props` of the SDK's props).
 
-
-def normalise(resource_type: str, props: Mapping[str, object], *, urn: str | None = None) -> Resource | None:
-    """Normalise one resource's properties; None for a type that cannot open a port.
-
-    With `urn`, the result is reused for the next call on this thread with the same URN and the same props
-    (the policies of one Analyze call). This pack's analyzer hands every policy of a call the very same props
-    object, recognised by identity; the SDK's servicer gives each policy its own copy, recognised by comparing
-    their exact JSON text. Stack policies leave `urn` out: two resources with equal props must still be two
-    objects there.
+    None for a type that cannot open a port. The pack's analyzer calls this once per request and hands the one
+    `Resource` to every policy of the call.
     """
-    if urn is None:
-        return _normalise(resource_type, thaw_props(props))
-    last = getattr(_last, "entry", None)
-    if last is not None and last[0] is props and last[1] == urn and last[2] == resource_type:
-        return last[4]  # type: ignore[no-any-return]
-    raw = raw_key(props)
-    if raw is not None and last is not None and last[3] == raw and last[1] == urn and last[2] == resource_type:
-        resource = last[4]
-    else:  # props holding a secret have no key and are never matched this way
-        resource = _normalise(resource_type, thaw_props(props))
-    _last.entry = (props, urn, resource_type, raw, resource)  # holds `props`, so `is` never meets a recycled id
-    return resource  # type: ignore[no-any-return]
-
-
-def _normalise(resource_type: str, plain: Mapping[str, Plain]) -> Resource | None:
     own_id = _read_id(plain.get("id"))
     group_shape = GROUP_SHAPES.get(resource_type)
     if group_shape is not None:

@@ -17,14 +17,10 @@ preview is one the program did not declare (the provider computes it), so it cou
 
 from __future__ import annotations
 
-import gc
-import threading
-import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, NamedTuple, TypeAlias
-
-from pulumi_policy import PolicyResource
 
 from .rules import Direction, Network, Peer, Resource, Rule, normalise, parse_network
 from .tables import (
@@ -34,7 +30,7 @@ from .tables import (
     PeerKind,
     ProtocolKind,
 )
-from .wire import UNKNOWN, Plain, Unknown, is_secret, read_int, thaw_props
+from .wire import UNKNOWN, Plain, Unknown, is_secret, read_int
 
 PermissionKey: TypeAlias = tuple[object, ...]
 
@@ -48,13 +44,47 @@ def shown_name(name: str) -> str:
     return short if short.isprintable() and short == name else repr(short)
 
 
+class StackResource:
+    """One resource of the stack as the stack policies read it: plain props, parent and dependencies linked.
+
+    The SDK's `PolicyResource` with plain values (`engine_values` or `wire.thaw_props`) instead of its
+    proxies, so no policy converts a resource again.
+    """
+
+    __slots__ = ("dependencies", "name", "parent", "property_dependencies", "props", "resource_type", "urn")
+
+    def __init__(self, resource_type: str, props: Mapping[str, Plain], urn: str, name: str) -> None:
+        self.resource_type = resource_type
+        self.props = props
+        self.urn = urn
+        self.name = name
+        self.parent: StackResource | None = None
+        self.dependencies: list[StackResource] = []
+        self.property_dependencies: dict[str, list[StackResource]] = {}
+
+
+class Stack:
+    """What every stack policy of one AnalyzeStack request reads: the resources, and their view by group.
+
+    The view is built the first time a policy asks for it and shared by the others of the same request.
+    """
+
+    def __init__(self, resources: Sequence[StackResource]) -> None:
+        self.resources = resources
+
+    @functools.cached_property
+    def view(self) -> StackView:
+        """Every group of the stack with its rules (`build`)."""
+        return build(self.resources)
+
+
 class Member(NamedTuple):
     """A rule-bearing resource of the stack."""
 
     urn: str
     name: str
     resource: Resource
-    deps: Mapping[str, tuple[PolicyResource, ...]]
+    deps: Mapping[str, tuple[StackResource, ...]]
     placements: int = 1
     """How many groups this rule resource is filed under: more than one when it cannot be told which."""
 
@@ -269,75 +299,19 @@ def _group_label(ident: str | Unknown | None) -> str:
     return "a security group outside this stack"
 
 
-_last_view = threading.local()
-"""The last view built on this thread: (weak reference to its stack or None, the stack's fingerprint, view)."""
-
-
-def _fingerprint(resources: Sequence[PolicyResource]) -> tuple[object, ...]:
-    # Everything `build` reads, as plain values. repr, not ==: True == 1 and 22 == 22.0 must not match.
-    return tuple(
-        (
-            item.resource_type,
-            item.urn,
-            item.name,
-            repr(thaw_props(item.props)),
-            tuple(
-                (prop, tuple((dep.urn, dep.resource_type) for dep in found))
-                for prop, found in item.property_dependencies.items()
-            ),
-        )
-        for item in resources
-    )
-
-
-def build(resources: Sequence[PolicyResource]) -> StackView:
-    """Group the stack's rule-bearing resources by security group.
-
-    Every stack policy of one AnalyzeStack call needs the same view, so the view of the last stack seen on this
-    thread is reused when the stack is the same; no judge changes a view. This pack's analyzer hands every stack
-    policy the very same list, recognised by identity through a weak reference (nothing here keeps a stack
-    alive); the SDK's servicer hands each policy its own copy, recognised by comparing contents.
-    """
-    # The SDK keeps a deserialised copy of the whole stack alive while each policy runs, and every full
-    # collection of Python's cyclic GC rescans all of it: at 10,000 resources that was 8 full collections and
-    # ~1.9 s per call, the part of the time that grows faster than the stack. Everything on this path is
-    # acyclic (the cyclic collector found 0 objects to free at 1,000 and 10,000 resources), so what is alive
-    # now is moved out of its scans; it is still freed by reference counting as soon as it is dropped.
-    gc.freeze()
-    cached: tuple[Callable[[], object] | None, tuple[object, ...], StackView] | None = getattr(
-        _last_view, "entry", None
-    )
-    if cached is not None and cached[0] is not None and cached[0]() is resources:
-        return cached[2]
-    key = _fingerprint(resources)
-    if cached is not None and cached[1] == key:
-        # The same stack again: remember this copy too, so the other policies of this call know it by identity.
-        _last_view.entry = (_weak(resources), key, cached[2])
-        return cached[2]
-    view = _build(resources)
-    _last_view.entry = (_weak(resources), key, view)
-    return view
-
-
-def _weak(resources: Sequence[PolicyResource]) -> Callable[[], object] | None:
-    try:
-        return weakref.ref(resources)
-    except TypeError:  # a plain list (the SDK's servicer) cannot be weakly referenced
-        return None
-
-
-def _build(resources: Sequence[PolicyResource]) -> StackView:
+def build(resources: Sequence[StackResource]) -> StackView:
+    """Group the stack's rule-bearing resources by security group."""
     books: dict[str, GroupBook] = {}
     by_id: dict[str, GroupBook] = {}
     rule_members: list[tuple[Member, str]] = []
     prefix_lists: dict[str, PrefixList] = {}
-    entries: list[tuple[PolicyResource, dict[str, Plain]]] = []
+    entries: list[tuple[StackResource, Mapping[str, Plain]]] = []
     for item in resources:
         if item.resource_type == MANAGED_PREFIX_LIST:
-            prefix_lists[item.urn] = _prefix_list(item.urn, item.name, thaw_props(item.props))
+            prefix_lists[item.urn] = _prefix_list(item.urn, item.name, item.props)
             continue
         if item.resource_type == MANAGED_PREFIX_LIST_ENTRY:
-            entries.append((item, thaw_props(item.props)))
+            entries.append((item, item.props))
             continue
         resource = normalise(item.resource_type, item.props)
         if resource is None:
@@ -430,7 +404,7 @@ def _prefix_list(urn: str, name: str, props: Mapping[str, Plain]) -> PrefixList:
 
 
 def _add_entries(
-    prefix_lists: Mapping[str, PrefixList], entries: Iterable[tuple[PolicyResource, Mapping[str, Plain]]]
+    prefix_lists: Mapping[str, PrefixList], entries: Iterable[tuple[StackResource, Mapping[str, Plain]]]
 ) -> None:
     by_id = {p.ident: p for p in prefix_lists.values() if isinstance(p.ident, str)}
     for item, props in entries:

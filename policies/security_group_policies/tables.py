@@ -12,6 +12,16 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+)
+
 from .aws_facts import (
     DEFAULT_RULE_QUOTA,
     MAX_RULE_QUOTA,
@@ -120,18 +130,18 @@ PROTOCOL_NUMBERS: Final[Mapping[int, ProtocolKind]] = MappingProxyType(
 
 # --- Wire values ------------------------------------------------------------------------------------------
 
-UNKNOWN_STRING: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_STRING: Final = UNKNOWN_STRING_VALUE
 """The sentinel the engine sends for every unknown value, whatever its type."""
 
 UNKNOWN_SENTINELS: Final = frozenset(
     {
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string (the engine sends this one for every unknown)
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
-        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
-        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,  # the engine sends this one for every unknown
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
     }
 )
 """How the engine spells "not known until apply" inside property values."""

@@ -17,12 +17,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, NamedTuple
 
-from pulumi_policy import PolicyResource
-
 from .rules import Resource
-from .stack import GroupBook, shown_name
+from .stack import GroupBook, StackResource, shown_name
 from .tables import GROUP_SHAPES, VPC, VPC_TYPES
-from .wire import UNKNOWN, Unknown, thaw_props
+from .wire import UNKNOWN, Unknown
 
 _VPC_ID: Final = re.compile(r"vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?")
 
@@ -45,12 +43,12 @@ class VpcKey(NamedTuple):
     value: str
 
 
-def vpc_resources(resources: Iterable[PolicyResource]) -> dict[str, VpcResource]:
+def vpc_resources(resources: Iterable[StackResource]) -> dict[str, VpcResource]:
     """Every VPC resource of the stack, by URN."""
     found: dict[str, VpcResource] = {}
     for item in resources:
         if item.resource_type in VPC_TYPES:
-            ident = thaw_props(item.props).get("id")
+            ident = item.props.get("id")
             own_id = (
                 ident.strip() if isinstance(ident, str) and ident.strip() else UNKNOWN if ident is UNKNOWN else None
             )
@@ -59,7 +57,7 @@ def vpc_resources(resources: Iterable[PolicyResource]) -> dict[str, VpcResource]
 
 
 def vpc_key(
-    value: str | Unknown | None, deps: Sequence[PolicyResource], vpcs: Mapping[str, VpcResource]
+    value: str | Unknown | None, deps: Sequence[StackResource], vpcs: Mapping[str, VpcResource]
 ) -> VpcKey | None:
     """The VPC a `vpcId` names, or None when it cannot be told (or is left out: the region's default VPC)."""
     if isinstance(value, str):
@@ -76,7 +74,7 @@ def vpc_key(
 
 
 def group_vpc(
-    group: Resource, deps: Mapping[str, Sequence[PolicyResource]], vpcs: Mapping[str, VpcResource]
+    group: Resource, deps: Mapping[str, Sequence[StackResource]], vpcs: Mapping[str, VpcResource]
 ) -> VpcKey | None:
     """The VPC of a security group of the stack."""
     shape = GROUP_SHAPES.get(group.resource_type)
@@ -125,9 +123,9 @@ class DefaultGroupVpcs(NamedTuple):
 
 def default_group_vpcs(
     group: Resource,
-    deps: Sequence[PolicyResource],
+    deps: Sequence[StackResource],
     vpcs: Mapping[str, VpcResource],
-    resources: Sequence[PolicyResource],
+    resources: Sequence[StackResource],
 ) -> DefaultGroupVpcs:
     """Match a DefaultSecurityGroup to the VPCs of the stack by literal id or by its `vpcId` dependency."""
     value = group.vpc
@@ -144,10 +142,10 @@ def default_group_vpcs(
 
 
 def _reachable_vpcs(
-    start: Sequence[PolicyResource], vpcs: Mapping[str, VpcResource], resources: Sequence[PolicyResource]
+    start: Sequence[StackResource], vpcs: Mapping[str, VpcResource], resources: Sequence[StackResource]
 ) -> frozenset[str]:
     """The VPCs that a value computed from `start` could be the id of: those they depend on or contain."""
-    children: dict[str, list[PolicyResource]] = {}
+    children: dict[str, list[StackResource]] = {}
     for item in resources:
         if item.parent is not None:
             children.setdefault(item.parent.urn, []).append(item)

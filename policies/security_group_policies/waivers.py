@@ -2,10 +2,9 @@
 
 An unexpired waiver turns that policy's findings on that resource into advisory notes that quote the reason
 (unless the tag's value is secret: then the note says it has a secret reason).
-The SDK reports every violation at the policy's own enforcement level, so a waived finding cannot be
-reported by the policy itself without failing a mandatory check. Instead the policy leaves a note here and
-the `report-waivers` policy, which runs last for the same resource in the same Analyze call (the SDK runs a
-pack's policies one after another on the thread serving the call), reports it as advisory.
+A waived finding is not reported at the waived policy's level: the pack's analyzer collects the waived findings
+of every resource policy of a call and reports them itself, under the `report-waivers` policy and at its level,
+after the resource policies' own findings (`analyzer.py`).
 
 Waiver reasons are meant to be read by everyone who runs a preview: they must never carry secrets.
 """
@@ -13,7 +12,6 @@ Waiver reasons are meant to be read by everyone who runs a preview: they must ne
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from enum import Enum
@@ -100,7 +98,7 @@ def waiver_tags(tags: Mapping[str, str | Unknown] | Unknown) -> list[str]:
     return [key for key in tags if key.startswith(WAIVER_TAG_PREFIX)]
 
 
-# --- Notes for the report-waivers policy ---------------------------------------------------------------------
+# --- Waived findings, as the report-waivers policy reports them ---------------------------------------
 
 
 class WaivedFinding(NamedTuple):
@@ -121,29 +119,3 @@ class WaivedFinding(NamedTuple):
             f"{self.policy} is waived until {self.waiver.expires} ({left}) by tag {self.waiver.tag}, {reason}."
             f"{soon} Waived finding: {self.finding}"
         )
-
-
-_notes = threading.local()
-
-
-def leave_note(urn: str, note: WaivedFinding) -> None:
-    """Leave a waived finding for the report-waivers policy, for this resource on this thread."""
-    if getattr(_notes, "urn", None) != urn:
-        _notes.urn = urn
-        _notes.items = {}
-    _notes.items[note] = None
-
-
-def take_notes(urn: str) -> list[WaivedFinding]:
-    """Take (and forget) the notes left for this resource on this thread."""
-    if getattr(_notes, "urn", None) != urn:
-        return []
-    notes = list(_notes.items)
-    _notes.items = {}
-    return notes
-
-
-def forget_notes() -> None:
-    """Drop every note on this thread (for tests that call policies one by one)."""
-    _notes.urn = None
-    _notes.items = {}

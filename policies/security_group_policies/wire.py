@@ -13,7 +13,6 @@ cannot be marked (Python has one True); no message quotes a boolean.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -21,7 +20,7 @@ from enum import Enum
 from typing import Final, NamedTuple, TypeAlias
 
 from pulumi_policy import Secret
-from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+from pulumi_policy.proxy import UnknownValueError
 
 from .tables import UNKNOWN_SENTINELS
 
@@ -94,24 +93,19 @@ Plain: TypeAlias = bool | int | float | str | Unknown | list["Plain"] | dict[str
 MAX_DEPTH: Final = 24
 """Security-group properties nest three levels deep; anything far deeper is junk and is cut off."""
 
-_SDK_PROXIES: Final = (_DictProxy, _ListProxy)
-"""pulumi-policy's unknown-checking wrappers (private names: an SDK that renames them fails this import loudly)."""
-
 _NUMBER: Final = re.compile(r"[+-]?\d+(?:\.0*)?")
 
 
 def thaw(value: object, depth: int = 0, secret: bool = False) -> Plain:
     """Copy a property value (possibly behind pulumi-policy's proxies) into plain data.
 
-    Values inside a `pulumi_policy.Secret` (or with `secret` set) come out marked (`SecretText`, ...), as do the
-    keys of maps inside one; values `engine_props` already marked stay marked.
+    This is the slow path, for policies served by a stock `PolicyPack` (`sdk.py`): each proxied item is read
+    through the proxy, whose unknown check raises. The pack's own analyzer converts requests with
+    `engine_values` instead. Values inside a `pulumi_policy.Secret` (or with `secret` set) come out marked
+    (`SecretText`, ...), as do the keys of maps inside one.
     """
     if depth > MAX_DEPTH:
         return None
-    if isinstance(value, _SDK_PROXIES):
-        # The SDK's own unwrapping key: read the proxied container directly instead of one checked, exception-
-        # raising lookup per item. Unknown sentinels still become UNKNOWN below, as the proxy would have said.
-        value = value["__target"]
     if isinstance(value, Secret):
         return thaw(value.value, depth + 1, True)
     if isinstance(value, str):
@@ -146,29 +140,6 @@ def _thaw_item(container: Mapping[str, object] | Sequence[object], key: str | in
     except UnknownValueError:
         return UNKNOWN
     return thaw(item, depth + 1, secret)
-
-
-def raw_key(props: Mapping[str, object]) -> str | None:
-    """The props as the SDK deserialised them, as exact JSON text (22 and 22.0, true and 1 stay apart).
-
-    Every policy of one Analyze call gets its own copy of the same props, so this text tells a repeat without
-    thawing it again. None when the props hold anything but JSON data (a secret): such props are never keyed,
-    and neither are props in which `engine_props` found a secret (the marked values would dump as plain text).
-    """
-    if getattr(props, "holds_secrets", False):
-        return None
-    target = props["__target"] if isinstance(props, _SDK_PROXIES) else props
-    try:
-        return json.dumps(target, default=_unwrap, allow_nan=True)
-    except (TypeError, ValueError):
-        return None
-
-
-def _unwrap(value: object) -> object:
-    # The SDK wraps nested containers in proxies too; anything else (a secret) is not keyed.
-    if isinstance(value, _SDK_PROXIES):
-        return value["__target"]
-    raise TypeError(type(value).__name__)
 
 
 def thaw_props(props: Mapping[str, object]) -> dict[str, Plain]:

@@ -6,15 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from security_group_policies import waivers
-
-
-@pytest.fixture(autouse=True)
-def _no_waiver_notes_between_tests() -> Iterator[None]:
-    """Unit tests call policies one by one on one thread; notes left by one test must not reach the next."""
-    waivers.forget_notes()
-    yield
-    waivers.forget_notes()
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,10 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 from pulumi_policy.policy import _NotApplicableError  # the SDK's own signal; tests need to tell it apart
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from security_group_policies import tables
-from security_group_policies.framework import PreviewGapError, ResourcePolicyDef, StackPolicyDef
+from security_group_policies.framework import ResourcePolicyDef, StackPolicyDef
+from security_group_policies.sdk import as_sdk_policy
 from security_group_tools.pack_runner import StackItem
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -206,8 +207,8 @@ def run(
     name: str = "web",
     today: date = TODAY,
 ) -> Result:
-    """Run one resource policy on one resource, as the analyzer's Analyze does."""
-    policy = definition.build(today=lambda: today)
+    """Run one resource policy on one resource, alone, as a stock `PolicyPack` runs it (`sdk.as_sdk_policy`)."""
+    policy = as_sdk_policy(definition, today=lambda: today)
     result = Result()
     args = ResourceValidationArgs(
         resource_type,
@@ -225,7 +226,7 @@ def run(
 
     try:
         policy.validate(args, report)
-    except PreviewGapError as gap:
+    except UnknownValueError as gap:
         result.preview_gap = gap.message
     except _NotApplicableError as skipped:
         result.not_applicable = skipped.reason
@@ -239,7 +240,7 @@ Item = StackItem
 def run_stack(
     definition: StackPolicyDef[Any], items: Sequence[Item], *, config: Mapping[str, Any] | None = None
 ) -> Result:
-    """Run one stack policy over a stack, as the analyzer's AnalyzeStack does."""
+    """Run one stack policy over a stack, as a stock `PolicyPack` runs it (`sdk.as_sdk_policy`)."""
     resources: dict[str, PolicyResource] = {}
     for item in items:
         resources[item.name] = PolicyResource(
@@ -265,8 +266,8 @@ def run_stack(
         result.urns.append(urn)
 
     try:
-        definition.build().validate(StackValidationArgs(list(resources.values()), dict(config or {})), report)
-    except PreviewGapError as gap:
+        as_sdk_policy(definition).validate(StackValidationArgs(list(resources.values()), dict(config or {})), report)
+    except UnknownValueError as gap:
         result.preview_gap = gap.message
     return result
 

@@ -11,10 +11,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
 from security_group_policies import checks
-from security_group_policies.catalogue import METAS, RESOURCE_POLICIES, STACK_POLICIES, WAIVER_REPORT, policies
+from security_group_policies.catalogue import METAS, RESOURCE_POLICIES, STACK_POLICIES, WAIVER_REPORT, analyzer
 from security_group_policies.framework import PolicyMeta, ResourcePolicyDef, StackPolicyDef
+from security_group_policies.sdk import as_sdk_policies
 from security_group_policies.tables import RULE_BEARING_TYPES
 
 NAME = re.compile(r"aws-ec2-(securitygroup|defaultsecuritygroup)-(disallow|missing|enforce|report)(-[a-z0-9]+)+")
@@ -82,8 +84,8 @@ def test_code_defaults_equal_schema_defaults(definition: ResourcePolicyDef[Any] 
 
 
 def test_sdk_objects_carry_the_metadata() -> None:
-    """The built policies are what GetAnalyzerInfo reports: same order, names, levels, severities, schemas."""
-    built = policies()
+    """The stock-pack policies (`sdk.py`) carry the metadata: pack order, names, levels, severities, schemas."""
+    built = as_sdk_policies()
     assert [policy.name for policy in built] == [meta.name for meta in METAS]
     for policy, meta in zip(built, METAS, strict=True):
         assert (policy.description, policy.enforcement_level, policy.severity) == (
@@ -96,13 +98,16 @@ def test_sdk_objects_carry_the_metadata() -> None:
         assert policy.config_schema.properties == meta.config_schema().properties
 
 
-def test_report_waivers_runs_after_every_resource_policy() -> None:
-    """The waiver report reads notes left by the resource policies in the same Analyze call, so it runs last."""
-    built = policies()
-    kinds = [isinstance(policy, ResourceValidationPolicy) for policy in built]
-    last_resource = max(index for index, is_resource in enumerate(kinds) if is_resource)
-    assert built[last_resource].name == WAIVER_REPORT.META.name
-    assert all(isinstance(policy, StackValidationPolicy) for policy in built[last_resource + 1 :])
+def test_analyzer_info_lists_the_pack_in_order() -> None:
+    """GetAnalyzerInfo lists every policy in pack order: resource policies, the waiver report, stack policies."""
+    info = analyzer().GetAnalyzerInfo(None, None)
+    listed = [(policy.name, policy.policy_type) for policy in info.policies]
+    resource, stack = analyzer_pb2.PolicyType.POLICY_TYPE_RESOURCE, analyzer_pb2.PolicyType.POLICY_TYPE_STACK
+    assert listed == [
+        *((definition.meta.name, resource) for definition in RESOURCE_POLICIES),
+        (WAIVER_REPORT.META.name, resource),
+        *((definition.meta.name, stack) for definition in STACK_POLICIES),
+    ]
     assert WAIVER_REPORT.META.enforcement_level is EnforcementLevel.ADVISORY
 
 
@@ -139,3 +144,39 @@ def test_pack_requirements_are_pinned() -> None:
     requirements = [line for line in lines if line and not line.startswith("#")]
     assert requirements
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*", line) for line in requirements)
+
+
+SHARED_STATE = {"threading.local", "weakref", "gc", "pulumi_policy.policy._PolicyAnalyzerServicer"}
+"""What the policies must not lean on: per-thread state, weak references, collector tricks, the SDK's servicer."""
+
+
+def _leans_on(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in {"weakref", "gc"})
+        elif isinstance(node, ast.ImportFrom) and node.module == "pulumi_policy.policy":
+            found.update(f"pulumi_policy.policy.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Attribute) and ast.unparse(node) == "threading.local":
+            found.add("threading.local")
+    return found & SHARED_STATE
+
+
+@pytest.mark.parametrize("path", sorted((PACK_DIR / "security_group_policies").rglob("*.py")), ids=lambda p: p.name)
+def test_no_policy_module_shares_state_between_calls_or_leans_on_the_sdks_servicer(path: Path) -> None:
+    """Each request's context is passed explicitly (`framework.Call`, `stack.Stack`); nothing else carries it.
+
+    The one exception is the loop's own: the analyzer moves a converted stack out of the cyclic collector's scans
+    once per AnalyzeStack (`gc.freeze`), which no policy does or sees.
+    """
+    allowed = {"gc"} if path.name == "analyzer.py" else set()
+    assert _leans_on(path) - allowed == set()
+
+
+def test_the_guard_above_sees_what_it_forbids(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import gc\nimport threading\nfrom pulumi_policy.policy import _PolicyAnalyzerServicer\n"
+        "_x = threading.local()\n"
+    )
+    assert _leans_on(probe) == {"gc", "threading.local", "pulumi_policy.policy._PolicyAnalyzerServicer"}

@@ -12,8 +12,9 @@ import pytest
 import re2  # type: ignore[import-untyped]
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from security_group_policies.analyzer import SDK_PACK_VERSION, ConfigRefusedError
-from security_group_policies.catalogue import PACK_ENFORCEMENT_LEVEL, PACK_NAME, analyzer, policies
+from security_group_policies.catalogue import PACK_ENFORCEMENT_LEVEL, PACK_NAME, analyzer
 from security_group_policies.config import EXCLUDE_NAMES
+from security_group_policies.sdk import as_sdk_policies
 from security_group_tools import audit, preview
 from security_group_tools.audit_engine import InProcessPack
 from security_group_tools.pack_runner import (
@@ -139,7 +140,7 @@ def test_audit_refuses_it_before_any_aws_call(tmp_path: Path, capsys: pytest.Cap
 
 def test_without_our_configure_a_refused_pattern_is_ignored_with_a_note() -> None:
     """A stock PolicyPack's servicer keeps the config; the policy ignores the pattern and every finding says so."""
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, policies(), PACK_ENFORCEMENT_LEVEL)
+    servicer = _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, as_sdk_policies(), PACK_ENFORCEMENT_LEVEL)
     servicer.Configure(_request(["(web)-\\1", "w.b"]), None)
     found = [
         d for d in diagnostics(servicer.Analyze(analyze_request(SG, "bastion", OPEN_SSH), None)) if d.policy == SSH

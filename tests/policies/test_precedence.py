@@ -15,9 +15,10 @@ import pytest
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from security_group_policies.analyzer import SDK_PACK_VERSION
-from security_group_policies.catalogue import PACK_NAME, RESOURCE_POLICIES, policies
+from security_group_policies.catalogue import PACK_NAME, RESOURCE_POLICIES
 from security_group_policies.exposure import ExposurePolicy
 from security_group_policies.precedence import INGRESS_PRECEDENCE
+from security_group_policies.sdk import as_sdk_policies
 from security_group_policies.waivers import utc_today
 from security_group_tools.audit_engine import InProcessPack
 from security_group_tools.pack_runner import UNKNOWN, Pack, analyze_request, diagnostics
@@ -316,7 +317,7 @@ def test_a_port_is_left_out_only_once_it_was_checked(pack: Pack) -> None:
 
 def test_under_a_stock_policy_pack_each_policy_judges_alone() -> None:
     """Without this pack's analyzer there is no context, so the policies report as they always have."""
-    stock = _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, policies(), EnforcementLevel.ADVISORY)
+    stock = _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, as_sdk_policies(), EnforcementLevel.ADVISORY)
     found = _found(stock.Analyze(analyze_request(SG, "web", open_group(rule(22))), None))
     assert found == [
         (SSH, A, f"ingress[0] allows tcp 22 from {V4}"),

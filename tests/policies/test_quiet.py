@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from security_group_policies import exposure, rules
+from security_group_policies import exposure
 from security_group_policies.catalogue import RESOURCE_POLICIES
 from security_group_policies.reach import Openness, quiet
 from security_group_policies.rules import Direction, normalise
+from security_group_policies.wire import thaw_props
 
 from .pack_fixtures import SG, SG_RULE, UNKNOWN, VPC_IN, Result, group, inline, run, sg_rule, vpc_ingress
 from .test_pack_properties import bounded
@@ -25,7 +26,7 @@ TEN = Openness(allowed=(ipaddress.ip_network("10.0.0.0/8"),))
 
 
 def _quiet(resource_type: str, props: dict[str, Any], direction: Direction, openness: Openness = DEFAULT) -> bool:
-    resource = normalise(resource_type, props)
+    resource = normalise(resource_type, thaw_props(props))
     assert resource is not None
     return quiet(resource.rules, direction, openness, unknown_lists=resource.unknown_rules)
 
@@ -119,9 +120,6 @@ def resources(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 def _replies(resource_type: str, props: dict[str, Any], config: dict[str, Any] | None) -> list[Result]:
     replies = []
     for definition in RESOURCE_POLICIES:
-        # Both caches keep the last resource per thread; each run must work everything out again.
-        exposure._screens.__dict__.clear()
-        rules._last.__dict__.clear()
         replies.append(run(definition, resource_type, props, config=config))
     return replies
 

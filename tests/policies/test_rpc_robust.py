@@ -9,20 +9,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, Severity
 from pulumi_policy.deserialize import SPECIAL_ARCHIVE_SIG, SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from security_group_policies import analyzer as analyzer_module
 from security_group_policies.catalogue import METAS, PACK_NAME, STACK_POLICIES, analyzer
+from security_group_policies.config import NamePatterns
 from security_group_policies.decoding import UNDECODABLE
-from security_group_policies.engine_props import BAD_SIGNATURE, SECRET_WITHOUT_VALUE, TOO_DEEP
-from security_group_policies.framework import INTERNAL_ERROR
+from security_group_policies.engine_values import BAD_SIGNATURE, SECRET_WITHOUT_VALUE, TOO_DEEP
+from security_group_policies.framework import (
+    INTERNAL_ERROR,
+    Common,
+    Finding,
+    PolicyMeta,
+    ResourcePolicyDef,
+    StackPolicyDef,
+    Verdict,
+)
 from security_group_tools.pack_runner import (
     Pack,
     StackItem,
@@ -278,7 +287,7 @@ def test_an_unexpected_exception_outside_the_policies_is_a_note(served: Any, mon
     def broken(_struct: Any) -> Any:
         raise TypeError("a bug that quotes 203.0.113.7")
 
-    monkeypatch.setattr(analyzer_module, "proxied_props", broken)
+    monkeypatch.setattr(analyzer_module, "engine_values", broken)
     unexpected = "an unexpected TypeError in the policy pack; please report it with the resource's type and shape"
     assert seen(served.Analyze(analyze_request(SG, "web", group()), None)) == resource_notes(unexpected)
     what = f"the stack could not be read ({unexpected}), so this policy did not check it"
@@ -286,21 +295,38 @@ def test_an_unexpected_exception_outside_the_policies_is_a_note(served: Any, mon
     assert stacked == [(p, "advisory", "", unread(p, what)) for p in STACK_POLICY_NAMES]
 
 
+class _Crashes(ResourcePolicyDef[Any]):
+    """A resource policy whose outcome raises past the framework's own guard."""
+
+    def outcome(self, resource: Any, settings: Any, call: Any) -> Any:
+        raise KeyError(resource.description)
+
+
+class _StackCrashes(StackPolicyDef[Any]):
+    def report(self, stack: Any, settings: Any) -> Any:
+        return 1 / 0
+
+
+def _meta(name: str, description: str) -> PolicyMeta:
+    return PolicyMeta(name, description, EnforcementLevel.MANDATORY, Severity.LOW, "", (), (), waivable=False)
+
+
+class CommonOnly(NamedTuple):
+    common: Common
+
+
+def _settings(_config: Any) -> CommonOnly:
+    return CommonOnly(Common(NamePatterns(), allow_waivers=False, max_waiver_days=0))
+
+
 def test_a_policy_that_raises_past_its_guard_is_a_note_and_the_others_still_report() -> None:
-    def crashes(args: ResourceValidationArgs, _report: Any) -> None:
-        raise KeyError(args.props["description"])
-
-    def reports(_args: ResourceValidationArgs, report: Any) -> None:
-        report("seen", None)
-
-    servicer = analyzer_module.OneConversionAnalyzer(
+    reports = ResourcePolicyDef(
+        _meta("reports", "Reports."), frozenset({SG}), _settings, lambda _r, _s: Verdict((Finding("seen"),))
+    )
+    servicer = analyzer_module.PackAnalyzer(
         "probe",
-        [
-            ResourceValidationPolicy(name="crashes", description="Crashes.", validate=crashes),
-            ResourceValidationPolicy(name="reports", description="Reports.", validate=reports),
-            StackValidationPolicy(name="stack-crashes", description="Crashes.", validate=lambda args, _r: 1 / 0),
-        ],
-        analyzer_module.EnforcementLevel.MANDATORY,
+        [_Crashes(_meta("crashes", "Crashes."), frozenset({SG}), _settings, lambda _r, _s: Verdict()), reports],
+        [_StackCrashes(_meta("stack-crashes", "Crashes."), _settings, lambda _s, _t: Verdict())],
     )
     failed = (
         "it stopped on an unexpected {}, so it did not check {}; please report it with the resource's type and shape"
@@ -327,24 +353,3 @@ def test_remediate_reads_no_props_while_no_policy_rewrites_resources(served: Any
         (SSH, "Policy does not implement remediate")
     ]
     assert list(response.remediations) == []
-
-
-def test_a_rewriting_policy_gets_the_sdks_remediate_guarded() -> None:
-    def rewrite(args: ResourceValidationArgs) -> dict[str, Any]:
-        return {**args.props, "description": "fixed"}
-
-    servicer = analyzer_module.OneConversionAnalyzer(
-        "probe",
-        [ResourceValidationPolicy(name="fixes", description="Fixes.", remediate=rewrite)],
-        analyzer_module.EnforcementLevel.REMEDIATE,
-    )
-    plain = servicer.Remediate(analyze_request(SG, "web", {"description": "x"}), None)
-    assert [(r.policyName, dict(r.properties)) for r in plain.remediations] == [("fixes", {"description": "fixed"})]
-    odd = servicer.Remediate(analyze_request(SG, "web", {"description": math.nan}), None)
-    what = (
-        "its properties could not be read (an unexpected ValueError in the policy pack; please report it with the "
-        "resource's type and shape), so this policy did not check it"
-    )
-    assert [(r.policyName, r.diagnostic) for r in odd.remediations] == [
-        ("fixes", f"can't run policy 'fixes' from policy pack 'probe@v0.0.1': {what}")
-    ]

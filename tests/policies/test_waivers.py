@@ -7,10 +7,15 @@ from typing import Any
 
 import pytest
 from security_group_policies import waivers
-from security_group_policies.catalogue import METAS, WAIVER_REPORT
+from security_group_policies.catalogue import WAIVER_REPORT, analyzer, known_policies
 from security_group_policies.checks.securitygroup_disallow_public_ssh import DEFINITION as SSH
 from security_group_policies.checks.securitygroup_disallow_public_ssh import FIX as SSH_FIX
-from security_group_policies.waivers import WaiverState, read_waiver
+from security_group_policies.framework import Call, Memo, ResourcePolicyDef
+from security_group_policies.rules import normalise
+from security_group_policies.sdk import waiver_report_policy
+from security_group_policies.waivers import WaivedFinding, WaiverState, read_waiver
+from security_group_policies.wire import thaw_props
+from security_group_tools.pack_runner import analyze_request
 
 from .pack_fixtures import SG, TODAY, UNKNOWN, VPC_IN, group, inline, run, urn_of, vpc_ingress, waiver
 
@@ -21,6 +26,19 @@ OPEN = "ingress[0] allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
 def open_ssh(tags: dict[str, Any]) -> dict[str, Any]:
     """A group with SSH open to anywhere and the given tags."""
     return group(ingress=[inline(fromPort=22, toPort=22, cidrBlocks=["0.0.0.0/0"])], tags=tags)
+
+
+def waived(
+    props: dict[str, Any],
+    resource_type: str = SG,
+    config: dict[str, Any] | None = None,
+    definition: ResourcePolicyDef[Any] = SSH,
+) -> tuple[WaivedFinding, ...]:
+    """The findings a waiver turned into notes for the report-waivers policy, as the pack's analyzer collects them."""
+    resource = normalise(resource_type, thaw_props(props))
+    assert resource is not None
+    settings = definition.read_settings(config or {})
+    return definition.outcome(resource, settings, Call(None, "web", lambda: TODAY, Memo())).waived
 
 
 @pytest.mark.parametrize(
@@ -60,7 +78,7 @@ def test_valid_waiver_turns_finding_into_a_note() -> None:
     """The waived policy reports nothing; report-waivers reports the finding with the quoted reason."""
     props = open_ssh(waiver(POLICY, "2026-08-31 incident bastion, ticket OPS-42"))
     assert run(SSH, SG, props).messages == []
-    [note] = waivers.take_notes(urn_of(SG, "web"))
+    [note] = waived(props)
     assert note.describe(warn_days=14) == (
         f"{POLICY} is waived until 2026-08-31 (77 days left) by tag policy-waiver:{POLICY}, reason: "
         f'"incident bastion, ticket OPS-42". Waived finding: {OPEN}. Fix: allow SSH only from the CIDRs, '
@@ -71,8 +89,7 @@ def test_valid_waiver_turns_finding_into_a_note() -> None:
 
 def test_note_warns_when_expiry_is_near() -> None:
     """A waiver in its last days says so."""
-    run(SSH, SG, open_ssh(waiver(POLICY, "2026-06-20 freeze")))
-    [note] = waivers.take_notes(urn_of(SG, "web"))
+    [note] = waived(open_ssh(waiver(POLICY, "2026-06-20 freeze")))
     assert "(5 days left)" in note.describe(warn_days=14)
     assert "It expires soon: plan the fix now." in note.describe(warn_days=14)
     assert "expires soon" not in note.describe(warn_days=2)
@@ -106,7 +123,7 @@ def test_unusable_waiver_keeps_the_finding_and_says_why(
     result = run(SSH, SG, open_ssh(tags), config=config)
     assert result.heads == [OPEN]
     assert result.messages[0].endswith(note)
-    assert waivers.take_notes(urn_of(SG, "web")) == []
+    assert waived(open_ssh(tags), config=config) == ()
 
 
 def _too_long(expires: str, limit: int, latest: str) -> str:
@@ -150,8 +167,9 @@ def test_waiver_longer_than_max_waiver_days_is_refused(
 
     The finding then stays at the policy's level and says why: the limit, and the latest expiry accepted today.
     """
-    result = run(SSH, SG, open_ssh(waiver(POLICY, f"{expires} planned migration")), config=config)
-    notes = waivers.take_notes(urn_of(SG, "web"))
+    props = open_ssh(waiver(POLICY, f"{expires} planned migration"))
+    result = run(SSH, SG, props, config=config)
+    notes = waived(props, config=config)
     if refusal is None:
         assert result.messages == []
         assert [(note.waiver.expires, note.days_left) for note in notes] == [
@@ -159,7 +177,7 @@ def test_waiver_longer_than_max_waiver_days_is_refused(
         ]
     else:
         assert result.messages == [f"{OPEN}. Fix: {SSH_FIX} ({refusal})"]
-        assert notes == []
+        assert notes == ()
 
 
 def test_waiver_for_another_policy_does_nothing() -> None:
@@ -181,36 +199,55 @@ def test_waiver_on_a_rule_resource() -> None:
     """vpc rule resources carry tags (the component copies the group's), so they can be waived too."""
     props = vpc_ingress(fromPort=22, toPort=22, cidrIpv4="0.0.0.0/0", tags=waiver(POLICY, "2026-08-31 migration"))
     assert run(SSH, VPC_IN, props).messages == []
-    assert len(waivers.take_notes(urn_of(VPC_IN, "web"))) == 1
+    assert len(waived(props, VPC_IN)) == 1
 
 
 def _report(props: dict[str, Any], name: str = "web") -> list[str]:
+    """What report-waivers says alone, as a stock `PolicyPack` runs it (`sdk.waiver_report_policy`)."""
     from pulumi_policy import ResourceValidationArgs
     from pulumi_policy.proxy import unknown_checking_proxy
 
     from .pack_fixtures import options
 
-    policy = WAIVER_REPORT.build(frozenset(meta.name for meta in METAS))
+    policy = waiver_report_policy(WAIVER_REPORT, known_policies())
     found: list[str] = []
     args = ResourceValidationArgs(SG, unknown_checking_proxy(props), urn_of(SG, name), name, options(), None, None)
     policy.validate(args, lambda message, urn=None: found.append(message))
     return found
 
 
-def test_report_waivers_reports_and_forgets_the_notes() -> None:
-    """The report policy turns the notes into findings once, then they are gone."""
+def _served(*calls: tuple[str, dict[str, Any]]) -> list[list[tuple[str, str]]]:
+    """(policy, message) of every diagnostic of each Analyze call, in order, through one pack analyzer."""
+    served = analyzer(today=lambda: TODAY)
+    return [
+        [(d.policyName, d.message) for d in served.Analyze(analyze_request(SG, name, props), None).diagnostics]
+        for name, props in calls
+    ]
+
+
+def test_the_analyzer_reports_a_waived_finding_under_report_waivers() -> None:
+    """The waived policy says nothing; the loop reports its finding under report-waivers, at that policy's level."""
     props = open_ssh(waiver(POLICY, "2026-08-31 incident bastion, ticket OPS-42"))
-    run(SSH, SG, props)
-    [message] = _report(props)
-    assert message.startswith(f"{POLICY} is waived until 2026-08-31")
-    assert 'reason: "incident bastion, ticket OPS-42"' in message
+    [diagnostics] = _served(("web", props))
+    [note] = waived(props)
+    assert diagnostics == [(WAIVER_REPORT.META.name, f"{WAIVER_REPORT.META.description}\n{note.describe(14)}")]
+    assert note.describe(14).startswith(f"{POLICY} is waived until 2026-08-31")
+
+
+def test_waived_findings_never_cross_to_another_resource() -> None:
+    """A call's waived findings are reported in that call only: the next resource's reply does not carry them."""
+    waived_call, other, again = _served(
+        ("web", open_ssh(waiver(POLICY, "2026-08-31 incident"))), ("other", group()), ("other", group())
+    )
+    assert [policy for policy, _ in waived_call] == [WAIVER_REPORT.META.name]
+    assert other == again == []
+
+
+def test_a_stock_pack_reports_no_waived_findings() -> None:
+    """Under a stock PolicyPack the waiver still silences the finding, and report-waivers has no note to report."""
+    props = open_ssh(waiver(POLICY, "2026-08-31 incident"))
+    assert run(SSH, SG, props).messages == []
     assert _report(props) == []
-
-
-def test_notes_never_cross_to_another_resource() -> None:
-    """Notes are kept per resource: another URN on the same thread never sees them."""
-    run(SSH, SG, open_ssh(waiver(POLICY, "2026-08-31 incident")))
-    assert _report(group(), name="other") == []
 
 
 def test_waiver_tag_naming_no_policy_is_flagged() -> None:

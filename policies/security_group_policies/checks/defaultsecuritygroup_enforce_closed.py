@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction, ResourceKind, Rule
-from ..stack import GroupBook, Member, build, placement_notes, shown_name, with_notes
+from ..stack import GroupBook, Member, Stack, placement_notes, shown_name, with_notes
 from ..tables import PeerKind, ProtocolKind
 from ..vpcs import default_group_vpcs, vpc_resources
 
@@ -76,9 +76,9 @@ def read_settings(config: Mapping[str, object]) -> ClosedSettings:
     return ClosedSettings(**common_settings(config))
 
 
-def judge(args: StackValidationArgs, settings: ClosedSettings) -> Verdict:
+def judge(stack: Stack, settings: ClosedSettings) -> Verdict:
     """Every rule resource on a default group, and every VPC of the stack whose default group stays open."""
-    view = build(args.resources)
+    view = stack.view
     collector = Collector()
     defaults = [
         (book, book.group)
@@ -89,11 +89,11 @@ def judge(args: StackValidationArgs, settings: ClosedSettings) -> Verdict:
         collector.gaps.extend(view.gaps)  # a rule resource whose group cannot be told may be on one of them
     for book, group in defaults:
         _judge_rules(book, group, collector)
-    vpcs = vpc_resources(args.resources)
+    vpcs = vpc_resources(stack.resources)
     closed: set[str] = set()
     maybe: dict[str, list[str]] = {}
     for _, group in defaults:
-        found = default_group_vpcs(group.resource, group.deps.get("vpcId", ()), vpcs, args.resources)
+        found = default_group_vpcs(group.resource, group.deps.get("vpcId", ()), vpcs, stack.resources)
         closed |= found.closes
         for urn in found.may_close:
             maybe.setdefault(urn, []).append(shown_name(group.name))

@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction, Peer, Rule
-from ..stack import GroupBook, Member, StackView, build, placement_notes, shown_name, with_notes
+from ..stack import GroupBook, Member, Stack, StackView, placement_notes, shown_name, with_notes
 from ..tables import PeerKind
 from ..vpcs import VpcKey, VpcResource, book_vpc, certainly_differ, describe, vpc_resources
 from ..wire import UNKNOWN
@@ -80,10 +80,10 @@ class _Crossing(NamedTuple):
     head: str
 
 
-def judge(args: StackValidationArgs, settings: CrossVpcSettings) -> Verdict:
+def judge(whole: Stack, settings: CrossVpcSettings) -> Verdict:
     """Every rule of a group whose referenced group is in a VPC known to differ from its own."""
-    view = build(args.resources)
-    vpcs = vpc_resources(args.resources)
+    view = whole.view
+    vpcs = vpc_resources(whole.resources)
     stack = _Stack(
         view,
         {book.key: book for book in view.books if book.group is not None},

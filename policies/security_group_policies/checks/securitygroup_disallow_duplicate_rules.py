@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction, Peer, Rule
-from ..stack import Entry, GroupBook, Member, PermissionKey, build, placement_notes, with_notes
+from ..stack import Entry, GroupBook, Member, PermissionKey, Stack, placement_notes, with_notes
 
 FIX = "delete the repeated rule (or the repeated source in it); keep one definition of each permission"
 
@@ -44,7 +44,7 @@ def read_settings(config: Mapping[str, object]) -> DuplicateSettings:
     return DuplicateSettings(**common_settings(config))
 
 
-def judge(args: StackValidationArgs, settings: DuplicateSettings) -> Verdict:
+def judge(stack: Stack, settings: DuplicateSettings) -> Verdict:
     """Every permission that repeats one defined earlier for the same group.
 
     A rule resource filed under several groups (its group cannot be told during preview) is reported only
@@ -52,7 +52,7 @@ def judge(args: StackValidationArgs, settings: DuplicateSettings) -> Verdict:
     repeats one in some of them only, that is a preview note, and the real ids at `pulumi up` settle it. AWS
     refuses the duplicate itself, so nothing is deployed that this policy would have stopped.
     """
-    view = build(args.resources)
+    view = stack.view
     collector = Collector(gaps=list(view.gaps))
     shared: dict[tuple[str, int], _Shared] = {}
     for book in view.books:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction
-from ..stack import GroupBook, Member, build, placement_notes, shown_name, with_notes
+from ..stack import GroupBook, Member, Stack, placement_notes, shown_name, with_notes
 
 FIX = (
     "move the group's inline rules into separate rule resources (what this project's component does), or "
@@ -51,14 +51,14 @@ def read_settings(config: Mapping[str, object]) -> MixedSettings:
     return MixedSettings(**common_settings(config))
 
 
-def judge(args: StackValidationArgs, settings: MixedSettings) -> Verdict:
+def judge(stack: Stack, settings: MixedSettings) -> Verdict:
     """Every rule resource whose group also declares inline rules in the same direction.
 
     A rule resource filed under several groups (its group cannot be told during preview) is reported when
     every one of them declares inline rules in its direction; when only some do, that is a preview note, and
     the real ids at `pulumi up` settle it.
     """
-    view = build(args.resources)
+    view = stack.view
     collector = Collector(gaps=list(view.gaps))
     shared: dict[tuple[str, int], tuple[Member, list[tuple[GroupBook, str]]]] = {}
     for book in view.books:

@@ -14,7 +14,7 @@ from typing import Final, NamedTuple
 from pulumi_policy import EnforcementLevel, Severity
 
 from ..exposure import OPENNESS_OPTIONS, Claims, ExposurePolicy, add_claim, is_quiet, pairs, reaches, read_openness
-from ..framework import CLEAR, Collector, Common, PolicyMeta, Verdict, common_options, common_settings
+from ..framework import CLEAR, Collector, Common, Memo, PolicyMeta, Verdict, common_options, common_settings
 from ..ports import ALL_PORTS, PortSet
 from ..reach import Exposure, Openness, Reach, describe_reaches, family_word, peer_phrase, span
 from ..rules import Direction, Resource, Rule
@@ -60,14 +60,16 @@ def read_settings(config: Mapping[str, object]) -> AllTrafficSettings:
 _TRANSPORTS: Final = (ProtocolKind.TCP, ProtocolKind.UDP)
 
 
-def find(resource: Resource, settings: AllTrafficSettings) -> Sequence[Reach]:
+def find(resource: Resource, settings: AllTrafficSettings, memo: Memo) -> Sequence[Reach]:
     """All-protocol rules open to anywhere, then per transport the rules of only that protocol over every port."""
-    if is_quiet(resource, Direction.INGRESS, settings.openness):
+    if is_quiet(resource, memo, Direction.INGRESS, settings.openness):
         return ()  # the common case: nothing open and nothing unknown
-    found = reaches(resource, Direction.INGRESS, [(ProtocolKind.ALL, ALL_PORTS)], settings.openness)
+    found = reaches(resource, memo, Direction.INGRESS, [(ProtocolKind.ALL, ALL_PORTS)], settings.openness)
     for transport in _TRANSPORTS:
         found.extend(
-            reaches(resource, Direction.INGRESS, [(transport, EVERY_PORT)], settings.openness, _ONLY[transport])
+            reaches(
+                resource, memo, Direction.INGRESS, [(transport, EVERY_PORT)], settings.openness, keep=_ONLY[transport]
+            )
         )
     return found if any(reach.exposures or reach.gaps for reach in found) else ()
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..ports import ALL_PORTS
 from ..reach import Exposure, Openness, Reach, describe_reaches, family_word, find_open, ports_phrase
 from ..rules import Direction, Rule
-from ..stack import GroupBook, Member, StackView, build, expand_prefix_lists, placement_notes, with_notes
+from ..stack import GroupBook, Member, Stack, StackView, expand_prefix_lists, placement_notes, with_notes
 from ..tables import ProtocolKind
 
 FIX = (
@@ -58,9 +58,9 @@ def read_settings(config: Mapping[str, object]) -> CombinedSettings:
     return CombinedSettings(**common_settings(config))
 
 
-def judge(args: StackValidationArgs, settings: CombinedSettings) -> Verdict:
+def judge(stack: Stack, settings: CombinedSettings) -> Verdict:
     """Every exposure that needs several resources, or a prefix list's entries, to reach anywhere."""
-    view = build(args.resources)
+    view = stack.view
     collector = Collector(gaps=list(view.gaps))
     for book in view.books:
         _judge_group(view, book, collector)

@@ -12,7 +12,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import port_specs_option
 from ..exposure import OPENNESS_OPTIONS, AuthorizedPortsSettings, authorized_ports_reader, exposure_verdict
-from ..framework import Collector, PolicyMeta, ResourcePolicyDef, Verdict, common_options
+from ..framework import Collector, Memo, PolicyMeta, ResourcePolicyDef, Verdict, common_options
 from ..ports import ALL_PORTS
 from ..reach import Gap, peer_phrase
 from ..rules import Direction, Resource
@@ -55,7 +55,7 @@ def judge(resource: Resource, settings: AuthorizedPortsSettings) -> Verdict:
         (ProtocolKind.ICMP, ALL_PORTS),
         (ProtocolKind.ICMPV6, ALL_PORTS),
     ]
-    verdict = exposure_verdict(resource, Direction.EGRESS, queries, settings.openness, FIX)
+    verdict = exposure_verdict(resource, Memo(), Direction.EGRESS, queries, settings.openness, fix=FIX)
     collector = Collector(list(verdict.findings), list(verdict.gaps))
     # Other protocol numbers have no ports and nothing to combine with, so each rule stands alone.
     for rule in resource.rules:

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import RULE_QUOTA
 from ..framework import Collector, Common, PolicyMeta, StackPolicyDef, Verdict, common_options, common_settings
 from ..rules import Direction
-from ..stack import GroupBook, StackView, build, shown_name
+from ..stack import GroupBook, Stack, StackView, shown_name
 from ..tables import PeerKind
 from ..wire import UNKNOWN
 
@@ -111,7 +111,7 @@ def _tally(view: StackView, book: GroupBook) -> _Tally:
     return tally
 
 
-def judge(args: StackValidationArgs, settings: QuotaSettings) -> Verdict:
+def judge(stack: Stack, settings: QuotaSettings) -> Verdict:
     """Every group, direction and family whose rules add up past the quota.
 
     A rule resource filed under several groups (its group cannot be told during preview) is counted only when
@@ -119,7 +119,7 @@ def judge(args: StackValidationArgs, settings: QuotaSettings) -> Verdict:
     at `pulumi up` settle it. AWS refuses an update over the quota itself, so nothing is deployed that this
     policy would have stopped.
     """
-    view = build(args.resources)
+    view = stack.view
     collector = Collector(gaps=list(view.gaps))
     for book in view.books:
         tally = _tally(view, book)

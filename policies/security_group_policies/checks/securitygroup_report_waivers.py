@@ -1,32 +1,29 @@
 """Report findings that a policy-waiver tag has waived, quoting its reason and expiry.
 
 A waiver is a tag `policy-waiver:<policy name>` whose value is `YYYY-MM-DD <reason>`, valid through that date.
-The waived policy does not report the finding at its own level; this policy reports it as a note instead, with
-the reason (waiver reasons are shown to everyone: never put a secret in one). It also flags waiver tags that
-name no policy of this pack, which waive nothing. It must stay last among the resource policies and should stay
-advisory: making it mandatory means "no waivers accepted here".
+The waived policy does not report the finding at its own level; the pack's analyzer reports it under this
+policy instead, at this policy's level, with the reason (waiver reasons are shown to everyone: never put a
+secret in one). This policy's own judge flags waiver tags that name no policy of this pack, which waive nothing.
+It should stay advisory: making it mandatory means "no waivers accepted here".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, NamedTuple
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, Severity
 
 from ..config import int_option
 from ..framework import INTERNAL_ERROR, PolicyMeta
-from ..rules import normalise
+from ..rules import Resource
 from ..tables import RULE_BEARING_TYPES, WAIVER_TAG_PREFIX
-from ..waivers import take_notes, waiver_tags
+from ..waivers import WaivedFinding, waiver_tags
 from ..wire import is_secret
+
+APPLIES_TO: Final = RULE_BEARING_TYPES
+"""The only types that carry waivers this policy reports."""
 
 SAFE_POLICY_NAME: Final = re.compile(r"[a-z0-9-]{1,100}")
 """A tag suffix shaped like a policy name may be quoted; anything else may be free text and is not."""
@@ -65,43 +62,38 @@ def read_settings(config: Mapping[str, object]) -> WaiverReportSettings:
     return WaiverReportSettings(warn_days=WARN_DAYS.read(config))
 
 
-def build(known_policies: frozenset[str]) -> ResourceValidationPolicy:
-    """The policy object; `known_policies` are the names a waiver tag may refer to."""
+def report(
+    waived: Sequence[WaivedFinding],
+    resource: Resource | None,
+    broken: Exception | None,
+    settings: WaiverReportSettings,
+    known_policies: frozenset[str],
+) -> list[str]:
+    """The notes for the call's waived findings, then a finding per waiver tag that names no known policy.
 
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        # Take the notes first, whatever happens next, so none is left behind for a later call.
-        notes = take_notes(args.urn)
-        if args.resource_type not in RULE_BEARING_TYPES:
-            return
-        settings = read_settings(args.get_config())
-        for note in notes:
-            report_violation(note.describe(settings.warn_days), None)
-        try:
-            resource = normalise(args.resource_type, args.props, urn=args.urn)
-            tags = waiver_tags(resource.tags) if resource is not None else []
-        except Exception as error:  # noqa: BLE001  # fail closed, never a crashed RPC
-            report_violation(f"{INTERNAL_ERROR} ({type(error).__name__}) while reading waiver tags", None)
-            return
-        for tag in tags:
-            policy = tag.removeprefix(WAIVER_TAG_PREFIX)
-            if policy in known_policies:
-                continue
-            safe = SAFE_POLICY_NAME.fullmatch(policy) and not is_secret(tag)  # a key inside a secret map is secret
-            shown = f"tag {tag}" if safe else f"a {WAIVER_TAG_PREFIX}… tag"
-            report_violation(
-                f"{shown} names no policy of this pack, so it waives nothing. Fix: correct the policy name "
-                "(see the catalogue in the README) or delete the tag",
-                None,
-            )
+    `broken` is the exception that kept the resource from being normalised (then `resource` is None): that is
+    said instead of reading its tags.
+    """
+    messages = [note.describe(settings.warn_days) for note in dict.fromkeys(waived)]
+    if broken is not None:
+        return [*messages, unreadable(broken)]
+    try:
+        tags = waiver_tags(resource.tags) if resource is not None else []
+    except Exception as error:  # noqa: BLE001  # fail closed, never a crashed RPC
+        return [*messages, unreadable(error)]
+    for tag in tags:
+        policy = tag.removeprefix(WAIVER_TAG_PREFIX)
+        if policy in known_policies:
+            continue
+        safe = SAFE_POLICY_NAME.fullmatch(policy) and not is_secret(tag)  # a key inside a secret map is secret
+        shown = f"tag {tag}" if safe else f"a {WAIVER_TAG_PREFIX}… tag"
+        messages.append(
+            f"{shown} names no policy of this pack, so it waives nothing. Fix: correct the policy name "
+            "(see the catalogue in the README) or delete the tag"
+        )
+    return messages
 
-    return ResourceValidationPolicy(
-        name=META.name,
-        description=META.description,
-        validate=validate,
-        enforcement_level=META.enforcement_level,
-        config_schema=META.config_schema(),
-        severity=META.severity,
-        tags=list(META.tags),
-        remediation_steps=META.remediation_steps,
-        url=META.url,
-    )
+
+def unreadable(error: Exception) -> str:
+    """The finding when the resource's waiver tags could not be read: the exception's type only."""
+    return f"{INTERNAL_ERROR} ({type(error).__name__}) while reading waiver tags"
