@@ -59,3 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	cd bench/awsguard && npm ci --no-audit --no-fund
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.config_rule
