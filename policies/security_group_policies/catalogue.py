@@ -84,14 +84,15 @@ def known_policies() -> frozenset[str]:
     return frozenset(meta.name for meta in METAS)
 
 
-def analyzer(today: Callable[[], date] = utc_today) -> PackAnalyzer:
+def analyzer(today: Callable[[], date] = utc_today, *, rank: bool = True) -> PackAnalyzer:
     """The pack as the engine talks to it: every policy behind the pack's own gRPC analyzer servicer.
 
-    `today` is injectable so tests can pin waiver expiry.
+    `today` is injectable so tests can pin waiver expiry. `rank=False` lets each exposure policy judge alone,
+    as a stock PolicyPack runs them (`sdk.py`), for the tests that compare the two.
     """
     return PackAnalyzer(
         PACK_NAME,
-        tuple(ranked(definition) for definition in RESOURCE_POLICIES),
+        tuple(ranked(definition) for definition in RESOURCE_POLICIES) if rank else RESOURCE_POLICIES,
         STACK_POLICIES,
         description=PACK_DESCRIPTION,
         waiver_report=WaiverReport(

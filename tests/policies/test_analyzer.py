@@ -26,9 +26,8 @@ from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from security_group_policies import decoding
-from security_group_policies.analyzer import SDK_PACK_VERSION, PackAnalyzer, WaiverReport
+from security_group_policies.analyzer import SDK_PACK_VERSION, PackAnalyzer
 from security_group_policies.catalogue import (
-    JUDGED_TYPES,
     PACK_DESCRIPTION,
     PACK_ENFORCEMENT_LEVEL,
     PACK_NAME,
@@ -36,7 +35,6 @@ from security_group_policies.catalogue import (
     STACK_POLICIES,
     WAIVER_REPORT,
     analyzer,
-    known_policies,
 )
 from security_group_policies.precedence import INGRESS_PRECEDENCE
 from security_group_policies.sdk import as_sdk_policies
@@ -73,20 +71,7 @@ def stock() -> Any:
 
 def unranked() -> PackAnalyzer:
     """Our analyzer serving this pack's definitions, each judging alone (no precedence), as a stock pack runs them."""
-    return PackAnalyzer(
-        PACK_NAME,
-        RESOURCE_POLICIES,
-        STACK_POLICIES,
-        description=PACK_DESCRIPTION,
-        waiver_report=WaiverReport(
-            WAIVER_REPORT.META,
-            WAIVER_REPORT.read_settings,
-            WAIVER_REPORT.report,
-            known_policies(),
-            WAIVER_REPORT.APPLIES_TO,
-        ),
-        judged_types=JUDGED_TYPES,
-    )
+    return analyzer(rank=False)
 
 
 @pytest.fixture(scope="module")

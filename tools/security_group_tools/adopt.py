@@ -18,7 +18,6 @@ if __name__ == "__main__":
     # A signal while the imports below load (a third of a second) ends the command like one at any later moment.
     console.start("adopt")
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -46,13 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=console.prog("adopt"),
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n")[-1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=console.version_line())
+    parser = console.parser("adopt", __doc__)
     add_selection_arguments(parser)
     add_aws_arguments(parser)
     parser.add_argument("--import-file", required=True, type=Path, help="where to write the pulumi import file")

@@ -15,7 +15,6 @@ if __name__ == "__main__":
     # A signal while the imports below load (half a second) ends the command like one at any later moment.
     console.start("audit")
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,13 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=console.prog("audit"),
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n")[-1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=console.version_line())
+    parser = console.parser("audit", __doc__)
     add_selection_arguments(parser)
     add_aws_arguments(parser)
     parser.add_argument(

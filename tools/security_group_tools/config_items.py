@@ -82,6 +82,23 @@ def tags(configuration: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str,
     return {_text(key, "tags") or "": _text(value, "tags") or "" for key, value in _mapping(mapped, "tags").items()}
 
 
+PEER_FIELDS: Final[tuple[tuple[str, tuple[tuple[str, str, bool], ...]], ...]] = (
+    ("ipv6Ranges", (("cidr_ipv6", "cidrIpv6", False), ("description", "description", True))),
+    ("prefixListIds", (("prefix_list_id", "prefixListId", False), ("description", "description", True))),
+    (
+        "userIdGroupPairs",
+        (
+            ("referenced_group_id", "groupId", False),
+            ("referenced_user_id", "userId", True),
+            ("peering_id", "vpcPeeringConnectionId", True),
+            ("description", "description", True),
+        ),
+    ),
+)
+"""After the IPv4 ranges, each peer list of a permission: its key in the item, and per LiveRule keyword
+argument the item's field and whether it may be missing."""
+
+
 def _peers(permission: Mapping[str, Any], where: str) -> Iterator[dict[str, Any]]:
     """Each peer of one permission as LiveRule keyword arguments, in EC2's order: IPv4, IPv6, lists, groups."""
     ipv4 = permission.get("ipv4Ranges")
@@ -100,29 +117,13 @@ def _peers(permission: Mapping[str, Any], where: str) -> Iterator[dict[str, Any]
                 "cidr_ipv4": _text(entry.get("cidrIp"), f"{at}.cidrIp"),
                 "description": _text(entry.get("description"), f"{at}.description", optional=True),
             }
-    for index, raw in enumerate(_list(permission.get("ipv6Ranges"), f"{where}.ipv6Ranges")):
-        at = f"{where}.ipv6Ranges[{index}]"
-        entry = _mapping(raw, at)
-        yield {
-            "cidr_ipv6": _text(entry.get("cidrIpv6"), f"{at}.cidrIpv6"),
-            "description": _text(entry.get("description"), f"{at}.description", optional=True),
-        }
-    for index, raw in enumerate(_list(permission.get("prefixListIds"), f"{where}.prefixListIds")):
-        at = f"{where}.prefixListIds[{index}]"
-        entry = _mapping(raw, at)
-        yield {
-            "prefix_list_id": _text(entry.get("prefixListId"), f"{at}.prefixListId"),
-            "description": _text(entry.get("description"), f"{at}.description", optional=True),
-        }
-    for index, raw in enumerate(_list(permission.get("userIdGroupPairs"), f"{where}.userIdGroupPairs")):
-        at = f"{where}.userIdGroupPairs[{index}]"
-        entry = _mapping(raw, at)
-        yield {
-            "referenced_group_id": _text(entry.get("groupId"), f"{at}.groupId"),
-            "referenced_user_id": _text(entry.get("userId"), f"{at}.userId", optional=True),
-            "peering_id": _text(entry.get("vpcPeeringConnectionId"), f"{at}.vpcPeeringConnectionId", optional=True),
-            "description": _text(entry.get("description"), f"{at}.description", optional=True),
-        }
+    for key, fields in PEER_FIELDS:
+        for index, raw in enumerate(_list(permission.get(key), f"{where}.{key}")):
+            at = f"{where}.{key}[{index}]"
+            entry = _mapping(raw, at)
+            yield {
+                ours: _text(entry.get(theirs), f"{at}.{theirs}", optional=optional) for ours, theirs, optional in fields
+            }
 
 
 def _rules(configuration: Mapping[str, Any], group_id: str, *, egress: bool) -> list[LiveRule]:

@@ -11,6 +11,7 @@ command, so a signal while the command's heavy imports load ends it with the com
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import importlib
 import sys
@@ -56,6 +57,22 @@ def version_line() -> str:
 def prog(name: str) -> str:
     """A subcommand's name in its usage lines: `security-groups preview`."""
     return f"{PROG} {name}"
+
+
+def parser(name: str, doc: str, *, description: str | None = None) -> argparse.ArgumentParser:
+    """A subcommand's parser, with `security-groups <name>` in its usage and `--version`.
+
+    `--help` shows the module docstring's first paragraph (or `description`) and, after the options, its last
+    paragraph: the exit codes.
+    """
+    made = argparse.ArgumentParser(
+        prog=prog(name),
+        description=description or doc.split("\n\n", maxsplit=1)[0],
+        epilog=doc.rsplit("\n\n", maxsplit=1)[-1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    made.add_argument("--version", action="version", version=version_line())
+    return made
 
 
 def usage() -> str:

@@ -166,13 +166,9 @@ class ProgramFailedError(Exception):
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
-        prog=console.prog("preview"),
-        description="Preview a stack and its policy verdicts without AWS or the Pulumi CLI.",
-        epilog=__doc__.split("\n\n")[-1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = console.parser(
+        "preview", __doc__, description="Preview a stack and its policy verdicts without AWS or the Pulumi CLI."
     )
-    parser.add_argument("--version", action="version", version=console.version_line())
     parser.add_argument("--stack", default="", help="stack name (stacks/Pulumi.<stack>.yaml)")
     parser.add_argument("--stack-file", type=Path, help="read the stack's config from this file instead")
     parser.add_argument(
