@@ -76,10 +76,15 @@ def module_file(name: str) -> Path | None:
     return None
 
 
+ENTRY_POINTS = ("__main__.py", "security_group_policies/sdk.py")
+"""Where the pack's code is entered: the CLI runs `__main__.py`; someone else's stock `PolicyPack` imports
+`sdk.py` (`as_sdk_policies`), the published pack's other face."""
+
+
 def reachable() -> set[Path]:
-    """The pack's Python files that `__main__.py` imports, directly or through others (packages' __init__ too)."""
+    """The pack's Python files the entry points import, directly or through others (packages' __init__ too)."""
     seen: set[Path] = set()
-    todo = [PACK_DIR / "__main__.py"]
+    todo = [PACK_DIR / entry for entry in ENTRY_POINTS]
     while todo:
         path = todo.pop()
         if path in seen:
