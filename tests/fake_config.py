@@ -31,6 +31,8 @@ class FakeConfig:
     """Resource id -> configuration items GetResourceConfigHistory returns (newest first)."""
     refuse: set[str] = field(default_factory=set)
     """Resource ids whose evaluations PutEvaluations reports as failed."""
+    deny: set[str] = field(default_factory=set)
+    """Operations answered with AccessDeniedException, as for a role without the permission."""
 
     def evaluations(self) -> list[list[dict[str, Any]]]:
         """The `Evaluations` of each PutEvaluations call, in order."""
@@ -40,6 +42,8 @@ class FakeConfig:
         """The status and JSON body for one call."""
         self.calls.append((operation, body))
         self.access_keys.append(access_key)
+        if operation in self.deny:
+            return 400, {"__type": "AccessDeniedException", "message": f"not authorized to perform {operation}"}
         if operation == "PutEvaluations":
             failed = [e for e in body.get("Evaluations", []) if e["ComplianceResourceId"] in self.refuse]
             return 200, {"FailedEvaluations": failed}

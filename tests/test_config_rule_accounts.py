@@ -192,3 +192,20 @@ def test_an_account_id_that_is_not_twelve_digits_is_refused(aws: FakeConfig, acc
     assert str(raised.value) == "accountId: not a 12-digit AWS account id"
     assert aws.calls == []
     assert assumed(MEMBER) == []
+
+
+def test_a_member_role_without_put_evaluations_is_one_line_naming_account_call_and_code(
+    aws: FakeConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AccessDenied from Config: the invocation fails with one line (AWS's code, never its message), no traceback."""
+    aws.deny.add("PutEvaluations")
+    with pytest.raises(config_rule.RuleError) as raised:
+        config_rule.handler(member(change_event(item(OPEN_SSH), PARAMETERS)), Context())
+    message = (
+        f"account {MEMBER}: PutEvaluations refused: AccessDeniedException; the role this call ran as (the "
+        "function's, or the member role for another account) needs that permission (docs/config-rule.md)"
+    )
+    assert str(raised.value) == message
+    assert raised.value.__cause__ is None
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert "not authorized" not in message  # AWS's own text is left out

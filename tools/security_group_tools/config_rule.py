@@ -270,6 +270,20 @@ def account_clients(event: Mapping[str, Any], context: Any, own: Clients) -> Cli
     return aws_clients(session=member_session(_session, role_arn(_home.partition, account, member_role), account))
 
 
+def aws_refused(error: botocore.exceptions.ClientError, event: Mapping[str, Any]) -> str:
+    """`account 111122223333: PutEvaluations refused: AccessDeniedException; ...`.
+
+    AWS's error code only, never its message, which may quote the ARNs of other principals.
+    """
+    code = error.response.get("Error", {}).get("Code", "an error")
+    account = event.get("accountId")
+    where = f"account {account}: " if is_account_id(account) else ""
+    return (
+        f"{where}{error.operation_name} refused: {code}; the role this call ran as (the function's, or the member "
+        "role for another account) needs that permission (docs/config-rule.md)"
+    )
+
+
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
     """The Lambda entry point: judge, report, and return how many evaluations of each kind were sent."""
     global _clients  # noqa: PLW0603  # boto3 clients are made once per Lambda environment
@@ -283,6 +297,15 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
         # One line in the function's log; the invocation fails with the same text, which Config shows.
         print(f"error: {error}", file=sys.stderr, flush=True)
         raise RuleError(str(error)) from None
+    except botocore.exceptions.ClientError as error:
+        # A role without a permission, or a throttled call that outlived the retries: the same one line.
+        message = aws_refused(error, event)
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        raise RuleError(message) from None
+    except botocore.exceptions.BotoCoreError as error:
+        message = f"AWS could not be reached: {type(error).__name__}: {error}"
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        raise RuleError(message) from None
     counts: dict[str, int] = {}
     for evaluation in found:
         counts[evaluation.compliance] = counts.get(evaluation.compliance, 0) + 1
