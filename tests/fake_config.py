@@ -88,3 +88,23 @@ def fake_config() -> Iterator[FakeConfig]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def aim_the_handler(
+    monkeypatch: Any, tmp_path: Any, fake: FakeConfig, moto_url: str, *, region: str, services: tuple[str, ...]
+) -> None:
+    """Point the Config rule's handler at the fakes, as a new Lambda environment would start.
+
+    Test keys only; Config at `fake`; each of `services` (EC2, SSM, STS) at moto; the handler's boto3 clients,
+    session and identity made afresh.
+    """
+    from moto_server import isolated_aws_env
+    from security_group_tools import config_rule
+
+    isolated_aws_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)  # as Lambda sets it
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CONFIG_SERVICE", fake.url)
+    for service in services:
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", moto_url)
+    for name in ("_clients", "_session", "_home"):
+        monkeypatch.setattr(config_rule, name, None)

@@ -24,8 +24,8 @@ from config_item_fixtures import (
     permission,
     scheduled_event,
 )
-from fake_config import FakeConfig, fake_config
-from moto_server import Moto, isolated_aws_env
+from fake_config import FakeConfig, aim_the_handler, fake_config
+from moto_server import Moto
 from security_group_tools import config_rule
 from security_group_tools.config_evaluations import MAX_ANNOTATION
 from security_group_tools.paths import STACKS_DIR
@@ -147,13 +147,7 @@ def config() -> Iterator[FakeConfig]:
 def aws(config: FakeConfig, moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeConfig:
     """Test keys only; Config at the fake, EC2 and SSM at a reset moto; the handler's clients made afresh."""
     moto.reset()
-    isolated_aws_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # as Lambda sets it
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CONFIG_SERVICE", config.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", moto.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", moto.url)
-    for name in ("_clients", "_session", "_home"):
-        monkeypatch.setattr(config_rule, name, None)
+    aim_the_handler(monkeypatch, tmp_path, config, moto.url, region=REGION, services=("EC2", "SSM"))
     return config
 
 

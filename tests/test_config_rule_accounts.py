@@ -16,8 +16,8 @@ import boto3
 import pytest
 from config_item_fixtures import REGION, change_event, configuration, history_item, item, oversized_event, permission
 from config_item_fixtures import scheduled_event as own_scheduled_event
-from fake_config import FakeConfig, fake_config
-from moto_server import KEYS, Moto, isolated_aws_env, walkthrough
+from fake_config import FakeConfig, aim_the_handler, fake_config
+from moto_server import KEYS, Moto, walkthrough
 from security_group_tools import config_rule
 from security_group_tools.config_rule_accounts import SESSION_NAME
 
@@ -60,13 +60,7 @@ def config() -> Iterator[FakeConfig]:
 def aws(config: FakeConfig, moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeConfig:
     """Test keys; Config at the fake; STS, EC2 and SSM at a reset moto; the handler's clients and identity afresh."""
     moto.reset()
-    isolated_aws_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CONFIG_SERVICE", config.url)
-    for service in ("EC2", "SSM", "STS"):
-        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", moto.url)
-    for name in ("_clients", "_session", "_home"):
-        monkeypatch.setattr(config_rule, name, None)
+    aim_the_handler(monkeypatch, tmp_path, config, moto.url, region=REGION, services=("EC2", "SSM", "STS"))
     return config
 
 
