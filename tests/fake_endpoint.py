@@ -34,6 +34,21 @@ class Endpoint:
 
 
 @contextlib.contextmanager
+def served(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 and a free port, on a thread named `name`, until the block ends; its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextlib.contextmanager
 def fake_endpoint(behaviour: str, status: int = 200, page: bytes = PROXY_PAGE) -> Iterator[Endpoint]:
     """Serve `behaviour` on 127.0.0.1 and a free port until the block ends (`page` for `html`)."""
     release = threading.Event()
@@ -60,15 +75,8 @@ def fake_endpoint(behaviour: str, status: int = 200, page: bytes = PROXY_PAGE) -
         def log_message(self, *_: Any) -> None:
             pass  # one line per request on stderr otherwise
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fake-endpoint", daemon=True)
-    thread.start()
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield endpoint
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with served(Handler, "fake-endpoint") as endpoint.url:
+        try:
+            yield endpoint
+        finally:
+            release.set()  # before the server stops: a held request must end first
