@@ -41,6 +41,16 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where in the project a finding's cause was written: a stack file or a group file, 1-based."""
+
+    path: str
+    """Relative to the project root, with forward slashes: `stacks/Pulumi.dev.yaml`."""
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class Finding:
     """One diagnostic of the policy pack."""
 
@@ -53,6 +63,8 @@ class Finding:
     """The resource's name, or "" for a stack-wide finding."""
     message: str
     """What was found and how to fix it (the policy's description line left out)."""
+    location: Location | None = None
+    """The config that made the resource (its rule and peer, or its group), when a stack or group file did."""
 
 
 @dataclass(frozen=True)
