@@ -76,10 +76,13 @@ def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def previews() -> dict[str, Preview]:
     """Every stack previewed once with its own policy config (the pack's defaults for a stack without one)."""
-    return {
-        stack: preview.run_preview(stack, preview.read_stack_config(stack, None), preview.default_policy_config(stack))
-        for stack in STACKS
-    }
+    return {stack: preview_of(stack) for stack in STACKS}
+
+
+def preview_of(stack: str, stack_file: Path | None = None) -> Preview:
+    """One stack previewed as the command previews it: config, where it was written, the stack's policy config."""
+    config, source = preview.read_stack_file(stack, stack_file)
+    return preview.run_preview(stack, config, preview.default_policy_config(stack), source)
 
 
 def golden(stack: str, fmt: str) -> Path:
@@ -175,8 +178,9 @@ def test_bad_stack_config_prints_the_programs_error_and_exits_2() -> None:
     assert result.stderr == (
         "stacks/Pulumi.prod.yaml: config 'security-groups:': 2 problems. Nothing was created or changed; "
         "fix the config and run again.\n"
-        "  - groups.web.ingress[0].rule: unknown preset 'postgres'; did you mean 'postgresql'?\n"
-        "  - groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits set, so it is not a network address; "
+        "  - tests/fixtures/preview/bad-config.yaml:8:11: groups.web.ingress[0].rule: unknown preset 'postgres'; "
+        "did you mean 'postgresql'?\n"
+        "  - tests/fixtures/preview/bad-config.yaml:9:18: groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits set, so it is not a network address; "
         "did you mean '10.0.0.0/16'?\n"
         "(the config came from tests/fixtures/preview/bad-config.yaml; the program names the stack's own file)\n"
     )
