@@ -161,6 +161,19 @@ def test_ssh_open_to_anywhere_fails_under_the_prod_policy_config() -> None:
         ("aws-ec2-securitygroup-disallow-public-ssh", "mandatory", rule),
     }
     assert document["summary"] == {"resources": 4, "findings": 1, "mandatory": 1, "advisory": 0, "passed": False}
+    # Given as an absolute path inside the project, the file is named relative to it.
+    location = {"path": "tests/fixtures/preview/prod-open-ssh.yaml", "line": 11, "column": 18}
+    assert [f["location"] for f in document["findings"]] == [location]
+
+
+def test_a_stack_file_outside_the_project_is_named_as_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The table names the file and line beside the resource; a file outside the project keeps the path given."""
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_bytes((FIXTURES / "prod-open-ssh.yaml").read_bytes())
+    assert preview.main(["--stack", "prod", "--stack-file", str(candidate)]) == 1
+    out, err = capsys.readouterr()
+    assert err == PROGRESS
+    assert f"            on bastion-ingress-tcp-22-0.0.0.0/0 at {candidate}:11:18\n" in out
 
 
 def test_a_stack_without_its_own_policy_config_is_judged_under_the_packs_defaults() -> None:
@@ -180,7 +193,8 @@ def test_bad_stack_config_prints_the_programs_error_and_exits_2() -> None:
         "fix the config and run again.\n"
         "  - tests/fixtures/preview/bad-config.yaml:8:11: groups.web.ingress[0].rule: unknown preset 'postgres'; "
         "did you mean 'postgresql'?\n"
-        "  - tests/fixtures/preview/bad-config.yaml:9:18: groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits set, so it is not a network address; "
+        "  - tests/fixtures/preview/bad-config.yaml:9:18: groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits "
+        "set, so it is not a network address; "
         "did you mean '10.0.0.0/16'?\n"
         "(the config came from tests/fixtures/preview/bad-config.yaml; the program names the stack's own file)\n"
     )

@@ -73,8 +73,11 @@ class _Source:
         return self.file.place((key, *parts), render_path((key, *parts)))
 
     def at(self, key: str, parts: tuple[PathPart, ...] = ()) -> tuple[PathPart, ...] | str:
-        """Where a problem is, for `Problems.add`: the same text as `place`, kept as config path parts for a group
-        of the stack config, so that a tool showing the error can find the line it was written on."""
+        """Where a problem is, for `Problems.add`: the same text as `place`.
+
+        For a group of the stack config it is kept as config path parts, so that a tool showing the error can find
+        the line it was written on.
+        """
         if self.file is None:
             return ("groups", key, *parts)
         return self.place(key, parts)

@@ -117,7 +117,7 @@ class Locator:
                 self._add(resource_type, key, where)
             for rule in group.rules:
                 resource_type = INGRESS if rule.direction == "ingress" else EGRESS
-                self._add(resource_type, rule_resource_name(key, rule), locate(rule.origin_parts or own))
+                self._add(resource_type, rule_resource_name(key, rule), locate(rule.origin_parts))
         if settings.close_default_groups and stack is not None:
             where = stack.location(("closeDefaultGroups",))
             if where is not None:
