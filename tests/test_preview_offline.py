@@ -23,7 +23,7 @@ import pytest
 from conftest import STACKS
 from security_group_tools import child_processes, phases, preview
 from security_group_tools.paths import command_beside
-from security_group_tools.preview_model import Preview
+from security_group_tools.preview_model import Location, Preview
 from stack_discovery import GOLDEN_EXTENSIONS, golden_file, skip_reason
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,10 +108,10 @@ def test_output_matches_its_reviewed_golden_file(previews: dict[str, Preview], s
 
 
 def test_dev_shows_exactly_the_walkthrough_ssh_findings(previews: dict[str, Preview]) -> None:
-    """Dev's policy config is advisory: the open SSH rule is flagged once, by the SSH policy, and nothing else is."""
-    assert {(f.policy, f.level, f.resource) for f in previews["dev"].findings} == {
-        ("aws-ec2-securitygroup-disallow-public-ssh", "advisory", SSH_RULE),
-    }
+    """Dev's policy config is advisory: the open SSH rule is flagged once, by the SSH policy, at its peer's line."""
+    assert [(f.policy, f.level, f.resource, f.location) for f in previews["dev"].findings] == [
+        ("aws-ec2-securitygroup-disallow-public-ssh", "advisory", SSH_RULE, Location("stacks/Pulumi.dev.yaml", 18, 18)),
+    ]
     assert previews["dev"].summary() == {
         "resources": 15,
         "findings": 1,
