@@ -23,7 +23,7 @@ import pytest
 from conftest import STACKS
 from security_group_tools import child_processes, phases, preview
 from security_group_tools.paths import command_beside
-from security_group_tools.preview_model import Preview
+from security_group_tools.preview_model import Location, Preview
 from stack_discovery import GOLDEN_EXTENSIONS, golden_file, skip_reason
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,10 +76,13 @@ def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def previews() -> dict[str, Preview]:
     """Every stack previewed once with its own policy config (the pack's defaults for a stack without one)."""
-    return {
-        stack: preview.run_preview(stack, preview.read_stack_config(stack, None), preview.default_policy_config(stack))
-        for stack in STACKS
-    }
+    return {stack: preview_of(stack) for stack in STACKS}
+
+
+def preview_of(stack: str, stack_file: Path | None = None) -> Preview:
+    """One stack previewed as the command previews it: config, where it was written, the stack's policy config."""
+    config, source = preview.read_stack_file(stack, stack_file)
+    return preview.run_preview(stack, config, preview.default_policy_config(stack), source)
 
 
 def golden(stack: str, fmt: str) -> Path:
@@ -105,10 +108,10 @@ def test_output_matches_its_reviewed_golden_file(previews: dict[str, Preview], s
 
 
 def test_dev_shows_exactly_the_walkthrough_ssh_findings(previews: dict[str, Preview]) -> None:
-    """Dev's policy config is advisory: the open SSH rule is flagged once, by the SSH policy, and nothing else is."""
-    assert {(f.policy, f.level, f.resource) for f in previews["dev"].findings} == {
-        ("aws-ec2-securitygroup-disallow-public-ssh", "advisory", SSH_RULE),
-    }
+    """Dev's policy config is advisory: the open SSH rule is flagged once, by the SSH policy, at its peer's line."""
+    assert [(f.policy, f.level, f.resource, f.location) for f in previews["dev"].findings] == [
+        ("aws-ec2-securitygroup-disallow-public-ssh", "advisory", SSH_RULE, Location("stacks/Pulumi.dev.yaml", 18, 18)),
+    ]
     assert previews["dev"].summary() == {
         "resources": 15,
         "findings": 1,
@@ -158,6 +161,19 @@ def test_ssh_open_to_anywhere_fails_under_the_prod_policy_config() -> None:
         ("aws-ec2-securitygroup-disallow-public-ssh", "mandatory", rule),
     }
     assert document["summary"] == {"resources": 4, "findings": 1, "mandatory": 1, "advisory": 0, "passed": False}
+    # Given as an absolute path inside the project, the file is named relative to it.
+    location = {"path": "tests/fixtures/preview/prod-open-ssh.yaml", "line": 11, "column": 18}
+    assert [f["location"] for f in document["findings"]] == [location]
+
+
+def test_a_stack_file_outside_the_project_is_named_as_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The table names the file and line beside the resource; a file outside the project keeps the path given."""
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_bytes((FIXTURES / "prod-open-ssh.yaml").read_bytes())
+    assert preview.main(["--stack", "prod", "--stack-file", str(candidate)]) == 1
+    out, err = capsys.readouterr()
+    assert err == PROGRESS
+    assert f"            on bastion-ingress-tcp-22-0.0.0.0/0 at {candidate}:11:18\n" in out
 
 
 def test_a_stack_without_its_own_policy_config_is_judged_under_the_packs_defaults() -> None:
@@ -175,8 +191,10 @@ def test_bad_stack_config_prints_the_programs_error_and_exits_2() -> None:
     assert result.stderr == (
         "stacks/Pulumi.prod.yaml: config 'security-groups:': 2 problems. Nothing was created or changed; "
         "fix the config and run again.\n"
-        "  - groups.web.ingress[0].rule: unknown preset 'postgres'; did you mean 'postgresql'?\n"
-        "  - groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits set, so it is not a network address; "
+        "  - tests/fixtures/preview/bad-config.yaml:8:11: groups.web.ingress[0].rule: unknown preset 'postgres'; "
+        "did you mean 'postgresql'?\n"
+        "  - tests/fixtures/preview/bad-config.yaml:9:18: groups.web.ingress[0].from[0]: '10.0.0.1/16' has host bits "
+        "set, so it is not a network address; "
         "did you mean '10.0.0.0/16'?\n"
         "(the config came from tests/fixtures/preview/bad-config.yaml; the program names the stack's own file)\n"
     )

@@ -93,7 +93,7 @@ class SecurityGroup(pulumi.ComponentResource):
         rule_opts = pulumi.ResourceOptions(parent=self, deleted_with=group_resource)
         rules = {
             rule.key: _rule_resource(
-                f"{name}-{rule.key}",
+                rule_resource_name(name, rule),
                 rule,
                 group_id=group_resource.id,
                 group_ids=group_ids,
@@ -122,6 +122,15 @@ class SecurityGroup(pulumi.ComponentResource):
                 "rule_ids": self.rule_ids,
             }
         )
+
+
+def rule_resource_name(group_key: str, rule: Rule) -> str:
+    """The Pulumi name of one (rule, peer)'s resource: its group's key, then the rule's stable key.
+
+    `web-ingress-tcp-443-0.0.0.0/0`. The one place this naming lives: tools that map a resource back to the
+    config that made it use it too, instead of taking names apart.
+    """
+    return f"{group_key}-{rule.key}"
 
 
 class Secrecy(NamedTuple):

@@ -124,9 +124,12 @@ _PORT_RANGE: Final = re.compile(r"\s*([0-9]{1,5})\s*(?:-\s*([0-9]{1,5})\s*)?", r
 _TEXT_CHARS_HINT: Final = f"letters, digits and {aws_facts.TEXT_ALLOWED_PUNCTUATION.strip()} (and spaces)"
 
 
-def default_egress(origin: str) -> Rule:
-    """The EC2 console's outbound rule for a new group: all traffic to 0.0.0.0/0."""
-    return Rule("egress", Traffic("-1"), _ANY_IPV4, DEFAULT_EGRESS_DESCRIPTION, origin)
+def default_egress(origin: str, origin_parts: tuple[PathPart, ...] = ()) -> Rule:
+    """The EC2 console's outbound rule for a new group: all traffic to 0.0.0.0/0.
+
+    Its origin is the group's `egress`, which was left out: the nearest thing written is the group itself.
+    """
+    return Rule("egress", Traffic("-1"), _ANY_IPV4, DEFAULT_EGRESS_DESCRIPTION, origin, origin_parts)
 
 
 def from_wire(value: object) -> object:
@@ -302,7 +305,7 @@ def parse_group(raw: object, at: tuple[PathPart, ...], style: Style, scope: Scop
     if "egress" in fields.values:
         egress = _rules(fields, "egress", style, scope, problems)
     else:
-        egress = [default_egress(render_path(fields.path("egress")))]
+        egress = [default_egress(render_path(fields.path("egress")), fields.path("egress"))]
 
     _check_duplicates(ingress + egress, problems)
     _check_quota(ingress, egress, fields, scope.rule_quota, problems)

@@ -56,6 +56,8 @@ class StackSettings:
     """The project keys that are secrets (`pulumi config set --secret`): what they hold is registered as secret."""
     existing_groups: Mapping[str, str] = field(default_factory=dict)
     """Existing groups that rules name as `group:<key>` (`existingGroups`), by key: their ids, looked up."""
+    group_files: Mapping[str, GroupFile] = field(default_factory=dict)
+    """The group file each group was read from, by group key; a group of `security-groups:groups` is not in it."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,16 @@ class _Source:
         if self.file is None:
             return render_path(("groups", key, *parts))
         return self.file.place((key, *parts), render_path((key, *parts)))
+
+    def at(self, key: str, parts: tuple[PathPart, ...] = ()) -> tuple[PathPart, ...] | str:
+        """Where a problem is, for `Problems.add`: the same text as `place`.
+
+        For a group of the stack config it is kept as config path parts, so that a tool showing the error can find
+        the line it was written on.
+        """
+        if self.file is None:
+            return ("groups", key, *parts)
+        return self.place(key, parts)
 
 
 def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") -> StackSettings:
@@ -162,6 +174,9 @@ def load_settings(stack_config_dir: str = "stacks", base_dir: str | Path = ".") 
         close_default_groups=close,
         secret_keys=secret,
         existing_groups=MappingProxyType(existing_ids),
+        group_files=MappingProxyType(
+            {key: source.file for key, source in sources.items() if source.file is not None and key in groups}
+        ),
     )
 
 
@@ -203,7 +218,7 @@ def _collect(
         first = sources.get(key)
         if first is not None:
             problems.add(
-                source.place(key),
+                source.at(key),
                 f"group {key!r} is also written at {first.place(key)}; a key names one group of the stack",
             )
             continue
@@ -224,7 +239,7 @@ def _read_groups(
     # Every well-formed key is known before any group is read, so references may point forwards, across files.
     # `outside` holds the keys of existing groups (`existingGroups`), read and refused: `group:<key>` names them too.
     existing, refused = outside
-    known = frozenset(key for key in raws if check_group_key(key, sources[key].place(key), problems))
+    known = frozenset(key for key in raws if check_group_key(key, sources[key].at(key), problems))
     groups: dict[str, Group] = {}
     for key, raw in raws.items():
         if key not in known:
@@ -244,7 +259,7 @@ def _read_groups(
         for problem in found.items:
             parts = problem.parts[1:] if source.file is None else problem.parts
             if parts:
-                problems.add(source.place(key, parts[1:]), problem.message)
+                problems.add(source.at(key, parts[1:]), problem.message)
             else:
                 problems.add(
                     problem.path if source.file is None else source.file.place((key,), problem.path), problem.message
@@ -342,7 +357,7 @@ def _check_unique_names(groups: Mapping[str, Group], sources: Mapping[str, _Sour
         if first != key:
             with redacted(sources[key].secret):
                 problems.add(
-                    sources[key].place(key, ("name",)),
+                    sources[key].at(key, ("name",)),
                     f"{quote(group.name)} is also the name of {sources[first].place(first)} in the same VPC; names "
                     "must be unique per VPC, whatever their case",
                 )
@@ -358,7 +373,7 @@ def _check_vpcs(groups: Mapping[str, Group], sources: Mapping[str, _Source], pro
                 continue
             with redacted(source.secret or sources[other.key].secret):
                 problems.add(
-                    source.place(key, rule.origin_parts[1:]) if source.file else rule.origin,
+                    source.at(key, rule.origin_parts[1:] if source.file else rule.origin_parts[2:]),
                     f"'group:{other.key}' is in {quote(other.vpc_id)} but group {key!r} is in {quote(group.vpc_id)}; "
                     "AWS accepts a rule naming a group of another VPC only when the two VPCs are peered in the same "
                     "region, so put both groups in one VPC, or, if the VPCs are peered, name the other group by its "

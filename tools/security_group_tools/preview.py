@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Final, NoReturn
 
 import pulumi
+from security_groups_component import ConfigError as ProgramConfigProblems
 from security_groups_component import stack_yaml
 
 from . import policy_config, preview_json, preview_mermaid, preview_table
@@ -38,6 +39,7 @@ from .pack_runner import ConfigError, Engine, Pack
 from .paths import PROJECT, STACKS_DIR, shown
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
+from .source_locations import Locator, SourceFile, located_config_error, program_settings
 
 FORMATS: Final = {"table": preview_table.render, "json": preview_json.render, "mermaid": preview_mermaid.render}
 EXIT_OK: Final = 0
@@ -52,7 +54,12 @@ class BadInputError(Exception):
 
 
 def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
-    """The `config:` section of the stack file (stacks/Pulumi.<stack>.yaml unless another file is given).
+    """The `config:` section of the stack file (stacks/Pulumi.<stack>.yaml unless another file is given)."""
+    return read_stack_file(stack, stack_file)[0]
+
+
+def read_stack_file(stack: str, stack_file: Path | None) -> tuple[dict[str, object], SourceFile]:
+    """The `config:` section of the stack file, and the file as read (where each value was written).
 
     Read as the Pulumi CLI reads it (stack_yaml: go-yaml v3's rules, bare keys namespaced), so the program sees
     what `pulumi preview` would give it; what the CLI would misread or refuse is bad input, named by file, line,
@@ -86,7 +93,7 @@ def read_stack_config(stack: str, stack_file: Path | None) -> dict[str, object]:
             )
     if secrets:
         raise BadInputError("\n".join(secrets))
-    return config
+    return config, SourceFile(Path(name).as_posix(), document)
 
 
 def default_policy_config(stack: str) -> Path | None:
@@ -100,11 +107,15 @@ def defaults_label(stack: str) -> str:
     return f"the pack's defaults (no {shown(STACKS_DIR / f'policy-config.{stack}.json')})"
 
 
-def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Path | None) -> Preview:
+def run_preview(
+    stack: str, stack_config: Mapping[str, object], policy_path: Path | None, stack_file: SourceFile | None = None
+) -> Preview:
     """Run the program in preview mode, then judge everything it registered with the policy pack.
 
     With no `policy_path`, every policy runs at its own default level and settings, as `pulumi preview
-    --policy-pack policies` judges a stack without `--policy-pack-config`; the output says so.
+    --policy-pack policies` judges a stack without `--policy-pack-config`; the output says so. With the
+    `stack_file` the config was read from, each finding and config error says where its cause was written (group
+    files are located whether or not it is given).
     """
     document: dict[str, object] | None = None
     if policy_path is not None:
@@ -119,11 +130,14 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
         raise BadInputError(oversized)
     with start_runtime(stack, preview=True) as runtime:
         run = runtime.run_program(config)
+        if isinstance(run.error, ProgramConfigProblems) and stack_file is not None:
+            raise ProgramConfigError(located_config_error(run.error, stack_file))
         if isinstance(run.error, pulumi.RunError):
             raise ProgramConfigError(str(run.error))
         if run.error is not None:
             raise ProgramFailedError(run.error)
         resources = registered(stack, runtime.mocks.resources)
+        locator = Locator(stack_file, program_settings(run.program_globals))
     print(PROGRESS, file=sys.stderr, flush=True)
     engine = Engine.start()
     pack: Pack | None = None
@@ -143,7 +157,7 @@ def run_preview(stack: str, stack_config: Mapping[str, object], policy_path: Pat
                 problems = "\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)
                 raise BadInputError(problems) from None
         phases.reached("analysis")
-        findings = judge(pack, resources)
+        findings = locator.locate(judge(pack, resources), resources)
     finally:
         if pack is not None:
             pack.stop()
@@ -202,8 +216,8 @@ def _main(argv: Sequence[str] | None) -> int:
         fail(f"no stack given: pass --stack <stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
     policy_path = args.policy_config or default_policy_config(args.stack)
     try:
-        stack_config = read_stack_config(args.stack, args.stack_file)
-        preview = run_preview(args.stack, stack_config, policy_path)
+        stack_config, stack_file = read_stack_file(args.stack, args.stack_file)
+        preview = run_preview(args.stack, stack_config, policy_path, stack_file)
     except BadInputError as error:
         fail(str(error), EXIT_BAD_INPUT)
     except ProgramConfigError as error:

@@ -8,7 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .preview_model import Preview
+from .preview_model import Location, Preview
+
+
+def location(where: Location | None) -> dict[str, Any] | None:
+    """Where a finding's cause was written (path relative to the project, line and column from 1), or None."""
+    if where is None:
+        return None
+    return {"path": where.path, "line": where.line, "column": where.column}
 
 
 def document(preview: Preview) -> dict[str, Any]:
@@ -36,6 +43,7 @@ def document(preview: Preview) -> dict[str, Any]:
                 "resource": f.resource,
                 "urn": f.urn,
                 "message": f.message,
+                "location": location(f.location),
             }
             for f in preview.findings
         ],

@@ -45,7 +45,8 @@ class Location:
     """Where in the project a finding's cause was written: a stack file or a group file, 1-based."""
 
     path: str
-    """Relative to the project root, with forward slashes: `stacks/Pulumi.dev.yaml`."""
+    """Relative to the project root, with forward slashes: `stacks/Pulumi.dev.yaml` (a `--stack-file` outside the
+    project: as given)."""
     line: int
     column: int
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from .pack_runner import UNKNOWN
-from .preview_model import ROOT_STACK, Finding, Preview, Resource, RuleView, rule_views
+from .preview_model import ROOT_STACK, Finding, Location, Preview, Resource, RuleView, rule_views
 from .program_runner import COMPONENT, EGRESS, INGRESS, SG
 
 TYPE_ORDER: Final = (SG, INGRESS, EGRESS, COMPONENT, ROOT_STACK)
@@ -83,9 +83,15 @@ def findings_section(findings: Sequence[Finding]) -> list[str]:
     lines = [f"Findings ({len(findings)})"]
     for finding in findings:
         lines.append(f"  {finding.level.upper():<9} {finding.policy}")
-        lines.append(f"            on {finding.resource or 'the stack'}")
+        where = "" if finding.location is None else f" at {shown_location(finding.location)}"
+        lines.append(f"            on {finding.resource or 'the stack'}{where}")
         lines.extend(textwrap.wrap(finding.message, WIDTH, initial_indent=" " * 12, subsequent_indent=" " * 12))
     return lines
+
+
+def shown_location(where: Location) -> str:
+    """`stacks/Pulumi.dev.yaml:18:18`: the form editors and terminals open at the line."""
+    return f"{where.path}:{where.line}:{where.column}"
 
 
 def summary_line(preview: Preview) -> str:

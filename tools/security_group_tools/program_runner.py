@@ -183,6 +183,9 @@ class Run:
     error: BaseException | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     known: bool = True
+    program_globals: dict[str, Any] = field(default_factory=dict)
+    """The program module's globals once it ran to the end (empty for a component, or a program that failed):
+    what it built, such as its validated settings, for tools that explain where a resource came from."""
 
 
 class Pulumi:
@@ -220,12 +223,15 @@ class Pulumi:
         made secret) and calls `set_all_config(config, secret_keys)` before running the program; so does this.
         """
         pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+        namespace: dict[str, Any] = {}
 
         def program() -> None:
-            # run_path returns the program's globals; they are not outputs, so they are not handed back.
-            runpy.run_path(str(program_dir), run_name="__main__")
+            # run_path returns the program's globals; they are not outputs (only exports are), but kept aside.
+            namespace.update(runpy.run_path(str(program_dir), run_name="__main__"))
 
-        return self.run(program)
+        result = self.run(program)
+        result.program_globals = namespace
+        return result
 
 
 def registered_urns() -> list[str]:
