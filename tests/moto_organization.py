@@ -23,11 +23,14 @@ ROLE = "SecurityAudit"
 
 @dataclass(frozen=True)
 class Organisation:
-    """The accounts by name (`management` too), the closed member's id, the OU of `prod`, and each unit's group."""
+    """The accounts by name (`management` too), the closed member's id, the OUs, and each unit's group."""
 
     accounts: dict[str, str]
     closed: str
     workloads_ou: str
+    """Holds `prod`, and the OU `team` holding `dev`."""
+    sandbox_ou: str
+    """Holds no account."""
     groups: dict[tuple[str, str], str]
     """(account id, region) -> the id of its `ssh` group."""
     rules: dict[tuple[str, str], str]
@@ -80,7 +83,7 @@ def _open_ssh_group(moto: Moto, keys: dict[str, Any], region: str, name: str) ->
 
 
 def organisation(moto: Moto) -> Organisation:
-    """Reset moto; make the organisation, its members (one closed), an OU holding `prod`, and the groups."""
+    """Reset moto; make the organisation, its members (one closed), its OUs, and the groups."""
     moto.reset()
     org = boto3.client("organizations", region_name="us-east-1", endpoint_url=moto.url, **KEYS)
     org.create_organization(FeatureSet="ALL")
@@ -92,11 +95,14 @@ def organisation(moto: Moto) -> Organisation:
     org.close_account(AccountId=closed)
     root = org.list_roots()["Roots"][0]["Id"]
     workloads = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    team = org.create_organizational_unit(ParentId=workloads, Name="team")["OrganizationalUnit"]["Id"]
+    sandbox = org.create_organizational_unit(ParentId=root, Name="sandbox")["OrganizationalUnit"]["Id"]
     org.move_account(AccountId=accounts["prod"], SourceParentId=root, DestinationParentId=workloads)
+    org.move_account(AccountId=accounts["dev"], SourceParentId=root, DestinationParentId=team)
     groups: dict[tuple[str, str], str] = {}
     rules: dict[tuple[str, str], str] = {}
     for name, account in accounts.items():
         keys = _session(moto, account)
         for region in REGIONS:
             groups[account, region], rules[account, region] = _open_ssh_group(moto, keys, region, name)
-    return Organisation(accounts, closed, workloads, groups, rules)
+    return Organisation(accounts, closed, workloads, sandbox, groups, rules)

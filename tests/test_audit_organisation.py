@@ -7,11 +7,17 @@ The proxy (tests/aws_proxy.py) refuses AssumeRole into `denied`, and counts and 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -143,10 +149,60 @@ def test_every_unit_read_and_nothing_mandatory_is_0(org: Organisation, proxy: Pr
 
 
 def test_an_ou_and_its_accounts_only(org: Organisation, proxy: Proxy, capsys: Any) -> None:
-    """--ou: the accounts under the unit (prod); the management account is not among them."""
+    """--ou: the accounts under the unit (prod) and its child unit (dev); not the management account."""
     status, out, err = run(proxy, capsys, *ORGANIZATION, "--ou", org.workloads_ou)
-    assert (status, err, json.loads(out)["findings"]) == (0, "", ordered(org, ("prod",)))
-    assert [arn for arn, _, _ in proxy.assumed] == [f"arn:aws:iam::{org.accounts['prod']}:role/{ROLE}"]
+    assert (status, err, json.loads(out)["findings"]) == (0, "", ordered(org, ("prod", "dev")))
+    assert sorted(arn for arn, _, _ in proxy.assumed) == sorted(
+        f"arn:aws:iam::{org.accounts[name]}:role/{ROLE}" for name in ("prod", "dev")
+    )
+
+
+def test_an_ou_without_accounts_is_a_usage_error(org: Organisation, proxy: Proxy, capsys: Any) -> None:
+    """Nothing to audit is said, never a silent pass (nor a fall back to the credentials' own account)."""
+    status, out, err = run(proxy, capsys, *ORGANIZATION, "--ou", org.sandbox_ou)
+    assert (status, out) == (2, "")
+    assert err == f"error: the organisation has no ACTIVE account under {org.sandbox_ou}: nothing to audit\n"
+    assert [action for _, _, action in proxy.calls if action.startswith("Describe")] == []
+
+
+def _drain(fd: int, chunks: list[bytes]) -> None:
+    with contextlib.suppress(OSError):  # EIO once the process, the terminal's last writer, has gone
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+
+
+def test_the_progress_bar_on_a_terminal(org: Organisation, proxy: Proxy) -> None:
+    """On a terminal, stderr shows units done of planned, groups and findings; stdout's report is the same."""
+    controller, terminal = pty.openpty()
+    # A new pseudo-terminal is 0 columns wide, where tqdm draws nothing: give it a real terminal's size.
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))
+    args = ["--region", "us-east-1", "--endpoint-url", proxy.url, "--tag", "audit-test=org", "--accounts", MANAGEMENT]
+    args += ["--regions", ",".join(REGIONS), "--format", "json"]
+    try:
+        process = subprocess.Popen(
+            child_processes.dies_with_parent([command_beside(sys.executable), "audit", *args]),
+            cwd=PROJECT_DIR,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            text=True,
+        )
+        os.close(terminal)
+        chunks: list[bytes] = []
+        # Read while it runs: the terminal's buffer is small, and a writer to a full one waits.
+        reader = threading.Thread(target=_drain, args=(controller, chunks), daemon=True)
+        reader.start()
+        out, _ = process.communicate(timeout=120)
+        reader.join(timeout=60)
+        shown = b"".join(chunks)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0
+    assert json.loads(out)["findings"] == [finding(org, MANAGEMENT, region, named=False) for region in REGIONS]
+    drawn = shown.decode()
+    assert "account-regions:   0%|" in drawn
+    assert "| 0/2 [" in drawn
+    assert "| 2/2 [" in drawn
+    assert "unit/s, groups=2, findings=2]" in drawn
 
 
 def test_a_region_denied_by_a_service_control_policy(org: Organisation, proxy: Proxy, capsys: Any) -> None:

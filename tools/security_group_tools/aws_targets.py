@@ -195,7 +195,11 @@ def plan(chosen: Targets, options: AwsOptions) -> Plan:
     names: dict[str, str] = {}
     if chosen.organization:
         names = active_accounts(session, chosen.parents)
-    ids = list(dict.fromkeys([*chosen.accounts, *names])) or [who.account_id]
+    ids = list(dict.fromkeys([*chosen.accounts, *names]))
+    if not ids and chosen.organization:
+        under = f" under {', '.join(chosen.parents)}" if chosen.parents else ""
+        raise UsageError(f"the organisation has no ACTIVE account{under}: nothing to audit")
+    ids = ids or [who.account_id]
     regions = chosen.regions or ((region,) if region else ())
     if not regions or (regions == ALL and not region):
         raise AwsError(NO_REGION)

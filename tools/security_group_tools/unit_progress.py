@@ -58,5 +58,8 @@ class UnitProgress:
         """One more unit ended, with its groups and findings."""
         self.groups += groups
         self.findings += findings
-        self._bar.set_postfix(groups=self.groups, findings=self.findings, refresh=False)
+        # An ordered dict keeps this order: tqdm sorts keyword arguments by name.
+        self._bar.set_postfix({"groups": self.groups, "findings": self.findings}, refresh=False)
         self._bar.update(1)
+        if self._bar.n == self._bar.total:  # tqdm skips draws closer than 0.1 s apart: always show the last
+            self._bar.refresh()
