@@ -255,6 +255,15 @@ def test_a_region_of_another_partition_is_a_usage_error(proxy: Proxy, capsys: An
     assert [action for _, _, action in proxy.calls] == ["GetCallerIdentity"]
 
 
+def test_without_region_sts_is_asked_in_the_first_of_regions(org: Organisation, proxy: Proxy, capsys: Any) -> None:
+    status = audit.main(["--endpoint-url", proxy.url, "--tag", "audit-test=org", "--regions", "eu-west-1"])
+    assert (status, capsys.readouterr().err) == (0, "")
+    assert proxy.calls[0] == (MANAGEMENT, "eu-west-1", "GetCallerIdentity")
+    status = audit.main(["--endpoint-url", proxy.url, "--regions", "all"])
+    assert (status, capsys.readouterr().err) == (2, "error: no AWS region; pass --region or set AWS_REGION\n")
+    assert len(proxy.calls) == 3  # GetCallerIdentity and the two reads of the first run; none for the second
+
+
 def test_every_enabled_region(org: Organisation, proxy: Proxy, moto: Moto, capsys: Any) -> None:
     """--regions all: DescribeRegions with AllRegions; the opt-in regions not enabled are skipped and said so."""
     listed = boto3.client("ec2", region_name="us-east-1", endpoint_url=moto.url, **KEYS).describe_regions(

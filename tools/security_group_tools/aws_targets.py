@@ -181,6 +181,9 @@ def _base_session(options: AwsOptions) -> boto3.session.Session:
 def plan(chosen: Targets, options: AwsOptions) -> Plan:
     """The plan for these targets: asks STS and Organizations when the targets need them.
 
+    They are asked in --region (or the profile's), else in the first region of --regions; `--regions all`
+    needs one of the first two, since DescribeRegions is asked there too.
+
     Raises AwsError (one line) when the credentials, the organisation or the region cannot be used, and
     UsageError for targets that contradict what AWS said (another partition's region, a role missing).
     """
@@ -190,7 +193,12 @@ def plan(chosen: Targets, options: AwsOptions) -> Plan:
         if not region:
             raise AwsError(NO_REGION)
         return Plan((Account(""),), (region,), options, partition_of(region))
+    if not region and chosen.regions and tuple(chosen.regions) != ALL:
+        region = chosen.regions[0]  # where STS and Organizations are asked: any region of the run will do
+    if not region:
+        raise AwsError(NO_REGION)
     options = replace(options, region=region)
+    session = _base_session(options)
     who = caller(session, options)
     names: dict[str, str] = {}
     if chosen.organization:
@@ -200,9 +208,7 @@ def plan(chosen: Targets, options: AwsOptions) -> Plan:
         under = f" under {', '.join(chosen.parents)}" if chosen.parents else ""
         raise UsageError(f"the organisation has no ACTIVE account{under}: nothing to audit")
     ids = ids or [who.account_id]
-    regions = chosen.regions or ((region,) if region else ())
-    if not regions or (regions == ALL and not region):
-        raise AwsError(NO_REGION)
+    regions = chosen.regions or (region,)
     _check_partition(regions, who.partition)
     accounts = tuple(_account(account_id, names.get(account_id, ""), who, chosen) for account_id in sorted(ids))
     return Plan(
