@@ -19,6 +19,7 @@ import sys
 import termios
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import pytest
 from aws_proxy import MANAGEMENT, Proxy, aws_proxy
 from moto_organization import REGIONS, ROLE, Organisation, organisation
 from moto_server import KEYS, Moto, isolated_aws_env
-from security_group_tools import audit, child_processes, phases
+from security_group_tools import audit, aws_units, child_processes, phases
 from security_group_tools.paths import PROJECT_DIR, command_beside
 
 SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
@@ -235,6 +236,19 @@ def test_the_own_account_through_the_role_when_asked(org: Organisation, proxy: P
     assert sorted(proxy.assumed) == sorted(
         (f"arn:aws:iam::{account}:role/{ROLE}", SESSION, None) for account in (MANAGEMENT, prod)
     )
+
+
+def test_keys_about_to_expire_are_assumed_again(
+    org: Organisation, proxy: Proxy, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto's keys last an hour; with the margin at two hours, each unit finds them about to expire."""
+    monkeypatch.setattr(aws_units, "REFRESH_BEFORE", timedelta(hours=2))
+    prod = org.accounts["prod"]
+    status, out, _ = run(
+        proxy, capsys, "--accounts", prod, "--role-name", ROLE, "--regions", ",".join(REGIONS), "--format", "json"
+    )
+    assert (status, json.loads(out)["findings"]) == (0, [finding(org, prod, region, named=False) for region in REGIONS])
+    assert proxy.assumed == [(f"arn:aws:iam::{prod}:role/{ROLE}", SESSION, None)] * 3  # entering, then each unit
 
 
 def test_another_account_without_a_role_is_a_usage_error(org: Organisation, proxy: Proxy, capsys: Any) -> None:

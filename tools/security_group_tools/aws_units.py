@@ -24,6 +24,7 @@ is raised again from `run()`.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import queue
 import threading
@@ -196,13 +197,36 @@ def _code(error: Exception) -> str:
     return type(error).__name__
 
 
+REFRESH_BEFORE: Final = datetime.timedelta(minutes=10)
+"""An assumed role's keys are assumed again for a unit that starts this close to their expiry: a run over many
+accounts can outlive AssumeRole's default hour, and a unit started on keys about to expire would fail halfway."""
+
+Keys = dict[str, str]
+
+
+class _Role:
+    """One account's assumed-role keys, shared by its units, assumed again before they expire."""
+
+    def __init__(self, assume: Callable[[], tuple[Keys, datetime.datetime]]) -> None:
+        self._assume = assume
+        self._lock = threading.Lock()
+        self._keys, self._expires = assume()
+
+    def keys(self) -> Keys:
+        """Keys valid for at least REFRESH_BEFORE more; raises botocore's errors when STS refuses again."""
+        with self._lock:  # one AssumeRole per account however many of its units start together
+            if self._expires - datetime.datetime.now(datetime.UTC) < REFRESH_BEFORE:
+                self._keys, self._expires = self._assume()
+            return self._keys
+
+
 @dataclass(frozen=True)
 class _Entered:
     """An account entered: how to make a session in it, and its regions."""
 
     account: Account
-    credentials: dict[str, str] | None
-    """Keys from AssumeRole; None: the current credentials (`--profile` or the default chain)."""
+    credentials: _Role | None
+    """The assumed role; None: the current credentials (`--profile` or the default chain)."""
     regions: tuple[str, ...]
     skipped: tuple[str, ...] = ()
 
@@ -314,10 +338,10 @@ class Units(Generic[T]):
 
     def _enter(self, account: Account) -> _Entered | UnitFailure:
         """Assume the account's role (if any) and, with `ALL`, list its enabled regions."""
-        credentials: dict[str, str] | None = None
+        credentials: _Role | None = None
         if account.role_arn:
             try:
-                credentials = self._assume(account.role_arn)
+                credentials = _Role(functools.partial(self._assume, account.role_arn))
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
                 return UnitFailure(
                     self._place(account, ""), "sts:AssumeRole", _code(error), self._assume_failed(account)
@@ -337,22 +361,24 @@ class Units(Generic[T]):
             f"these credentials{external}, and they must be allowed sts:AssumeRole on it"
         )
 
-    def _assume(self, role_arn: str) -> dict[str, str]:
+    def _assume(self, role_arn: str) -> tuple[Keys, datetime.datetime]:
         session = new_session(profile_name=self.plan.options.profile, region_name=self.plan.options.region)
         kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": self.plan.session_name}
         if self.plan.external_id is not None:
             kwargs["ExternalId"] = self.plan.external_id
         answer = session.client("sts", config=STS_CONFIG).assume_role(**kwargs)
         keys = answer["Credentials"]
-        return {
+        issued = {
             "aws_access_key_id": keys["AccessKeyId"],
             "aws_secret_access_key": keys["SecretAccessKey"],
             "aws_session_token": keys["SessionToken"],
         }
+        return issued, keys["Expiration"]
 
-    def _session(self, credentials: dict[str, str] | None, region: str | None) -> boto3.session.Session:
-        if credentials is None:
+    def _session(self, role: _Role | None, region: str | None) -> boto3.session.Session:
+        if role is None:
             return new_session(profile_name=self.plan.options.profile, region_name=region)
+        credentials = role.keys()
         return new_session(
             aws_access_key_id=credentials["aws_access_key_id"],
             aws_secret_access_key=credentials["aws_secret_access_key"],
@@ -382,10 +408,14 @@ class Units(Generic[T]):
     def _read(self, entered: _Entered, place: AccountRegion) -> UnitResult[T] | UnitFailure:
         options = replace(self.plan.options, region=place.region)
         try:
-            unit = Unit(place, self._session(entered.credentials, place.region), options)
+            session = self._session(entered.credentials, place.region)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            if entered.credentials is None:  # a session that cannot be made (a profile gone)
+                explained = explain(error, options)
+                return UnitFailure(place, explained.operation, explained.code, str(explained))
+            return UnitFailure(place, "sts:AssumeRole", _code(error), self._assume_failed(entered.account))
+        try:
+            unit = Unit(place, session, options)
             return UnitResult(place, within_deadline(options, lambda attempts: self._work(unit, attempts)))
         except AwsError as error:
             return UnitFailure(place, error.operation, error.code, str(error))
-        except botocore.exceptions.BotoCoreError as error:  # a session that cannot be made (a profile gone)
-            explained = explain(error, options)
-            return UnitFailure(place, explained.operation, explained.code, str(explained))
