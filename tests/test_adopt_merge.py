@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,161 @@ def test_yes_writes_the_merge_keeping_every_comment_and_a_backup_of_the_old_file
         "security-groups:groups": {**old["security-groups:groups"], "api": new["security-groups:groups"]["api"]},
     }
     assert new["security-groups:groups"]["api"]["ingress"][1]["description"] == todo(api.undescribed)
+
+
+def expected_merge(api: Api, before: str, after: str, *, indent: int = 4) -> str:
+    """The merged file: `before`, the api group's block, then `after`."""
+    return before + block(api, indent) + after
+
+
+NEW_CONFIG = "config:\n  aws:region: us-east-1\n  security-groups:groups:\n"
+WEB = "      description: Web\n      egress: []\n"
+
+MERGED = {
+    "bare keys: into `groups`": (
+        "config:\n  aws:region: us-east-1\n  groups:\n    web:\n" + WEB,
+        "config:\n  aws:region: us-east-1\n  groups:\n    web:\n" + WEB,
+        "",
+    ),
+    "bare keys, no groups yet: a bare `groups` is added": (
+        "config:\n  aws:region: us-east-1\n  tags:\n    team: web\n",
+        "config:\n  aws:region: us-east-1\n  tags:\n    team: web\n  groups:\n",
+        "",
+    ),
+    "namespaced keys, no groups yet": (
+        "config:\n  aws:region: us-east-1\n  security-groups:tags:\n    team: web\n# the end\n",
+        "config:\n  aws:region: us-east-1\n  security-groups:tags:\n    team: web\n  security-groups:groups:\n",
+        "# the end\n",
+    ),
+    "an empty flow mapping is filled": (
+        "config:\n  aws:region: us-east-1\n  security-groups:groups: {}\n  security-groups:ruleQuota: 60\n",
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:\n",
+        "  security-groups:ruleQuota: 60\n",
+    ),
+    "an empty value is filled": (
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:\n",
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:\n",
+        "",
+    ),
+    "an explicit null is filled, its comment kept": (
+        "config:\n  aws:region: us-east-1\n  security-groups:groups: ~  # none yet\n",
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:   # none yet\n",
+        "",
+    ),
+    "an empty file gets a config with the region": ("", NEW_CONFIG, ""),
+    "a file of comments only": ("# prod\n", "# prod\n" + NEW_CONFIG, ""),
+    "a stack file without config: its keys kept": (
+        "secretsprovider: passphrase\nencryptionsalt: v1:c2FsdA==:v1:aGFzaA==\n",
+        "secretsprovider: passphrase\nencryptionsalt: v1:c2FsdA==:v1:aGFzaA==\n" + NEW_CONFIG,
+        "",
+    ),
+    "no newline at the end": (
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:\n    web:\n" + WEB.rstrip("\n"),
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:\n    web:\n" + WEB,
+        "",
+    ),
+    "anchors and aliases elsewhere are kept": (
+        "config:\n  security-groups:tags: &tags\n    team: web\n  security-groups:groups: &unused\n    web:\n"
+        + WEB
+        + "      tags: *tags\n",
+        "config:\n  security-groups:tags: &tags\n    team: web\n  security-groups:groups: &unused\n    web:\n"
+        + WEB
+        + "      tags: *tags\n",
+        "",
+    ),
+    "four-space indentation: the new group at the groups' column": (
+        "config:\n    security-groups:groups:\n        web:\n            description: Web\n            egress: []\n",
+        "config:\n    security-groups:groups:\n        web:\n            description: Web\n            egress: []\n",
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MERGED.values(), ids=MERGED.keys())
+def test_each_layout_takes_the_groups_where_they_belong(
+    case: tuple[str, str, str], api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(the file, the text before the new group, the text after it): only the group's lines are added."""
+    text, before, after = case
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    indent = 8 if before.startswith("config:\n    ") else 4
+    assert result.target.read_text() == expected_merge(api, before, after, indent=indent)
+    assert result.files()["Pulumi.prod.yaml.bak"] == text.encode()
+
+
+def test_a_new_stack_file_is_made_with_no_backup(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = adopt_into(moto, capsys, tmp_path, None, "--group-id", api.group_id)
+    assert result.status == 1
+    assert result.out.startswith(f"--- /dev/null\n+++ {result.target}\n@@ -0,0 +1,18 @@\n+config:\n")
+    assert result.files() == {}
+    result = adopt_into(moto, capsys, tmp_path, None, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    assert result.target.read_text() == expected_merge(api, NEW_CONFIG, "")
+    assert sorted(result.files()) == ["Pulumi.prod.yaml", "import.json"]
+    assert f"merged into {result.target}; import with" in result.err
+
+
+def test_crlf_and_a_bom_are_kept(api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "config:\n  aws:region: us-east-1\n  security-groups:groups:\n    web:\n" + WEB
+    crlf = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+    result = adopt_into(moto, capsys, tmp_path, crlf, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    assert result.target.read_bytes() == b"\xef\xbb\xbf" + expected_merge(api, text, "").replace("\n", "\r\n").encode()
+    assert "\r" not in result.out  # the diff shows lines, not their line breaks
+
+
+def test_a_key_taken_by_another_group_gets_the_next_free_one(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`api` in the file is another group (no `name`, another description): the live one becomes `api-2`."""
+    text = "config:\n  security-groups:groups:\n    api:\n      description: Another API\n      egress: []\n"
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    assert result.target.read_text() == text + block(api).replace("    api:\n", "    api-2:\n")
+    resources = json.loads(result.import_file.read_text())["resources"]
+    assert resources[0] == {"type": "security-groups:index:SecurityGroup", "name": "api-2", "component": True}
+
+
+def test_group_files_count_for_keys_and_for_groups_already_there(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key in a group file is taken; a group file holding the same group (name and VPC) refuses the merge."""
+    text = "config:\n  security-groups:groupFiles: [groups/*.yaml]\n  security-groups:groups: {}\n"
+    (tmp_path / "stacks" / "groups").mkdir(parents=True)
+    group_file = tmp_path / "stacks" / "groups" / "api.yaml"
+    group_file.write_text("# hand-written\napi:\n  description: Old API\n  egress: []\n")
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    merged = text.replace(" {}\n", "\n") + block(api).replace("    api:\n", "    api-2:\n")
+    assert result.target.read_text() == merged
+    group_file.write_text(f"# hand-written\napi:\n  description: Old API\n  name: API\n  vpcId: {api.vpc_id}\n")
+    result.target.write_text(text)
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    assert (result.status, result.out) == (2, "")
+    assert result.err.endswith(
+        f"error: {api.group_id} (api) is already in the stack as 'api' ({tmp_path}/stacks/groups/api.yaml:2); it is "
+        "managed there: leave it out of the selection, or remove 'api' from the stack to adopt it afresh\n"
+        "error: nothing was written\n"
+    )
+
+
+def test_an_older_backup_is_never_replaced(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.prod.yaml.bak").write_text("the backup of last week\n")
+    (tmp_path / "stacks" / "Pulumi.prod.yaml.bak.1").write_text("the backup of yesterday\n")
+    text = "config:\n  security-groups:groups:\n"
+    (tmp_path / "stacks" / "Pulumi.prod.yaml").write_text(text)
+    (tmp_path / "stacks" / "Pulumi.prod.yaml").chmod(0o600)
+    result = adopt_into(moto, capsys, tmp_path, None, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    files = result.files()
+    assert files["Pulumi.prod.yaml.bak"] == b"the backup of last week\n"
+    assert files["Pulumi.prod.yaml.bak.1"] == b"the backup of yesterday\n"
+    assert files["Pulumi.prod.yaml.bak.2"] == text.encode()
+    assert stat.S_IMODE((tmp_path / "stacks" / "Pulumi.prod.yaml.bak.2").stat().st_mode) == 0o600
+    assert f"(the old file kept as {result.target}.bak.2)" in result.err

@@ -251,7 +251,8 @@ def _existing(
         config.get(GROUP_FILES), base, str(Path(shown).parent), problems, (GROUP_FILES,)
     ):
         for key, group in group_file.groups.items():
-            found.setdefault(key, _existing_group(key, f"{key!r} ({group_file.place((key,), key)})", group))
+            where = f"{key!r} ({group_file.shown}:{group_file.line((key,))})"
+            found.setdefault(key, _existing_group(key, where, group))
     if problems:
         raise MergeError([f"{shown}: {problem}" for problem in problems])
     return found
@@ -318,6 +319,8 @@ def _node(first: Event, events: Iterator[Event]) -> _Node:
         child = _node(event, events)
         if node.kind == "mapping":
             value = _node(next(events), events)
+            if value.kind == "scalar" and value.start == value.end:
+                value.start = value.end = child.end  # ruamel marks an empty value at the next token, lines later
             node.entries.append((child.value or "", child.column, value))
             node.end = max(node.end, value.end)
         else:
@@ -418,8 +421,11 @@ def _fill(text: str, empty: _Node, addition: _Addition) -> str:
     line_start = text.rfind("\n", 0, empty.start) + 1
     before = text[line_start : empty.start]
     key_column = len(before) - len(before.lstrip(" "))
-    text = text[: empty.start] + text[empty.end :]
-    return _append(text, empty.start, key_column + yaml_writer.INDENT, addition)
+    start, rest = empty.start, text[empty.end :]
+    if not rest.split("\n", 1)[0].strip(" "):
+        start = len(text[:start].rstrip(" "))  # `groups: {}` becomes `groups:`, with no space left at the end
+    text = text[:start] + rest
+    return _append(text, start, key_column + yaml_writer.INDENT, addition)
 
 
 def _append(text: str, end: int, column: int, addition: _Addition) -> str:
