@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
+from conftest import EGRESS, INGRESS, SG, cli_config, start_runtime
 from moto_server import REGION, Moto
 from security_group_tools import adopt
 from security_groups_component import stack_yaml
@@ -362,3 +364,125 @@ def test_an_older_backup_is_never_replaced(
     assert files["Pulumi.prod.yaml.bak.2"] == text.encode()
     assert stat.S_IMODE((tmp_path / "stacks" / "Pulumi.prod.yaml.bak.2").stat().st_mode) == 0o600
     assert f"(the old file kept as {result.target}.bak.2)" in result.err
+
+
+REFUSED = {
+    "groups in flow style": (
+        "config:\n  security-groups:groups: {web: {description: Web, egress: []}}\n",
+        "{file}: config security-groups:groups is in flow style ({{...}}), so groups cannot be added beside it; write "
+        "it out in block style where it is, or merge the groups by hand",
+    ),
+    "config in flow style": (
+        "config: {aws:region: us-east-1}\n",
+        "{file}: config is in flow style ({{...}}), so groups cannot be added beside it; write it out in block style "
+        "where it is, or merge the groups by hand",
+    ),
+    "groups anchored and used elsewhere": (
+        "config:\n  security-groups:groups: &groups\n    web:\n" + WEB + "  other:groups: *groups\n",
+        "{file}: config security-groups:groups is anchored (&groups) and used elsewhere, which adding to it would "
+        "change too; write it out in block style where it is, or merge the groups by hand",
+    ),
+    "groups an alias": (
+        "config:\n  other:groups: &groups\n    web:\n" + WEB + "  security-groups:groups: *groups\n",
+        "{file}: config security-groups:groups is an alias (*groups); write it out in block style where it is, or "
+        "merge the groups by hand",
+    ),
+    "groups a secret": (
+        "config:\n  security-groups:groups:\n    secure: AAABAKtoQ2o=\n",
+        "{file}: config security-groups:groups is a secret (`secure:`); adopt cannot add groups to it",
+    ),
+    "a project file": (
+        "name: security-groups\nruntime: python\n",
+        "{file}: not a stack file: 'name', 'runtime' is not a key of a stack file (those are config, encryptedkey, "
+        "encryptionsalt, environment, secretsprovider); name a stacks/Pulumi.<stack>.yaml file",
+    ),
+    "a list": (
+        "- config\n",
+        "{file}:1:1: a stack file is a mapping with a `config:` section, not a list; write `config:` at the top, with "
+        "one `key: value` per line under it, like stacks/Pulumi.dev.yaml; fix the stack file first",
+    ),
+    "mixed line breaks": (
+        "config:\r\n  aws:region: us-east-1\n",
+        "{file}: mixes '\\n' and '\\r\\n' line breaks; make them one kind first",
+    ),
+    "another region": (
+        "config:\n  aws:region: eu-west-1\n",
+        "{file}: the stack deploys to aws:region eu-west-1, the groups are in us-east-1; adopt them into the stack of "
+        "their region",
+    ),
+    "a file the CLI refuses": (
+        "config:\n  aws:region: us-east-1\n  aws:region: eu-west-1\n",
+        '{file}:3:3: config.aws:region: the key "aws:region" is written twice (lines 2 and 3); keep one: YAML does '
+        "not allow a key twice in a mapping, and the Pulumi CLI refuses the file; fix the stack file first",
+    ),
+    "the same group already in the file": (
+        "config:\n  security-groups:groups:\n    old-api:\n      description: API servers\n      name: API\n",
+        "{group_id} (api) is already in the stack as 'old-api' ({file}:3); it is managed there: leave it out of the "
+        "selection, or remove 'old-api' from the stack to adopt it afresh",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED.values(), ids=REFUSED.keys())
+def test_what_cannot_take_the_groups_is_refused_and_left_as_it_is(
+    case: tuple[str, str], api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One `error:` line naming the file and the fix, status 2, no file written or changed."""
+    text, message = case
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    expected = message.format(file=result.target, group_id=api.group_id)
+    assert (result.status, result.out) == (2, "")
+    assert result.err.endswith(f"error: {expected}\nerror: nothing was written\n")
+    assert result.files() == {"Pulumi.prod.yaml": text.encode()}
+
+
+def test_the_program_reads_the_merged_file_and_refuses_only_the_placeholder_until_it_is_written(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The merged file, read as the CLI reads it: the program stops at the TODO placeholder alone; once the reason
+    is written it registers the adopted group and its rules under the names of the import file."""
+    result = adopt_into(moto, capsys, tmp_path, COMMENTED, "--group-id", api.group_id, "--yes")
+    assert result.status == 0, result.err
+    with start_runtime("prod") as runtime:
+        run = runtime.run_program(cli_config(config_of(result.target.read_text())))
+        assert isinstance(run.error, pulumi.RunError)
+        assert runtime.mocks.resources == []
+    problems = [line for line in str(run.error).splitlines() if line.startswith("  - ")]
+    assert problems == [
+        f"  - groups.api.ingress[1].description: {todo(api.undescribed)!r} is a placeholder description (it starts "
+        "with TODO); say why it is allowed"
+    ]
+    written = result.target.read_text().replace(todo(api.undescribed), "Partner callbacks")
+    with start_runtime("prod") as runtime:
+        run = runtime.run_program(cli_config(config_of(written)))
+        assert run.error is None, run.error
+        registered = {r.name for r in runtime.mocks.resources if r.typ in (SG, INGRESS, EGRESS)}
+    imported = {r["logicalName"] for r in json.loads(result.import_file.read_text())["resources"] if "id" in r}
+    assert imported == {
+        "api",
+        "api-ingress-tcp-443-10.0.0.0/16",
+        "api-ingress-tcp-8443-10.1.0.0/16",
+        "api-egress-all-0.0.0.0/0",
+    }
+    assert imported <= registered
+    assert {name for name in registered if name.startswith("api")} == imported
+
+
+def test_a_stack_file_the_program_refuses_is_not_merged_into(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Never write a file the program refuses: here it refuses the file as it is (a port out of range)."""
+    text = (
+        "config:\n  security-groups:groups:\n    web:\n      description: Web\n      ingress:\n"
+        "        - protocol: tcp\n          ports: 99999\n          from: [10.0.0.0/8]\n          description: Odd\n"
+    )
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    assert (result.status, result.out) == (2, "")
+    assert result.err.endswith(
+        f"error: {result.target}: the program refuses the stack file as it is; fix it first:\n"
+        f"error: {tmp_path}/stacks/Pulumi.prod.yaml: config 'security-groups:': 1 problem. Nothing was created or "
+        "changed; fix the config and run again.\n"
+        '  - groups.web.ingress[0].ports: port 99999 is out of range; ports are 0-65535 ("0-65535" means every port)\n'
+        "error: nothing was written\n"
+    )
+    assert result.files() == {"Pulumi.prod.yaml": text.encode()}

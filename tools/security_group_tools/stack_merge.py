@@ -153,8 +153,6 @@ def read(path: Path, shown: str) -> StackFile:
                     f"file (those are {', '.join(sorted(STACK_FILE_KEYS))}); name a stacks/Pulumi.<stack>.yaml file"
                 ]
             )
-    elif document.data is not None:
-        raise MergeError([f"{shown}: not a stack file: it holds {type(document.data).__name__}, not a mapping"])
     return StackFile(
         path,
         shown,
@@ -485,6 +483,18 @@ def _check_reads_back(stack: StackFile, written: str, intended: Mapping[str, obj
 
 def _check_program(stack: StackFile, config: Mapping[str, object]) -> None:
     """Run the program's config reader and component over the merged stack, as `pulumi preview` would."""
+    refused = _refusal(stack, config)
+    if refused is None:
+        return
+    if stack.config.get(GROUPS) is not None or stack.config.get(GROUP_FILES) is not None:
+        before = _refusal(stack, stack.config)
+        if before is not None:
+            raise MergeError([f"{stack.shown}: the program refuses the stack file as it is; fix it first:", before])
+    raise MergeError([f"{stack.shown}: the program would refuse the merged stack file:", refused])
+
+
+def _refusal(stack: StackFile, config: Mapping[str, object]) -> str | None:
+    """The program's error for this stack config (under mocks, placeholders read as written), or None."""
     checked = {
         key: _as_checked(value) if key == GROUPS else value
         for key, value in config.items()
@@ -493,10 +503,10 @@ def _check_program(stack: StackFile, config: Mapping[str, object]) -> None:
     try:
         passed = cli_config(checked)
     except ValueError as error:
-        raise MergeError([f"{stack.shown}: {error}"]) from None
+        return str(error)
     oversized = too_large(passed, stack.shown)
     if oversized is not None:
-        raise MergeError([oversized])
+        return oversized
     name = stack.path.name
     stack_name = name.removeprefix("Pulumi.").removesuffix(".yaml") if name.startswith("Pulumi.") else "adopted"
     shown_dir = str(Path(stack.shown).parent)
@@ -504,10 +514,7 @@ def _check_program(stack: StackFile, config: Mapping[str, object]) -> None:
         pulumi.runtime.set_all_config(passed, [])
         # The program reads group files from the stack files' directory, as the CLI's stackConfigDir.
         run = runtime.run(lambda: build_security_groups(load_settings(shown_dir, ".")))
-    if run.error is not None:
-        raise MergeError(
-            [f"{stack.shown}: the program would refuse the merged stack file; nothing was written:", str(run.error)]
-        )
+    return None if run.error is None else str(run.error)
 
 
 def _as_checked(value: object) -> object:
