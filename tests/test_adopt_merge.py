@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -486,3 +487,15 @@ def test_a_stack_file_the_program_refuses_is_not_merged_into(
         "error: nothing was written\n"
     )
     assert result.files() == {"Pulumi.prod.yaml": text.encode()}
+
+
+def test_what_is_not_a_regular_file_is_never_read_or_replaced(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "stacks").mkdir()
+    fifo = tmp_path / "stacks" / "Pulumi.prod.yaml"
+    os.mkfifo(fifo)
+    result = adopt_into(moto, capsys, tmp_path, None, "--group-id", api.group_id, "--yes")
+    assert (result.status, result.out) == (2, "")
+    assert result.err == f"error: {fifo}: not a regular file; name a stack file\nerror: nothing was written\n"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

@@ -130,8 +130,12 @@ class Merged:
 
 def read(path: Path, shown: str) -> StackFile:
     """The stack file at `path`, checked to be one the merge can add groups to; raise MergeError if not."""
+    raw: bytes | None = None
     try:
-        raw: bytes | None = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would be read forever, or replaced
+            raise MergeError([f"{shown}: not a regular file; name a stack file"])
+        with path.open("rb") as stream:  # stack_yaml refuses what is larger, unread
+            raw = stream.read(stack_yaml.MAX_BYTES + 1 + len(stack_yaml.UTF8_BOM))
     except FileNotFoundError:
         raw = None
     except OSError as error:
