@@ -5,15 +5,20 @@ r"""Adopt existing security groups: stack config that reproduces them, and a fil
 
     security-groups adopt --region us-east-1 --vpc-id vpc-0a1b2c3d4e5f67890 \
         --import-file adopt-import.json --write stacks/Pulumi.prod.yaml [--yes]
+    security-groups adopt --organization --role-name SecurityAudit --regions all --tag team=web \
+        --write 'stacks/Pulumi.{account}-{region}.yaml' --import-file 'adopt-import.{account}-{region}.json'
 
 Whatever cannot be reproduced exactly (left out, or changed in place by the first `pulumi up`) is listed on
 stderr and as a comment at the top of the YAML. `--write` merges the groups into a stack file instead, every
 line of it kept, the notes as comments above the rules they concern: the diff is printed first, and the file
 (with the import file) is written only with --yes, the old one kept beside it as `<file>.bak` (`.bak.1`, … when
 that exists). No other existing file is replaced without --force, and the files are written all or nothing
-(`output_files`). Exit status: 0 when the files are written (or --write has nothing to add); 1 when --write
-printed the diff and wrote nothing (no --yes); 2 on usage, credential, access, endpoint, stack file or output
-errors (and when AWS does not answer within --timeout); 130 on SIGINT (Ctrl-C) and 143 on SIGTERM.
+(`output_files`). Across accounts and regions (--regions, --accounts, --organization, --ou, as for audit) each
+account-region is merged into a stack file of its own, `{account}` and `{region}` filled in. Exit status: 0 when
+the files are written (or --write has nothing to add); 1 when --write printed the diff and wrote nothing (no
+--yes); 3 when some account-region could not be read or merged (the others were; 3 wins over 1); 2 on usage,
+credential, access, endpoint, stack file or output errors (and when AWS does not answer within --timeout); 130
+on SIGINT (Ctrl-C) and 143 on SIGTERM.
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ from pathlib import Path
 import boto3
 import botocore.exceptions
 
-from . import stack_merge
+from . import adopt_units, stack_merge
 from .adopt_config import Adoption, adopt
 from .adopt_output import config_snippet, import_document, notes_beside_rules
 from .aws_inventory import add_selection_arguments, read_selected, selection
-from .aws_session import AwsError, add_aws_arguments
+from .aws_session import AwsError, add_aws_arguments, aws_options
+from .aws_targets import UsageError, add_target_arguments, plan, targets
 from .cli import fail, stopped
 from .output_files import Output, OutputError, write_all
 
@@ -71,14 +77,27 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     parser.add_argument("--yes", action="store_true", help="with --write: write the stack file and --import-file")
     parser.add_argument("--force", action="store_true", help="replace --import-file and --output if they exist")
+    add_target_arguments(parser)
     args = parser.parse_args(argv)
     chosen = selection(args, parser)
+    where = targets(args, parser)
     if not (chosen.group_ids or chosen.vpc_id or chosen.tags):
         parser.error("choose the groups: --group-id, --vpc-id or --tag (adopting a whole region is rarely meant)")
     if args.yes and not args.write:
         parser.error("--yes confirms --write; name the stack file to merge into with --write")
     if args.write and args.output:
         parser.error("--write merges into a stack file, --output writes a snippet: choose one")
+    if not where.single:
+        if not args.write:
+            parser.error(
+                "across accounts or regions, adopt merges each account-region into a stack file of its own: give "
+                "--write with {account} and {region} in it, e.g. --write 'stacks/Pulumi.{account}-{region}.yaml'"
+            )
+        try:
+            planned = plan(where, aws_options(args))
+        except (AwsError, UsageError) as error:
+            return fail(str(error))
+        return adopt_units.run(args, chosen, planned)
     stack = None
     if args.write:
         try:
@@ -94,8 +113,8 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"adopt: {note}", file=sys.stderr)
     if stack is not None:
         return _merge(args, stack, adoption)
-    where = args.region or "the default region"
-    snippet = config_snippet(adoption, f"adopted from {where} by security_group_tools.adopt")
+    region = args.region or "the default region"
+    snippet = config_snippet(adoption, f"adopted from {region} by security_group_tools.adopt")
     outputs = [Output("--import-file", args.import_file, json.dumps(import_document(adoption), indent=2) + "\n")]
     if args.output:
         outputs.append(Output("--output", args.output, snippet))
@@ -157,26 +176,15 @@ def _merge(args: argparse.Namespace, stack: stack_merge.StackFile, adoption: Ado
             file=sys.stderr,
         )
         return EXIT_DIFF_ONLY
-    if not stack_merge.unchanged(stack):
-        return _refused([f"{args.write}: changed while adopt ran; run adopt again"])
     text = json.dumps(import_document(adoption), indent=2) + "\n"
-    outputs = [Output("--import-file", args.import_file, text), Output("--write", args.write, merged.text, True)]
-    backup = None
     try:
-        backup = stack_merge.keep_backup(stack)
-        held = write_all(outputs, force=args.force)
+        backup, held = stack_merge.write(merged, Output("--import-file", args.import_file, text), force=args.force)
     except stack_merge.MergeError as error:
         return _refused(error.problems)
     except OutputError as error:
-        if backup is not None:
-            backup.unlink(missing_ok=True)
         for problem in error.problems:
             fail(problem)
         return fail(error.outcome)
-    except BaseException:
-        if backup is not None:
-            backup.unlink(missing_ok=True)  # nothing was written, so no backup of it either
-        raise
     kept = f" (the old file kept as {backup})" if backup else ""
     if held is not None:
         return stopped(held, prefix=PREFIX, suffix=f"; {args.write}{kept} and {args.import_file} had been written")

@@ -52,6 +52,7 @@ from security_groups_component.problems import Problems
 from . import yaml_writer
 from .adopt_config import PLACEHOLDER, Adoption, checked_description
 from .config_size import too_large
+from .output_files import Output, write_all
 from .paths import PROJECT
 from .program_runner import cli_config, start_runtime
 
@@ -586,3 +587,23 @@ def _copy_exclusive(data: bytes, backup: Path, mode: int) -> None:
         backup.unlink(missing_ok=True)
         raise
     os.chmod(backup, mode)
+
+
+def write(merged: Merged, import_file: Output, *, force: bool) -> tuple[Path | None, int | None]:
+    """Keep a backup of the old stack file, then write it and the import file all or nothing.
+
+    Returns the backup (None for a new file) and the signal held back during the renames, if one arrived.
+    Raises MergeError when the file changed since it was read, OutputError when an output cannot be written;
+    then nothing was written and no backup is left.
+    """
+    stack = merged.before
+    if not unchanged(stack):
+        raise MergeError([f"{stack.shown}: changed while adopt ran; run adopt again"])
+    backup = keep_backup(stack)
+    try:
+        held = write_all([import_file, Output("--write", stack.path, merged.text, replaces=True)], force=force)
+    except BaseException:
+        if backup is not None:
+            backup.unlink(missing_ok=True)  # nothing was written, so no backup of it either
+        raise
+    return backup, held
