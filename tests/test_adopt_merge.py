@@ -499,3 +499,22 @@ def test_what_is_not_a_regular_file_is_never_read_or_replaced(
     assert (result.status, result.out) == (2, "")
     assert result.err == f"error: {fifo}: not a regular file; name a stack file\nerror: nothing was written\n"
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_an_import_file_that_is_the_stack_file_is_refused_and_no_backup_is_left(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "stacks").mkdir()
+    target = tmp_path / "stacks" / "Pulumi.prod.yaml"
+    target.write_text(COMMENTED)
+    same = str(tmp_path / "stacks" / ".." / "stacks" / "Pulumi.prod.yaml")
+    argv = ["--region", REGION, "--endpoint-url", moto.url, "--group-id", api.group_id, "--yes"]
+    status = adopt.main([*argv, "--write", str(target), "--import-file", same])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.endswith(
+        f"error: --write {target}: the same file as --import-file {tmp_path}/stacks/../stacks/Pulumi.prod.yaml "
+        f"({target}); give each its own path\nerror: nothing was written\n"
+    )
+    assert sorted(path.name for path in target.parent.iterdir()) == ["Pulumi.prod.yaml"]
+    assert target.read_text() == COMMENTED
