@@ -234,3 +234,28 @@ def test_any_text_reads_back_as_written_in_every_reader(text: str) -> None:
 @given(st.dictionaries(KEYS, VALUES, max_size=5))
 def test_any_config_reads_back_as_written_in_every_reader(data: dict[str, Any]) -> None:
     assert_reads_back(data)
+
+
+def test_notes_go_above_the_entry_they_concern_at_its_indentation() -> None:
+    """A note on a key, on a list item in block style, several lines; every reader still reads the same data."""
+    data = {"groups": {"web": {"description": "Web", "ingress": [{"rule": "ssh", "from": ["10.0.0.0/8"]}]}}}
+    notes = {("groups", "web"): ["NOTE on the group", "two\nlines"], ("groups", "web", "ingress", 0): ["NOTE rule"]}
+    text = yaml_writer.dump(data, notes=notes)
+    assert text == (
+        "groups:\n"
+        "  # NOTE on the group\n"
+        "  # two\n"
+        "  # lines\n"
+        "  web:\n"
+        "    description: Web\n"
+        "    ingress:\n"
+        "      # NOTE rule\n"
+        "      - rule: ssh\n"
+        "        from: [10.0.0.0/8]\n"
+    )
+    assert readers(text) == dict.fromkeys(READERS, data)
+
+
+def test_a_note_for_an_entry_not_written_in_block_style_is_refused_never_dropped() -> None:
+    with pytest.raises(ValueError, match=r"notes for entries the document does not write in block style: "):
+        yaml_writer.dump({"from": ["a", "b"]}, notes={("from", 0): ["inside a flow list"]})

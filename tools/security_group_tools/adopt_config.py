@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -141,10 +141,13 @@ class _Candidate:
     model: Rule
 
 
-def adopt(groups: Sequence[LiveGroup]) -> Adoption:
-    """Config entries and resource names for `groups`, with a note on everything not reproduced exactly."""
+def adopt(groups: Sequence[LiveGroup], taken_keys: Iterable[str] = ()) -> Adoption:
+    """Config entries and resource names for `groups`, with a note on everything not reproduced exactly.
+
+    `taken_keys` are group keys already in use (in the stack file the groups are merged into): none is reused.
+    """
     notes: list[Note] = []
-    taken: set[str] = set()
+    taken: set[str] = set(taken_keys)
     groups = sorted(groups, key=lambda group: (group.name, group.group_id))  # keys in name order, whatever the ids
     headers: dict[str, tuple[str, dict[str, object]]] = {}
     for group in groups:
@@ -268,7 +271,7 @@ def _candidate(
     traffic = traffic_fields(rule)
     problems = Problems()
     peers_key = "to" if rule.egress else "from"
-    entry = {**traffic, peers_key: [token], "description": _checked_description(description)}
+    entry = {**traffic, peers_key: [token], "description": checked_description(description)}
     probe = {"description": "probe", rule.direction: [entry]}
     if not rule.egress:
         probe["egress"] = []
@@ -322,7 +325,8 @@ def _peer_token(group: LiveGroup, rule: LiveRule, keys: Mapping[str, str], notes
     return f"group:{keys[ref]}" if ref in keys else ref
 
 
-def _checked_description(description: str) -> str:
+def checked_description(description: str) -> str:
+    """A description as adopt checks it: its own TODO placeholder reads as a stand-in (refused on purpose)."""
     return _STAND_IN if description.startswith(PLACEHOLDER.split("{", 1)[0]) else description
 
 
@@ -333,7 +337,7 @@ def _as_checked(entry: Mapping[str, object]) -> dict[str, object]:
         rules = entry.get(direction)
         if isinstance(rules, list):
             checked[direction] = [
-                {**rule, "description": _checked_description(str(rule["description"]))} for rule in rules
+                {**rule, "description": checked_description(str(rule["description"]))} for rule in rules
             ]
     return checked
 

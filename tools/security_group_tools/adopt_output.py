@@ -69,3 +69,26 @@ def config_snippet(adoption: Adoption, source: str) -> str:
         *(f"NOTE {note}" for note in adoption.notes),
     ]
     return yaml_writer.dump({"config": {GROUPS_KEY: adoption.config()}}, comments=comments)
+
+
+def notes_beside_rules(adoption: Adoption) -> tuple[dict[yaml_writer.Path, list[str]], list[str]]:
+    """Each note as a comment beside what it concerns, by path in the groups mapping; and notes on no adopted group.
+
+    A note on a rule that config reproduces goes above that rule's entry (`("web", "ingress", 0)`); a note on a
+    group, or on a rule config leaves out (the default outbound rule, a rule the format cannot hold), above the
+    group's key; a note on a group that was not adopted (a VPC's default group) has no place in the groups and
+    is returned apart, to be written above them.
+    """
+    beside: dict[yaml_writer.Path, list[str]] = {}
+    apart: list[str] = []
+    by_id = {group.live.group_id: group for group in adoption.groups}
+    for note in adoption.notes:
+        group = by_id.get(note.group_id)
+        if group is None:
+            apart.append(f"NOTE {note}")
+            continue
+        rule = next((rule for rule in group.rules if rule.rule_id == note.rule_id), None)
+        # origin_parts: ("groups", key, direction, index, peers key, peer index), as adopt_config parses the entry.
+        path: yaml_writer.Path = (group.key, *rule.rule.origin_parts[2:4]) if rule else (group.key,)
+        beside.setdefault(path, []).append(f"NOTE {note}")
+    return beside, apart

@@ -42,6 +42,9 @@ class Output:
     path: Path
     """As the user gave it, for messages."""
     text: str
+    replaces: bool = False
+    """Replace an existing file even without --force: a file the command read and means to rewrite (adopt's merge
+    into a stack file, confirmed with --yes)."""
 
 
 class OutputError(Exception):
@@ -132,7 +135,7 @@ def _check(outputs: Sequence[Output], *, force: bool) -> list[_Target]:
             existed = True
             if not stat.S_ISREG(real.stat().st_mode):
                 problems.append(f"{where}: exists and is not a regular file; choose another path")
-            elif not force:
+            elif not (force or output.replaces):
                 problems.append(f"{where}: already exists; pass --force to replace it, or choose another path")
         targets.append(_Target(output, real, existed))
     if problems:

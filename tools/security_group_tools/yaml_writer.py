@@ -8,7 +8,8 @@ the CLI), YAML 1.2 core (ruamel.yaml's resolver: `1e1`, `0o17`, `.5`) and YAML 1
 both ship with this project's dependencies: `yes`, `on`, `1_000`, `1:20`, `=`); and only when its characters
 need no care in plain YAML (letters, digits, spaces inside, and `-_./@+=(),;:` where no reader takes them for
 syntax). Anything else is quoted: single quotes where the text is printable on one line, else double quotes
-with escapes. `<<` cannot be a key: the CLI reads it back as a merge key.
+with escapes. `<<` cannot be a key: the CLI reads it back as a merge key. Comments go on top, or just above the
+entry they concern (`notes`, by the entry's path), at its indentation.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import yaml
 from ruamel.yaml.nodes import ScalarNode as RuamelScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from security_groups_component.stack_yaml import scalars
+
+Path = tuple[str | int, ...]
+"""Where an entry is: mapping keys and list indexes from the top, e.g. `("groups", "web", "ingress", 0)`."""
 
 YAML11_STR: Final = "tag:yaml.org,2002:str"
 INDENT: Final = 2
@@ -59,15 +63,39 @@ _BREAKS: Final = re.compile("[\r\n\x85\u2028\u2029]")
 """Line breaks to YAML 1.1 readers (PyYAML), beyond \\n and \\r."""
 
 
-def dump(data: Mapping[str, object], *, comments: Sequence[str] = ()) -> str:
+def dump(
+    data: Mapping[str, object], *, comments: Sequence[str] = (), notes: Mapping[Path, Sequence[str]] | None = None
+) -> str:
     """A YAML document of `data` (a mapping of text keys), with each comment line first as `# …`.
 
-    Values are dict (text keys), list, str, int, float (finite), bool and None; anything else is a TypeError,
-    and a value no reader can read back (an integer beyond 64 bits, NaN, a lone surrogate) a ValueError.
+    `notes` are comments written just above the entry at each path (a key of a mapping, an item of a list
+    written in block style), indented like it; a path the document does not write is a ValueError, so no note
+    is ever dropped. Values are dict (text keys), list, str, int, float (finite), bool and None; anything else
+    is a TypeError, and a value no reader can read back (an integer beyond 64 bits, NaN, a lone surrogate) a
+    ValueError.
     """
-    lines = [f"# {_comment(line)}" for text in comments for line in text.split("\n")]
-    lines += _mapping(data, 0) if data else ["{}"]  # an empty document would read back as null
+    lines = _comments(comments, 0)
+    placed = _Notes(notes or {})
+    lines += _mapping(data, 0, (), placed) if data else ["{}"]  # an empty document would read back as null
+    if placed.left:
+        raise ValueError(f"notes for entries the document does not write in block style: {sorted(placed.left)}")
     return "\n".join(lines) + "\n"
+
+
+class _Notes:
+    """The notes by path, and the paths not yet written (each must be, once)."""
+
+    def __init__(self, notes: Mapping[Path, Sequence[str]]) -> None:
+        self.notes = notes
+        self.left = set(notes)
+
+    def at(self, path: Path, indent: int) -> list[str]:
+        self.left.discard(path)
+        return _comments(self.notes.get(path, ()), indent)
+
+
+def _comments(texts: Sequence[str], indent: int) -> list[str]:
+    return [" " * indent + f"# {_comment(line)}" for text in texts for line in text.split("\n")]
 
 
 def reads_back_as_text(text: str, *, flow: bool = False) -> bool:
@@ -115,35 +143,39 @@ def quoted(text: str) -> str:
     return '"' + "".join(_escape(char) for char in text) + '"'
 
 
-def _mapping(mapping: Mapping[str, object], indent: int) -> list[str]:
+def _mapping(mapping: Mapping[str, object], indent: int, path: Path, notes: _Notes) -> list[str]:
     lines: list[str] = []
     for key, value in mapping.items():
-        lines += _entry(" " * indent + _key(key) + ":", value, indent)
+        lines += notes.at((*path, key), indent)
+        lines += _entry(" " * indent + _key(key) + ":", value, indent, (*path, key), notes)
     return lines
 
 
-def _sequence(items: Sequence[object], indent: int) -> list[str]:
+def _sequence(items: Sequence[object], indent: int, path: Path, notes: _Notes) -> list[str]:
     lines: list[str] = []
-    for item in items:
-        nested = _nested(item, indent + INDENT)
+    for index, item in enumerate(items):
+        lines += notes.at((*path, index), indent)
+        nested = _nested(item, indent + INDENT, (*path, index), notes)
         if nested is None:
             lines.append(" " * indent + "- " + _inline(item))
         else:
-            lines += [" " * indent + "- " + nested[0].lstrip(" "), *nested[1:]]
+            # The item's first line follows `- `; a note on its first key goes above the dash instead.
+            start = next(i for i, line in enumerate(nested) if not line.lstrip(" ").startswith("#"))
+            lines += [*nested[:start], " " * indent + "- " + nested[start].lstrip(" "), *nested[start + 1 :]]
     return lines
 
 
-def _entry(prefix: str, value: object, indent: int) -> list[str]:
-    nested = _nested(value, indent + INDENT)
+def _entry(prefix: str, value: object, indent: int, path: Path, notes: _Notes) -> list[str]:
+    nested = _nested(value, indent + INDENT, path, notes)
     return [f"{prefix} {_inline(value)}"] if nested is None else [prefix, *nested]
 
 
-def _nested(value: object, indent: int) -> list[str] | None:
+def _nested(value: object, indent: int, path: Path, notes: _Notes) -> list[str] | None:
     """The block lines of a collection that is not written on one line; None for one that is."""
     if isinstance(value, Mapping) and value:
-        return _mapping(value, indent)
+        return _mapping(value, indent, path, notes)
     if isinstance(value, list) and value and not all(_is_scalar(item) for item in value):
-        return _sequence(value, indent)
+        return _sequence(value, indent, path, notes)
     return None
 
 

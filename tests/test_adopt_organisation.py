@@ -1,0 +1,223 @@
+"""adopt across an organisation's accounts and regions, against moto on 127.0.0.1 behind the proxy that says no.
+
+The organisation (tests/moto_organization.py): the management account and members `prod`, `dev` and `denied`,
+each with one open-SSH group (`ssh-<name>`, tagged, no outbound rule) in eu-west-1 and us-east-1. The proxy
+refuses AssumeRole into `denied`. Each account-region is merged into a stack file of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aws_proxy import MANAGEMENT, Proxy, aws_proxy
+from moto_organization import REGIONS, ROLE, Organisation, organisation
+from moto_server import Moto, isolated_aws_env
+from security_group_tools import adopt
+from security_groups_component import stack_yaml
+
+SESSION = "security-groups-adopt@moto"
+"""moto's caller is `arn:aws:sts::123456789012:user/moto`; the session name says adopt ran."""
+
+
+@pytest.fixture(scope="module")
+def org(moto: Moto) -> Organisation:
+    """The organisation, made once for the module: adopt only reads it."""
+    return organisation(moto)
+
+
+@pytest.fixture
+def proxy(moto: Moto, org: Organisation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Proxy]:
+    """The proxy in front of moto, as the endpoint of EC2 (--endpoint-url), STS and Organizations (environment)."""
+    isolated_aws_env(monkeypatch, tmp_path)
+    with aws_proxy(moto.url) as running:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", running.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", running.url)
+        yield running
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> Path:
+    directory = tmp_path / "stacks"
+    directory.mkdir()
+    return directory
+
+
+def run(proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """adopt in this process against the proxy, every group tagged by the organisation's setup."""
+    status = adopt.main(
+        [
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            proxy.url,
+            "--tag",
+            "audit-test=org",
+            "--write",
+            str(stacks / "Pulumi.{account}-{region}.yaml"),
+            "--import-file",
+            str(stacks / "import.{account}-{region}.json"),
+            *args,
+        ]
+    )
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+ORGANIZATION = ("--organization", "--role-name", ROLE, "--regions", ",".join(REGIONS))
+
+
+def stack_file(stacks: Path, account: str, region: str) -> Path:
+    return stacks / f"Pulumi.{account}-{region}.yaml"
+
+
+def label(org: Organisation, account: str) -> str:
+    name = "master" if account == MANAGEMENT else org.name_of(account)  # moto names the management account so
+    return f"{account} ({name})"
+
+
+def expected_file(org: Organisation, account: str, region: str, vpc_id: str) -> str:
+    name = org.name_of(account)
+    return (
+        "config:\n"
+        f"  aws:region: {region}\n"
+        "  security-groups:groups:\n"
+        f"    # adopted from {label(org, account)} {region} by security-groups adopt: 1 group(s)\n"
+        f"    # NOTE {org.groups[account, region]}: changed: the component tags every rule with its group's tags; the "
+        "first `pulumi up` retags rules whose tags differ\n"
+        f"    ssh-{name}:\n"
+        "      description: SSH for the bastion\n"
+        f"      name: ssh-{name}\n"
+        f"      vpcId: {vpc_id}\n"
+        "      tags:\n"
+        "        audit-test: org\n"
+        "      ingress:\n"
+        "        - rule: ssh\n"
+        "          from: [anywhere-ipv4]\n"
+        "          description: SSH from anywhere\n"
+        "      egress: []\n"
+    )
+
+
+def denied_line(org: Organisation, region: str) -> str:
+    account = org.accounts["denied"]
+    return (
+        f"error: {account} (denied) {region}: sts:AssumeRole: AccessDenied: cannot assume "
+        f"arn:aws:iam::{account}:role/{ROLE}: the role must exist in account {account}, trust these credentials, "
+        "and they must be allowed sts:AssumeRole on it"
+    )
+
+
+def read_units(org: Organisation, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    return sorted((org.accounts[name], region) for name in names for region in REGIONS)
+
+
+def test_the_organisation_into_one_stack_file_per_account_region_with_one_denied_role(
+    org: Organisation, proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Six units read and shown as diffs, nothing written without --yes (3: incomplete wins over 1); with --yes
+    each unit's stack and import file are written, the denied account's two units reported and left unwritten."""
+    proxy.denied_roles.add(org.accounts["denied"])
+    status, out, err = run(proxy, stacks, capsys, *ORGANIZATION)
+    read = read_units(org, ("management", "prod", "dev"))
+    assert status == 3
+    assert out.count("--- /dev/null\n") == 6
+    assert list(stacks.iterdir()) == []
+    assert err.splitlines()[-4:] == [
+        f"adopt: nothing was written; pass --yes to write {', '.join(str(stack_file(stacks, *u)) for u in read)} "
+        "(each old file kept beside it as <file>.bak…) and their import files",
+        *(denied_line(org, region) for region in REGIONS),
+        "adopt: incomplete: 2 of 8 account-region(s) could not be adopted; nothing was written for them",
+    ]
+
+    status, out, err = run(proxy, stacks, capsys, *ORGANIZATION, "--yes")
+    assert status == 3
+    assert sorted(path.name for path in stacks.iterdir()) == sorted(
+        name for unit in read for name in (f"Pulumi.{unit[0]}-{unit[1]}.yaml", f"import.{unit[0]}-{unit[1]}.json")
+    )
+    for account, region in read:
+        text = stack_file(stacks, account, region).read_text()
+        config = stack_yaml.stack_config(stack_yaml.parse(text, "stack"), "security-groups")
+        vpc_id = config["security-groups:groups"][f"ssh-{org.name_of(account)}"]["vpcId"]
+        assert text == expected_file(org, account, region, vpc_id)
+        resources = json.loads((stacks / f"import.{account}-{region}.json").read_text())["resources"]
+        assert [(r["type"], r.get("id")) for r in resources] == [
+            ("security-groups:index:SecurityGroup", None),
+            ("aws:ec2/securityGroup:SecurityGroup", org.groups[account, region]),
+            ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", org.rules[account, region]),
+        ]
+    merged_lines = [line for line in err.splitlines() if " merged into " in line]
+    assert merged_lines == [
+        f"adopt: {label(org, account)} {region}: 1 group(s) and 1 rule(s) merged into "
+        f"{stack_file(stacks, account, region)}; import with `pulumi import --file "
+        f"{stacks / f'import.{account}-{region}.json'} --generate-code=false`"
+        for account, region in read
+    ]
+    assert sorted({(arn, name) for arn, name, _ in proxy.assumed}) == sorted(
+        (f"arn:aws:iam::{org.accounts[name]}:role/{ROLE}", SESSION) for name in ("prod", "dev", "denied")
+    )
+
+
+def test_a_unit_whose_stack_file_cannot_take_its_groups_is_reported_and_the_rest_written(
+    org: Organisation, proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """prod's eu-west-1 stack file deploys to another region: that unit alone is refused, untouched; 3."""
+    prod = org.accounts["prod"]
+    wrong = stack_file(stacks, prod, "eu-west-1")
+    wrong.write_text("config:\n  aws:region: us-west-2\n")
+    status, _, err = run(
+        proxy, stacks, capsys, "--accounts", prod, "--role-name", ROLE, "--regions", ",".join(REGIONS), "--yes"
+    )
+    assert status == 3
+    assert wrong.read_text() == "config:\n  aws:region: us-west-2\n"
+    assert sorted(path.name for path in stacks.iterdir()) == sorted(
+        [wrong.name, f"Pulumi.{prod}-us-east-1.yaml", f"import.{prod}-us-east-1.json"]
+    )
+    assert err.splitlines()[-2:] == [
+        f"error: {prod} eu-west-1: {wrong}: the stack deploys to aws:region us-west-2, the groups are in eu-west-1; "
+        "adopt them into the stack of their region",
+        "adopt: incomplete: 1 of 2 account-region(s) could not be adopted; nothing was written for them",
+    ]
+
+
+def test_one_file_for_several_units_is_refused_before_any_is_read(
+    org: Organisation, proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = adopt.main(
+        [
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            proxy.url,
+            "--tag",
+            "audit-test=org",
+            *ORGANIZATION,
+            "--write",
+            str(stacks / "Pulumi.prod.yaml"),
+            "--import-file",
+            str(stacks / "import.{account}.json"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: --write {stacks / 'Pulumi.prod.yaml'}: one stack deploys to one account and one region, so each "
+        "account-region needs files of its own: put {account} and {region} in the path, e.g. --write "
+        "'stacks/Pulumi.{account}-{region}.yaml'\n"
+        f"error: --import-file {stacks / 'import.{account}.json'}: each account-region needs an import file of its "
+        "own: put {region} in the path, e.g. --import-file 'adopt-import.{account}-{region}.json'\n"
+    )
+    assert "DescribeSecurityGroups" not in {action for _, _, action in proxy.calls}
+    assert list(stacks.iterdir()) == []
+
+
+def test_across_units_without_write_is_a_usage_error(proxy: Proxy, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        adopt.main(["--regions", "eu-west-1,us-east-1", "--tag", "a=b", "--import-file", "i.json"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "error: across accounts or regions, adopt merges each account-region into a stack file of its own: give "
+        "--write with {account} and {region} in it, e.g. --write 'stacks/Pulumi.{account}-{region}.yaml'\n"
+    )
