@@ -88,7 +88,9 @@ def notes_beside_rules(adoption: Adoption) -> tuple[dict[yaml_writer.Path, list[
             apart.append(f"NOTE {note}")
             continue
         rule = next((rule for rule in group.rules if rule.rule_id == note.rule_id), None)
-        # origin_parts: ("groups", key, direction, index, peers key, peer index), as adopt_config parses the entry.
-        path: yaml_writer.Path = (group.key, *rule.rule.origin_parts[2:4]) if rule else (group.key,)
+        # origin_parts: ("groups", key, direction, index, peers key, peer index), as adopt_config parses the entry;
+        # a rule the config leaves out (the default egress) ends at ("groups", key, "egress"): the group holds it.
+        written = rule is not None and len(rule.rule.origin_parts) >= 4
+        path: yaml_writer.Path = (group.key, *rule.rule.origin_parts[2:4]) if rule and written else (group.key,)
         beside.setdefault(path, []).append(f"NOTE {note}")
     return beside, apart
