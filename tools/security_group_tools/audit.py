@@ -2,7 +2,9 @@
 
     security-groups audit --region us-east-1 --policy-config stacks/policy-config.prod.json
 
-Without --group-id, --vpc-id or --tag, every group of the region is audited. Exit status: 0 when no finding is
+Without --group-id, --vpc-id or --tag, every group of the region is audited. Each finding says where (account,
+region, ARN), its severity and compliance controls, and whether its group is in use (attached to a network
+interface) and public; --skip-unused leaves out groups attached to nothing. Exit status: 0 when no finding is
 mandatory under the policy config, 1 when one is, 2 on usage, credential, access or endpoint errors (and when
 AWS does not answer within --timeout), 130 on SIGINT (Ctrl-C) and 143 on SIGTERM.
 """
@@ -21,11 +23,12 @@ from pathlib import Path
 
 from . import policy_config
 from .audit_engine import InProcessPack
-from .audit_report import Finding, findings, render_json, render_table
+from .audit_report import Counts, render_json, render_jsonl, render_table, unit_report
 from .audit_resources import stack_items
-from .aws_inventory import add_selection_arguments, read_selected, selection
-from .aws_session import AwsError, add_aws_arguments
+from .aws_inventory import add_selection_arguments, selection
+from .aws_session import AwsError, add_aws_arguments, aws_options
 from .cli import USAGE_ERROR, fail, progress, stopped
+from .network_interfaces import ACTION, read_inventory
 from .pack_runner import ConfigError
 
 PREFIX = "audit: "
@@ -60,7 +63,17 @@ def _main(argv: Sequence[str] | None) -> int:
     parser.add_argument(
         "--policy-config", type=Path, help="a --policy-pack-config file, e.g. stacks/policy-config.prod.json"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl"),
+        default="table",
+        help="table (grouped by account and region), json (one document) or jsonl (one finding per line)",
+    )
+    parser.add_argument(
+        "--skip-unused",
+        action="store_true",
+        help="leave out groups attached to no network interface (their count is still reported)",
+    )
     args = parser.parse_args(argv)
     chosen = selection(args, parser)
     pack = InProcessPack()
@@ -71,18 +84,27 @@ def _main(argv: Sequence[str] | None) -> int:
             fail(problem)
         return USAGE_ERROR
     try:
-        groups = read_selected(args, chosen)
+        inventory = read_inventory(aws_options(args), chosen, progress)
     except AwsError as error:
         return fail(str(error))
-    items = stack_items(groups)
+    if inventory.attachments.unknown is not None:
+        progress(f"{PREFIX}in use: unknown: {inventory.attachments.unknown}; grant {ACTION} to know which groups are")
+    items = stack_items(inventory.groups)
     phases.reached("judging")
-    found: list[Finding] = findings(groups, pack.analyze(items, progress))
-    rules = sum(len(group.rules) for group in groups)
+    found = pack.analyze(items, progress)
+    units = [unit_report(inventory.place, inventory.groups, inventory.attachments, found, skip_unused=args.skip_unused)]
     if args.format == "json":
-        sys.stdout.write(render_json(found, groups=len(groups), rules=rules))
+        sys.stdout.write(render_json(units))
+    elif args.format == "jsonl":
+        sys.stdout.write(render_jsonl(units))
+        totals = Counts.of(units)
+        progress(
+            f"{PREFIX}{totals.groups} group(s), {totals.rules} rule(s) audited: {totals.findings_text()}"
+            f"{totals.left_out_text()}"
+        )
     else:
-        sys.stdout.write(render_table(found, groups=len(groups), rules=rules))
-    return 1 if any(finding.level == "mandatory" for finding in found) else 0
+        sys.stdout.write(render_table(units))
+    return 1 if any(finding.level == "mandatory" for unit in units for finding in unit.findings) else 0
 
 
 if __name__ == "__main__":
