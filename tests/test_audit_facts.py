@@ -14,10 +14,11 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
+import boto3
 import pytest
 import requests
 from fake_endpoint import served
-from moto_server import REGION, Moto
+from moto_server import KEYS, REGION, Moto
 from security_group_tools import audit, network_interfaces
 from security_group_tools.aws_inventory import Selection
 from security_group_tools.aws_session import AwsOptions, ec2_client
@@ -411,3 +412,47 @@ def test_an_interface_is_read_once_however_many_selected_groups_it_has(
     client = ec2_client(options)
     everything = network_interfaces.read(client, inventory.groups, Selection(), options, lambda _: None)
     assert everything == inventory.attachments
+
+
+@pytest.fixture
+def groups_only(estate: Estate, moto: Moto, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto checking every request against its IAM, as a user allowed the two DescribeSecurityGroup* actions only."""
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=moto.url, **KEYS)
+    iam.create_user(UserName="auditor")
+    iam.put_user_policy(
+        UserName="auditor",
+        PolicyName="groups-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    moto.require_auth()
+    try:
+        yield
+    finally:
+        moto.allow_all()
+
+
+@pytest.mark.usefixtures("groups_only")
+def test_a_role_without_the_new_action_is_audited_with_use_unknown(
+    estate: Estate, moto: Moto, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto's IAM refuses DescribeNetworkInterfaces (AccessDenied, where EC2 says UnauthorizedOperation)."""
+    status, out, err = run(moto.url, capsys, "--vpc-id", estate.vpc_id, "--format", "json")
+    assert err == (
+        "audit: in use: unknown: access denied to ec2:DescribeNetworkInterfaces in us-east-1 (AccessDenied); "
+        "grant ec2:DescribeNetworkInterfaces to know which groups are\n"
+    )
+    assert (status, json.loads(out)["findings"]) == (1, expected(estate, known=False))
