@@ -347,7 +347,7 @@ def test_denied_interfaces_lose_nothing_else_and_say_in_use_unknown(
     assert status == 1
     assert err == (
         "audit: in use: unknown: access denied to ec2:DescribeNetworkInterfaces in us-east-1 "
-        "(UnauthorizedOperation); grant ec2:DescribeNetworkInterfaces to know which groups are\n"
+        "(UnauthorizedOperation); grant ec2:DescribeNetworkInterfaces to see which groups are in use\n"
     )
     document = json.loads(out)
     assert document["findings"] == expected(estate, known=False)
@@ -453,6 +453,6 @@ def test_a_role_without_the_new_action_is_audited_with_use_unknown(
     status, out, err = run(moto.url, capsys, "--vpc-id", estate.vpc_id, "--format", "json")
     assert err == (
         "audit: in use: unknown: access denied to ec2:DescribeNetworkInterfaces in us-east-1 (AccessDenied); "
-        "grant ec2:DescribeNetworkInterfaces to know which groups are\n"
+        "grant ec2:DescribeNetworkInterfaces to see which groups are in use\n"
     )
     assert (status, json.loads(out)["findings"]) == (1, expected(estate, known=False))

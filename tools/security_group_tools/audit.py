@@ -88,7 +88,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except AwsError as error:
         return fail(str(error))
     if inventory.attachments.unknown is not None:
-        progress(f"{PREFIX}in use: unknown: {inventory.attachments.unknown}; grant {ACTION} to know which groups are")
+        progress(
+            f"{PREFIX}in use: unknown: {inventory.attachments.unknown}; grant {ACTION} to see which groups are in use"
+        )
     items = stack_items(inventory.groups)
     phases.reached("judging")
     found = pack.analyze(items, progress)
