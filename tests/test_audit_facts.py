@@ -20,6 +20,7 @@ import requests
 from fake_endpoint import served
 from moto_server import KEYS, REGION, Moto
 from security_group_tools import audit, network_interfaces
+from security_group_tools.account_region import AccountRegion
 from security_group_tools.aws_inventory import Selection
 from security_group_tools.aws_session import AwsOptions, ec2_client
 
@@ -456,3 +457,14 @@ def test_a_role_without_the_new_action_is_audited_with_use_unknown(
         "grant ec2:DescribeNetworkInterfaces to see which groups are in use\n"
     )
     assert (status, json.loads(out)["findings"]) == (1, expected(estate, known=False))
+
+
+def test_a_run_over_many_accounts_reads_each_with_its_own_session(ec2: Any, moto: Moto) -> None:
+    """The session's region and the account's name make the place; moto has a default VPC and group there too."""
+    session = boto3.session.Session(region_name="eu-west-1", **KEYS)
+    inventory = network_interfaces.read_inventory(
+        AwsOptions(None, None, moto.url), Selection(), lambda _: None, session=session, account_name="prod"
+    )
+    assert inventory.place == AccountRegion(ACCOUNT, "eu-west-1", "aws", "prod")
+    assert [(g.name, g.owner_id) for g in inventory.groups] == [("default", ACCOUNT)]
+    assert inventory.attachments == network_interfaces.Attachments()

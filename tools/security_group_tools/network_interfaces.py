@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+import boto3
 import botocore.exceptions
 import botocore.parsers
 
@@ -115,7 +116,7 @@ def read(
 
 
 def _region(client: EC2Client, options: AwsOptions) -> str:
-    return options.region or client.meta.region_name or "this region"
+    return client.meta.region_name or options.region or "this region"
 
 
 def _interfaces(
@@ -156,19 +157,27 @@ class Inventory:
     attachments: Attachments
 
 
-def read_inventory(options: AwsOptions, chosen: Selection, progress: Progress) -> Inventory:
+def read_inventory(
+    options: AwsOptions,
+    chosen: Selection,
+    progress: Progress,
+    *,
+    session: boto3.session.Session | None = None,
+    account_name: str = "",
+) -> Inventory:
     """The selected groups and their attachments, in one read bounded by `--timeout`; raise AwsError on failure.
 
-    The place is the session's region and partition, and the groups' owner (the account of the credentials;
-    empty when the region holds no selected group).
+    The place is the client's region and partition, and the groups' owner (the account of the credentials;
+    empty when the region holds no selected group). `session` (credentials already chosen, as for an assumed
+    role) and `account_name` (as AWS Organizations names the account) serve a run over many accounts.
     """
 
     def work(attempts: Any) -> Inventory:
-        client = ec2_client(options, attempts)
+        client = ec2_client(options, attempts, session)
         groups = describe(client, chosen, options, progress)
         attachments = read(client, groups, chosen, options, progress)
         account = groups[0].owner_id if groups else ""
-        place = AccountRegion(account, _region(client, options), client.meta.partition)
+        place = AccountRegion(account, _region(client, options), client.meta.partition, account_name)
         return Inventory(place, groups, attachments)
 
     return within_deadline(options, work)
