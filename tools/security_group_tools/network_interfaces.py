@@ -47,7 +47,6 @@ class Use:
 
 
 UNKNOWN: Final = Use(None, None)
-UNUSED: Final = Use(in_use=False, public=False)
 
 
 @dataclass(frozen=True)
