@@ -22,6 +22,10 @@ from security_group_tools.paths import PROJECT_DIR, STACKS_DIR
 
 SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
 NO_DESCRIPTION = "this egress rule (all traffic) has no description"
+UNUSED = (
+    "this group is attached to no network interface; delete it if nothing is meant to use it (an unused group is "
+    "one attachment away from granting what its rules allow)"
+)
 
 
 @pytest.fixture
@@ -48,22 +52,33 @@ def rows(out: str) -> list[tuple[str, str, str, str]]:
 def test_walkthrough_table_with_the_pack_defaults(
     group: tuple[Walkthrough, str, str], moto: Moto, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Open SSH is advisory by default (one finding: SSH's); the undescribed outbound rule is mandatory, so exit 1."""
+    """Open SSH is advisory by default (one finding: SSH's); the undescribed outbound rule is mandatory, so exit 1.
+    The group is attached to nothing: each row says so, and the audit-only check flags it; the controls follow."""
     found, ssh, egress = group
     status, out, err = run_audit(moto, capsys, "--group-id", found.group_id)
     assert (status, err) == (1, "")
     where = f"{found.group_id} (launch-wizard-1)"
     policy = "aws-ec2-securitygroup-missing-rule-description"
     assert out.splitlines() == [
-        f"LEVEL      {'POLICY'.ljust(len(policy))}  {'GROUP'.ljust(len(where))}  {'RULE'.ljust(len(ssh))}  FINDING",
-        f"mandatory  {policy}  {where}  {egress}  {NO_DESCRIPTION}",
-        f"advisory   {'aws-ec2-securitygroup-disallow-public-ssh'.ljust(len(policy))}  {where}  {ssh}  {SSH}",
-        "1 group(s), 2 rule(s) audited: 2 finding(s), 1 mandatory",
+        "123456789012 us-east-1: 1 group(s), 2 rule(s): 3 finding(s), 1 mandatory, 0 exposed",
+        f"  IN USE  LEVEL      SEVERITY  {'POLICY'.ljust(len(policy))}  {'GROUP'.ljust(len(where))}  "
+        f"{'RULE'.ljust(len(ssh))}  FINDING",
+        f"  no      mandatory  low       {policy}  {where}  {egress}  {NO_DESCRIPTION}",
+        f"  no      advisory   low       {'aws-ec2-securitygroup-disallow-unused'.ljust(len(policy))}  {where}  "
+        f"{'-'.ljust(len(ssh))}  {UNUSED}",
+        f"  no      advisory   high      {'aws-ec2-securitygroup-disallow-public-ssh'.ljust(len(policy))}  {where}  "
+        f"{ssh}  {SSH}",
+        "account 123456789012: 1 region(s), 1 group(s), 2 rule(s): 3 finding(s), 1 mandatory, 0 exposed",
+        "controls:",
+        "  aws-ec2-securitygroup-disallow-public-ssh: CIS v3.0.0 5.2, 5.3; CIS v5.0.0 5.3, 5.4; FSBP EC2.18, EC2.19; "
+        "Security Hub EC2.13, EC2.53, EC2.54",
+        "  aws-ec2-securitygroup-disallow-unused: Security Hub EC2.22",
+        "1 group(s), 2 rule(s) audited: 3 finding(s), 1 mandatory, 0 exposed",
     ]
 
 
 Case = tuple[str, int, list[tuple[str, str, str, str]]]
-"""(environment, exit status, findings as (level, policy, "ssh" or "egress", message))."""
+"""(environment, exit status, findings as (level, policy, "ssh", "egress" or "" for the group, message))."""
 
 CASES = [
     pytest.param(
@@ -73,6 +88,7 @@ CASES = [
             [
                 ("advisory", "aws-ec2-securitygroup-missing-rule-description", "egress", NO_DESCRIPTION),
                 ("advisory", "aws-ec2-securitygroup-disallow-public-ssh", "ssh", SSH),
+                ("advisory", "aws-ec2-securitygroup-disallow-unused", "", UNUSED),
             ],
         ),
         id="dev-everything-advisory",
@@ -84,6 +100,7 @@ CASES = [
             [
                 ("mandatory", "aws-ec2-securitygroup-missing-rule-description", "egress", NO_DESCRIPTION),
                 ("mandatory", "aws-ec2-securitygroup-disallow-public-ssh", "ssh", SSH),
+                ("advisory", "aws-ec2-securitygroup-disallow-unused", "", UNUSED),  # audit-only: no config reaches it
             ],
         ),
         id="prod-open-ssh-mandatory",
@@ -102,7 +119,7 @@ def test_walkthrough_json_under_each_environments_policy_config(
     code, out, _ = run_audit(
         moto, capsys, "--group-id", found.group_id, "--policy-config", str(config), "--format", "json"
     )
-    ids = {"ssh": ssh, "egress": egress}
+    ids = {"ssh": ssh, "egress": egress, "": ""}
     assert code == status
     assert sorted(rows(out)) == sorted((level, policy, ids[rule], message) for level, policy, rule, message in expected)
     assert json.loads(out)["groups"] == 1

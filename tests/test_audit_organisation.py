@@ -28,7 +28,9 @@ import pytest
 from aws_proxy import MANAGEMENT, Proxy, aws_proxy
 from moto_organization import REGIONS, ROLE, Organisation, organisation
 from moto_server import KEYS, Moto, isolated_aws_env
+from security_group_policies.compliance import controls_of
 from security_group_tools import audit, aws_units, child_processes, phases
+from security_group_tools.audit_checks import UNUSED_GROUP
 from security_group_tools.paths import PROJECT_DIR, command_beside
 
 SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
@@ -60,24 +62,41 @@ def run(proxy: Proxy, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[i
     return status, captured.out, captured.err
 
 
+def _controls(policy: str) -> list[dict[str, str]]:
+    """A policy's controls as JSON gives them (the table itself is pinned in tests/policies/test_compliance.py)."""
+    controls = UNUSED_GROUP.controls if policy == UNUSED_GROUP.name else controls_of(policy)
+    return [{"framework": c.framework.key, "title": c.framework.title, "id": c.control_id} for c in controls]
+
+
 def finding(
-    org: Organisation, account: str, region: str, level: str = "advisory", *, named: bool = True
+    org: Organisation,
+    account: str,
+    region: str,
+    level: str = "advisory",
+    *,
+    named: bool = True,
+    unused: bool = False,
 ) -> dict[str, Any]:
-    """The one finding of an account-region's open-SSH group, as the JSON report gives it (`named`: with the
-    account's name, which only Organizations gives)."""
+    """A finding of an account-region's open-SSH group, as the JSON report gives it (`named`: with the account's
+    name, which only Organizations gives): the SSH rule's, or (`unused`) the group's own, attached to nothing."""
     group = org.groups[account, region]
     name = org.name_of(account)
     return {
-        "level": level,
-        "policy": PUBLIC_SSH,
+        "level": "advisory" if unused else level,
+        "policy": UNUSED_GROUP.name if unused else PUBLIC_SSH,
+        "severity": UNUSED_GROUP.severity if unused else "high",
+        "controls": _controls(UNUSED_GROUP.name if unused else PUBLIC_SSH),
         "group_id": group,
         "group_name": f"ssh-{name}",
-        "rule_id": org.rules[account, region],
-        "message": SSH,
+        "rule_id": "" if unused else org.rules[account, region],
+        "message": UNUSED_GROUP.message if unused else SSH,
         "account_id": account,
         "account_name": ("master" if account == MANAGEMENT else name) if named else "",  # moto's management name
         "region": region,
         "group_arn": f"arn:aws:ec2:{region}:{account}:security-group/{group}",
+        "in_use": False,
+        "public": False,
+        "exposed": False,
     }
 
 
@@ -90,10 +109,22 @@ def denied_line(org: Organisation, region: str) -> str:
     )
 
 
-def ordered(org: Organisation, names: tuple[str, ...], level: str = "advisory") -> list[dict[str, Any]]:
-    """The findings of these accounts in both regions, in the report's order (by account id, then region)."""
+def ordered(
+    org: Organisation, names: tuple[str, ...], level: str = "advisory", *, named: bool = True
+) -> list[dict[str, Any]]:
+    """The findings of these accounts in both regions, in the report's order: mandatory first, then by account id,
+    region, group and rule (the group's own unused finding, with no rule id, before its rule's)."""
     accounts = sorted(org.accounts[name] for name in names)
-    return [finding(org, account, region, level) for account in accounts for region in REGIONS]
+    ssh = [finding(org, account, region, level, named=named) for account in accounts for region in REGIONS]
+    unused = [finding(org, account, region, named=named, unused=True) for account in accounts for region in REGIONS]
+    if level == "mandatory":
+        return ssh + unused
+    return [item for pair in zip(unused, ssh, strict=True) for item in pair]
+
+
+def both(org: Organisation, account: str, region: str, *, named: bool = True) -> list[dict[str, Any]]:
+    """An advisory-only account-region's two findings in the report's order: the unused group's, then its rule's."""
+    return [finding(org, account, region, named=named, unused=True), finding(org, account, region, named=named)]
 
 
 ORGANIZATION = ("--organization", "--role-name", ROLE, "--regions", ",".join(REGIONS), "--format", "json")
@@ -146,7 +177,7 @@ def test_incomplete_wins_over_mandatory_findings(org: Organisation, proxy: Proxy
 
 def test_every_unit_read_and_nothing_mandatory_is_0(org: Organisation, proxy: Proxy, capsys: Any) -> None:
     status, out, err = run(proxy, capsys, *ORGANIZATION)
-    assert (status, err, len(json.loads(out)["findings"])) == (0, "", 8)
+    assert (status, err, len(json.loads(out)["findings"])) == (0, "", 16)  # an SSH and an unused finding each
 
 
 def test_an_ou_and_its_accounts_only(org: Organisation, proxy: Proxy, capsys: Any) -> None:
@@ -198,12 +229,12 @@ def test_the_progress_bar_on_a_terminal(org: Organisation, proxy: Proxy) -> None
     finally:
         os.close(controller)
     assert process.returncode == 0
-    assert json.loads(out)["findings"] == [finding(org, MANAGEMENT, region, named=False) for region in REGIONS]
+    assert json.loads(out)["findings"] == [f for region in REGIONS for f in both(org, MANAGEMENT, region, named=False)]
     drawn = shown.decode()
     assert "account-regions:   0%|" in drawn
     assert "| 0/2 [" in drawn
     assert "| 2/2 [" in drawn
-    assert ", groups=2, findings=2]" in drawn  # after the rate, which reads s/unit when under one a second
+    assert ", groups=2, findings=4]" in drawn  # after the rate, which reads s/unit when under one a second
 
 
 def test_a_region_denied_by_a_service_control_policy(org: Organisation, proxy: Proxy, capsys: Any) -> None:
@@ -214,7 +245,7 @@ def test_a_region_denied_by_a_service_control_policy(org: Organisation, proxy: P
     status, out, err = run(proxy, capsys, *accounts, "--format", "json")
     assert status == 3
     read = [(MANAGEMENT, "eu-west-1"), (MANAGEMENT, "us-east-1"), (dev, "us-east-1")]
-    assert json.loads(out)["findings"] == [finding(org, *unit, named=False) for unit in sorted(read)]
+    assert json.loads(out)["findings"] == [f for unit in sorted(read) for f in both(org, *unit, named=False)]
     assert err.splitlines() == [
         f"error: {dev} eu-west-1: ec2:DescribeSecurityGroups: UnauthorizedOperation: access denied (denied by a "
         "service control policy); the credentials need ec2:DescribeSecurityGroups and "
@@ -247,7 +278,10 @@ def test_keys_about_to_expire_are_assumed_again(
     status, out, _ = run(
         proxy, capsys, "--accounts", prod, "--role-name", ROLE, "--regions", ",".join(REGIONS), "--format", "json"
     )
-    assert (status, json.loads(out)["findings"]) == (0, [finding(org, prod, region, named=False) for region in REGIONS])
+    assert (status, json.loads(out)["findings"]) == (
+        0,
+        [f for region in REGIONS for f in both(org, prod, region, named=False)],
+    )
     assert proxy.assumed == [(f"arn:aws:iam::{prod}:role/{ROLE}", SESSION, None)] * 3  # entering, then each unit
 
 
@@ -275,7 +309,7 @@ def test_without_region_sts_is_asked_in_the_first_of_regions(org: Organisation, 
     assert proxy.calls[0] == (MANAGEMENT, "eu-west-1", "GetCallerIdentity")
     status = audit.main(["--endpoint-url", proxy.url, "--regions", "all"])
     assert (status, capsys.readouterr().err) == (2, "error: no AWS region; pass --region or set AWS_REGION\n")
-    assert len(proxy.calls) == 3  # GetCallerIdentity and the two reads of the first run; none for the second
+    assert len(proxy.calls) == 4  # GetCallerIdentity and the first run's three reads (groups, rules, interfaces)
 
 
 def test_every_enabled_region(org: Organisation, proxy: Proxy, moto: Moto, capsys: Any) -> None:
@@ -291,7 +325,7 @@ def test_every_enabled_region(org: Organisation, proxy: Proxy, moto: Moto, capsy
     status, out, err = run(proxy, capsys, "--accounts", MANAGEMENT, "--regions", "all", "--format", "json")
     assert status == 0
     report = json.loads(out)
-    assert report["findings"] == [finding(org, MANAGEMENT, region, named=False) for region in REGIONS]
+    assert report["findings"] == [f for region in REGIONS for f in both(org, MANAGEMENT, region, named=False)]
     assert report["skipped_regions"] == [{"account_id": MANAGEMENT, "region": region} for region in skipped]
     assert err.splitlines() == [
         f"audit: skipped {MANAGEMENT} {region}: an opt-in region the account has not enabled" for region in skipped
@@ -305,7 +339,7 @@ def test_concurrency_is_bounded(org: Organisation, proxy: Proxy, capsys: Any) ->
     --concurrency threads is pinned in tests/test_aws_units.py."""
     proxy.gate = 3
     status, out, _ = run(proxy, capsys, *ORGANIZATION, "--concurrency", "3")
-    assert (status, len(json.loads(out)["findings"])) == (0, 8)
+    assert (status, len(json.loads(out)["findings"])) == (0, 16)
     assert (proxy.gate_opened, proxy.peak) == (True, 3)
 
 
@@ -367,7 +401,7 @@ def test_a_unit_past_its_deadline_fails_alone(org: Organisation, proxy: Proxy, c
     unit = ("--accounts", MANAGEMENT, "--regions", ",".join(REGIONS), "--timeout", "3", "--format", "json")
     status, out, err = run(proxy, capsys, *unit)
     assert status == 3, err
-    assert json.loads(out)["findings"] == [finding(org, MANAGEMENT, "eu-west-1", named=False)]
+    assert json.loads(out)["findings"] == both(org, MANAGEMENT, "eu-west-1", named=False)
     assert err.splitlines() == [
         f"error: {MANAGEMENT} us-east-1: ec2:DescribeSecurityGroups: Timeout: gave up on the EC2 endpoint "
         f"{proxy.url} after --timeout 3 s: it has not answered; check --endpoint-url, --region, the network and "
@@ -404,7 +438,7 @@ def test_a_signal_mid_run_reports_what_was_read(org: Organisation, proxy: Proxy,
             process.communicate()
     assert process.returncode == 128 + signum
     report = json.loads(out)
-    assert report["findings"] == [finding(org, MANAGEMENT, "eu-west-1", named=False)]
+    assert report["findings"] == both(org, MANAGEMENT, "eu-west-1", named=False)
     assert report["incomplete"] == [
         {
             "account_id": MANAGEMENT,

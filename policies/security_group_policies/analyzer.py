@@ -203,7 +203,7 @@ class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
             schema = meta.config_schema()
             if schema.properties:
                 policy.configSchema.properties.update(schema.properties)
-            policy.tags.extend(meta.tags)
+            policy.tags.extend(meta.published_tags())
             if meta.url is not None:
                 policy.url = meta.url
             info.policies.append(policy)

@@ -17,6 +17,7 @@ from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, Severity
 
+from .compliance import controls_of
 from .config import ALLOW_WAIVERS, EXCLUDE_NAMES, MAX_WAIVER_DAYS, NamePatterns, Option
 from .context import Context
 from .rules import Resource, normalise
@@ -51,6 +52,14 @@ class PolicyMeta:
         """The JSON schema the engine validates this policy's config against."""
         return PolicyConfigSchema(properties={option.key: dict(option.schema) for option in self.options})
 
+    def published_tags(self) -> tuple[str, ...]:
+        """The tags GetAnalyzerInfo lists: the policy's own, then one per compliance control.
+
+        One `<framework key>:<control id>` tag per control its findings are evidence against (`compliance.py`),
+        so whatever reads the pack's metadata (preview, Pulumi Cloud) sees them.
+        """
+        return (*self.tags, *(f"{control.framework.key}:{control.control_id}" for control in controls_of(self.name)))
+
     def sdk_fields(self) -> dict[str, Any]:
         """The metadata as keyword arguments for the SDK's resource and stack policy classes alike."""
         return {
@@ -59,7 +68,7 @@ class PolicyMeta:
             "enforcement_level": self.enforcement_level,
             "config_schema": self.config_schema(),
             "severity": self.severity,
-            "tags": list(self.tags),
+            "tags": list(self.published_tags()),
             "remediation_steps": self.remediation_steps,
             "url": self.url,
         }

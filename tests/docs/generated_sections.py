@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Final
 
 from security_group_policies.catalogue import METAS
+from security_group_policies.compliance import FRAMEWORKS, Control, controls_of
 from security_group_policies.framework import PolicyMeta
+from security_group_tools.audit_checks import AUDIT_ONLY_CHECKS
 from security_groups_component import PRESETS
 
 
@@ -83,9 +85,26 @@ def config_keys() -> str:
     return "\n".join(lines) + "\n"
 
 
+def controls() -> str:
+    """One row per policy of the pack, then per audit-only check: severity, and controls per framework."""
+    lines = [
+        "| policy | severity | " + " | ".join(framework.title for framework in FRAMEWORKS) + " |",
+        "|---|---|" + "---|" * len(FRAMEWORKS),
+    ]
+
+    def row(label: str, severity: str, mapped: tuple[Control, ...]) -> str:
+        ids = [", ".join(c.control_id for c in mapped if c.framework == framework) or "–" for framework in FRAMEWORKS]
+        return f"| {label} | {severity} | " + " | ".join(ids) + " |"
+
+    lines.extend(row(f"`{meta.name}`", meta.severity.value, controls_of(meta.name)) for meta in METAS)
+    lines.extend(row(f"`{check.name}` (audit only)", check.severity, check.controls) for check in AUDIT_ONLY_CHECKS)
+    return "\n".join(lines) + "\n"
+
+
 SECTIONS: Final[dict[tuple[str, str], Callable[[], str]]] = {
     ("docs/config.md", "presets"): presets,
     ("policies/README.md", "catalogue"): catalogue,
     ("policies/README.md", "config-keys"): config_keys,
+    ("docs/adopt-and-audit.md", "controls"): controls,
 }
 """(doc, section name) -> what the section holds."""

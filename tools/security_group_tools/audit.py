@@ -5,7 +5,9 @@
 
 Without --group-id, --vpc-id or --tag, every group of each region is audited. Without --regions, --accounts,
 --organization or --ou, one region of the credentials' own account. Each account-region is read on its own
-(--concurrency at once) within --timeout. Exit status: 0 when every account-region was read and no finding is
+(--concurrency at once) within --timeout. Each finding says where (account, region, ARN), its severity and
+compliance controls, and whether its group is in use (attached to a network interface) and public;
+--skip-unused leaves out groups attached to nothing. Exit status: 0 when every account-region was read and no finding is
 mandatory under the policy config; 1 when one is mandatory and every account-region was read; 3 when an
 account-region could not be read (its account, region, call and AWS error code are on stderr; the rest is
 reported; 3 wins over 1); 2 on usage, credential or endpoint errors and when no account-region could be read
@@ -27,15 +29,15 @@ from pathlib import Path
 from typing import Final
 
 from . import policy_config
-from .account_region import AccountRegion
 from .audit_engine import InProcessPack
-from .audit_report import Finding, findings, order, render_json, render_table
+from .audit_report import Counts, UnitReport, render_json, render_jsonl, render_table, unit_report
 from .audit_resources import stack_items
-from .aws_inventory import LiveGroup, Selection, add_selection_arguments, describe, selection
+from .aws_inventory import Selection, add_selection_arguments, selection
 from .aws_session import Attempts, AwsError, add_aws_arguments, aws_options, ec2_client
 from .aws_targets import UsageError, add_target_arguments, plan, targets
 from .aws_units import Plan, Unit, UnitFailure, UnitResult, Units, Work
 from .cli import USAGE_ERROR, fail, progress, stopped
+from .network_interfaces import ACTION, Inventory, inventory
 from .pack_runner import ConfigError
 from .unit_progress import UnitProgress
 
@@ -75,41 +77,44 @@ class _Audit:
 
     single: bool
     """One region of the credentials' own account: report and errors exactly as before multi-account runs."""
-    groups: int = 0
-    rules: int = 0
-    found: list[Finding] = field(default_factory=list)
+    skip_unused: bool = False
+    reports: list[UnitReport] = field(default_factory=list)
     failures: list[UnitFailure] = field(default_factory=list)
-    judged: int = 0
+
+    @property
+    def judged(self) -> int:
+        """Account-regions read and judged."""
+        return len(self.reports)
 
 
-def _reader(chosen: Selection, single: bool) -> Work[list[LiveGroup]]:
-    """A unit's work: its groups and their rules."""
+def _reader(chosen: Selection, single: bool) -> Work[Inventory]:
+    """A unit's work: its groups and their rules, and which groups are attached to network interfaces."""
 
-    def read(unit: Unit, attempts: Attempts) -> list[LiveGroup]:
+    def read(unit: Unit, attempts: Attempts) -> Inventory:
         # Per-unit progress lines would interleave across units: the bar says how far the run is instead.
         report = progress if single else (lambda _message: None)
-        return describe(ec2_client(unit.options, attempts, unit.session), chosen, unit.options, report)
+        client = ec2_client(unit.options, attempts, unit.session)
+        return inventory(client, chosen, unit.options, report, unit.place)
 
     return read
 
 
-def _judge(pack: InProcessPack, audit: _Audit, place: AccountRegion, groups: list[LiveGroup]) -> int:
-    """Judge one unit's groups as one stack (stack policies see one account-region at a time); its findings."""
-    if not place.account_id and groups:  # the credentials' own account, not asked of STS: the groups' owner
-        place = place._replace(account_id=groups[0].owner_id)
+def _judge(pack: InProcessPack, audit: _Audit, inventory: Inventory) -> UnitReport:
+    """Judge one unit's groups as one stack (stack policies see one account-region at a time)."""
     if audit.judged == 0:
         phases.reached("judging")
-    found = findings(groups, pack.analyze(stack_items(groups), progress if audit.single else None), place)
-    audit.found.extend(found)
-    audit.groups += len(groups)
-    audit.rules += sum(len(group.rules) for group in groups)
-    audit.judged += 1
-    return len(found)
+    if inventory.attachments.unknown is not None:
+        progress(
+            f"{PREFIX}in use: unknown: {inventory.attachments.unknown}; grant {ACTION} to see which groups are in use"
+        )
+    found = pack.analyze(stack_items(inventory.groups), progress if audit.single else None)
+    report = unit_report(inventory.place, inventory.groups, inventory.attachments, found, skip_unused=audit.skip_unused)
+    audit.reports.append(report)
+    return report
 
 
-def _report(audit: _Audit, units: Units[list[LiveGroup]], output_format: str) -> None:
-    found = sorted(audit.found, key=order)
-    if output_format == "json":
+def _report(audit: _Audit, units: Units[Inventory], output_format: str) -> None:
+    if output_format in ("json", "jsonl"):
         failures = [
             {
                 "account_id": failure.place.account_id,
@@ -121,14 +126,20 @@ def _report(audit: _Audit, units: Units[list[LiveGroup]], output_format: str) ->
             for failure in sorted(audit.failures, key=lambda failure: failure.place)
         ]
         skipped = [{"account_id": place.account_id, "region": place.region} for place in sorted(units.skipped)]
-        sys.stdout.write(
-            render_json(found, groups=audit.groups, rules=audit.rules, incomplete=failures, skipped_regions=skipped)
+        if output_format == "json":
+            sys.stdout.write(render_json(audit.reports, incomplete=failures, skipped_regions=skipped))
+            return
+        sys.stdout.write(render_jsonl(audit.reports))
+        totals = Counts.of(audit.reports)
+        progress(
+            f"{PREFIX}{totals.groups} group(s), {totals.rules} rule(s) audited: {totals.findings_text()}"
+            f"{totals.left_out_text()}"
         )
     else:
-        sys.stdout.write(render_table(found, groups=audit.groups, rules=audit.rules, places=not audit.single))
+        sys.stdout.write(render_table(audit.reports))
 
 
-def _notes(audit: _Audit, units: Units[list[LiveGroup]]) -> None:
+def _notes(audit: _Audit, units: Units[Inventory]) -> None:
     """On stderr: the opt-in regions left out, then each unit not read, one line each."""
     for place in sorted(units.skipped):
         progress(f"{PREFIX}skipped {place.label()}: an opt-in region the account has not enabled")
@@ -141,14 +152,14 @@ def _notes(audit: _Audit, units: Units[list[LiveGroup]]) -> None:
         )
 
 
-def _report_all(audit: _Audit, units: Units[list[LiveGroup]], output_format: str) -> None:
+def _report_all(audit: _Audit, units: Units[Inventory], output_format: str) -> None:
     """The report, when anything was read, and the notes on what was not."""
     if audit.judged or not audit.failures:
         _report(audit, units, output_format)
     _notes(audit, units)
 
 
-def _partial(audit: _Audit, units: Units[list[LiveGroup]], output_format: str) -> None:
+def _partial(audit: _Audit, units: Units[Inventory], output_format: str) -> None:
     """After SIGINT or SIGTERM: what was judged, as a report marked partial; the units not read as failures."""
     if not audit.judged:
         return  # nothing to report: the signal's line says it all, as before multi-account runs
@@ -165,7 +176,8 @@ def _partial(audit: _Audit, units: Units[list[LiveGroup]], output_format: str) -
 def _status(audit: _Audit) -> int:
     if audit.failures:
         return USAGE_ERROR if not audit.judged else EXIT_INCOMPLETE
-    return EXIT_MANDATORY if any(finding.level == "mandatory" for finding in audit.found) else 0
+    mandatory = any(finding.level == "mandatory" for report in audit.reports for finding in report.findings)
+    return EXIT_MANDATORY if mandatory else 0
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -176,7 +188,17 @@ def _main(argv: Sequence[str] | None) -> int:
     parser.add_argument(
         "--policy-config", type=Path, help="a --policy-pack-config file, e.g. stacks/policy-config.prod.json"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl"),
+        default="table",
+        help="table (grouped by account and region), json (one document) or jsonl (one finding per line)",
+    )
+    parser.add_argument(
+        "--skip-unused",
+        action="store_true",
+        help="leave out groups attached to no network interface (their count is still reported)",
+    )
     args = parser.parse_args(argv)
     chosen = selection(args, parser)
     where = targets(args, parser)
@@ -191,14 +213,15 @@ def _main(argv: Sequence[str] | None) -> int:
         planned: Plan = plan(where, aws_options(args))
     except (AwsError, UsageError) as error:
         return fail(str(error))
-    audit = _Audit(single=where.single)
+    audit = _Audit(single=where.single, skip_unused=args.skip_unused)
     read = _reader(chosen, where.single)
     with UnitProgress() as bar, Units(planned, read, args.concurrency) as units:
         try:
             for outcome in units.run():
                 bar.planned(len(units.planned))
                 if isinstance(outcome, UnitResult):
-                    bar.unit_done(len(outcome.value), _judge(pack, audit, outcome.place, outcome.value))
+                    report = _judge(pack, audit, outcome.value)
+                    bar.unit_done(len(outcome.value.groups), len(report.findings))
                 else:
                     audit.failures.append(outcome)
                     bar.unit_done()
