@@ -108,6 +108,19 @@ def test_a_config_error_in_a_group_file_names_its_file_and_line(project: Path) -
     )
 
 
+def test_a_group_file_the_program_cannot_read_fails_the_stacks_that_name_it(project: Path) -> None:
+    """Not passed over as unused: the stacks whose patterns may name it are checked, and the program says why."""
+    (project / "stacks" / "groups" / "web.yaml").write_text(WEB + "  - [unclosed\n")
+    done = run(project, "stacks/groups/web.yaml")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "stacks/Pulumi.qa.yaml: config 'security-groups:': 1 problem. Nothing was created or changed; fix the "
+        "config and run again.\n  - stacks/groups/web.yaml:7:3: not valid YAML: expected <block end>, but found "
+        "'-' (while parsing a block mapping at line 2); fix the YAML there (quote text that contains ': ' or ' #', "
+        "and check the indentation)\n"
+    )
+
+
 def test_a_yaml_error_names_its_line_and_the_other_stacks_are_still_checked(project: Path) -> None:
     (project / "stacks" / "Pulumi.qa.yaml").write_text(QA + "  security-groups:tags: [unclosed\n")
     done = run(project, "stacks/Pulumi.qa.yaml", "stacks/Pulumi.dev.yaml")

@@ -109,11 +109,14 @@ def _place_group_files(group_files: Iterable[Path], known: Sequence[str], result
             result.stacks.add(stack)  # it cannot say which files it uses; checking it reports why
             continue
         patterns = config.get("security-groups:groupFiles")
-        # The program's own reading of the patterns (globs, symbolic links, files outside stacks/ refused).
-        named = {read.shown for read in read_group_files(patterns, STACKS_DIR, shown(STACKS_DIR), Problems())}
-        if named & wanted:
+        # The program's own reading of the patterns (globs, symbolic links, files outside stacks/ refused). A file
+        # it cannot read (bad YAML, a secret) is not among those read, so any problem checks the stack: the
+        # program then reports it, and a broken group file is never passed over as unused.
+        problems = Problems()
+        named = {read.shown for read in read_group_files(patterns, STACKS_DIR, shown(STACKS_DIR), problems)}
+        if named & wanted or len(problems):
             result.stacks.add(stack)
-            used |= named & wanted
+            used |= named & wanted if not len(problems) else wanted
     result.unused.extend(sorted(wanted - used))
 
 
