@@ -8,9 +8,11 @@ network for `language: system`) in a git repository of that copy.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from security_group_tools import child_processes, console
+from security_group_tools import child_processes, console, phases
 from security_group_tools.paths import command_beside
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,3 +281,42 @@ def test_the_preview_hook_fails_on_a_mandatory_finding_under_pre_commit(project:
         "qa: 9 resources, 1 findings (1 mandatory, 0 advisory): FAIL: mandatory findings would stop `pulumi preview`"
         in failed.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "phase", "signum", "line"),
+    [
+        ((), "program", signal.SIGINT, "interrupted\n"),
+        (
+            ("--preview",),
+            "analysis",
+            signal.SIGTERM,
+            "starting the policy pack…\nterminated; the policy pack was stopped\n",
+        ),
+    ],
+)
+def test_a_signal_mid_run_is_one_line_and_its_status(
+    project: Path, args: tuple[str, ...], phase: str, signum: signal.Signals, line: str
+) -> None:
+    """As for preview: Ctrl-C or SIGTERM while the program or the pack runs ends it with 130 or 143, the pack
+    stopped first, nothing printed of the stack before it, and nothing of its session left alive."""
+    argv = child_processes.dies_with_parent([SCRIPT, "validate", *args, "stacks/Pulumi.qa.yaml"])
+    env = {**os.environ, phases.PAUSE_ENV: phase}
+    process = subprocess.Popen(
+        argv, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert process.stderr is not None
+        before = []
+        while (read := process.stderr.readline()) not in ("", f"paused at {phase}\n"):
+            before.append(read)
+        assert read == f"paused at {phase}\n", "".join(before)
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(process.pid, 0)  # no process is left in its session's group: the pack too is gone
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    assert (process.returncode, stdout, "".join(before) + stderr) == (128 + signum, "", line)
