@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from security_group_tools import child_processes, console, phases
+from security_group_tools import child_processes, console, phases, validate
 from security_group_tools.paths import command_beside
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,9 +197,10 @@ def test_each_hook_runs_an_existing_subcommand_of_the_projects_own_command() -> 
         ("security-groups-preview", ".venv/bin/security-groups validate --preview", "system", True),
     ]
     for hook in hooks():
-        program, command, *_ = hook["entry"].split()
+        program, command, *options = hook["entry"].split()
         assert Path(program).name == Path(SCRIPT).name
         assert command in console.COMMANDS
+        assert validate.parse_args([*options, "stacks/Pulumi.dev.yaml"]).preview == ("--preview" in options)
 
 
 @pytest.mark.parametrize(
