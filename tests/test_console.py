@@ -28,7 +28,7 @@ def test_version() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, f"security-groups {__version__}\n", "")
 
 
-@pytest.mark.parametrize("command", ["preview", "adopt", "audit"])
+@pytest.mark.parametrize("command", ["preview", "adopt", "audit", "validate"])
 def test_every_subcommand_has_version_and_help_with_its_exit_codes(command: str) -> None:
     version = run(command, "--version")
     assert (version.returncode, version.stdout, version.stderr) == (0, f"security-groups {__version__}\n", "")
@@ -46,11 +46,12 @@ def test_help_lists_the_commands() -> None:
     done = run("--help")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == console.usage()
-    assert done.stdout.splitlines()[4:8] == [
+    assert done.stdout.splitlines()[4:9] == [
         "commands:",
-        "  preview  preview a stack and its policy verdicts without AWS or the Pulumi CLI",
-        "  adopt    stack config and a `pulumi import` file that reproduce existing security groups",
-        "  audit    judge live security groups with the policy pack's own policies",
+        "  preview   preview a stack and its policy verdicts without AWS or the Pulumi CLI",
+        "  adopt     stack config and a `pulumi import` file that reproduce existing security groups",
+        "  audit     judge live security groups with the policy pack's own policies",
+        "  validate  check the stacks that changed files belong to (config errors; --preview: the offline preview)",
     ]
 
 
@@ -70,7 +71,7 @@ def test_no_command_is_a_usage_error() -> None:
 )
 def test_an_unknown_command_says_what_exists(given: str, message: str) -> None:
     done = run(given, "--stack", "dev")
-    expected = f"security-groups: {message}; commands: preview, adopt, audit; see `security-groups --help`\n"
+    expected = f"security-groups: {message}; commands: preview, adopt, audit, validate; see `security-groups --help`\n"
     assert (done.returncode, done.stdout, done.stderr) == (2, "", expected)
 
 

@@ -1,7 +1,9 @@
 """The GitHub workflows: valid, pinned, least-privileged, and pointing at targets, files and stacks that exist.
 
 GitHub itself is not available here, so nothing proves the workflows run; these tests catch what breaks them
-silently: a renamed make target or file, a stack added without CI, an action on a moving branch.
+silently: a renamed make target or file, a stack added without CI, an action on a moving branch. zizmor (pinned
+in requirements-dev.txt, run offline) audits them for what makes a workflow unsafe: template injection,
+persisted credentials, excessive permissions, unpinned actions.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from conftest import STACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@(v\d+|[0-9a-f]{40})$")
+PINNED = re.compile(r"^ *(- )?uses: [\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+"""A `uses:` line: an action at a full commit SHA, its release in the comment (a tag can move, a commit cannot)."""
+ZIZMOR = str(Path(sys.executable).parent / "zizmor")
+SECURITY_GROUPS = ".venv/bin/security-groups"
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 PATH = re.compile(
     r"(?:\$\{\{ github\.workspace \}\}/)?((?:stacks|policies|components|tests|\.ci)/[\w./${} -]*[\w}]|"
@@ -74,7 +79,7 @@ def test_workflow_is_valid_yaml_with_triggers_and_jobs(path: Path) -> None:
     document = load(path)
     # PyYAML reads the bare key `on` as the boolean True (YAML 1.1); GitHub reads it as "on".
     assert set(document) >= {"name", True, "jobs", "permissions"}
-    assert document["permissions"] == {"contents": "read"}, "least privilege: jobs ask for more where they need it"
+    assert document["permissions"] == {}, "least privilege: each job asks for what it needs"
 
 
 def test_workflows_validate_against_githubs_workflow_schema() -> None:
@@ -101,10 +106,91 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_every_action_is_pinned_to_a_major_version_or_a_commit(path: Path) -> None:
-    uses = [step["uses"] for _, step in steps(load(path)) if "uses" in step]
-    assert uses
-    assert [u for u in uses if not PINNED.match(u)] == []
+def test_every_action_is_pinned_to_a_commit_with_its_release_in_a_comment(path: Path) -> None:
+    lines = [line for line in path.read_text().splitlines() if re.match(r"^ *(- )?uses:", line)]
+    assert len(lines) == len([step for _, step in steps(load(path)) if "uses" in step]) > 0
+    assert [line for line in lines if not PINNED.match(line)] == []
+
+
+def test_the_same_action_is_pinned_to_the_same_commit_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS:
+        for _, step in steps(load(path)):
+            if "uses" in step:
+                action, commit = step["uses"].split("@")
+                pins.setdefault(action, set()).add(commit)
+    assert sorted(pins) == [
+        "actions/checkout",
+        "actions/setup-python",
+        "aws-actions/configure-aws-credentials",
+        "github/codeql-action/upload-sarif",
+        "pulumi/actions",
+    ]
+    assert {action: len(commits) for action, commits in pins.items()} == dict.fromkeys(pins, 1)
+
+
+JOB_PERMISSIONS = {
+    "ci.yml": {
+        "check": {"contents": "read"},
+        "stacks": {"contents": "read"},
+        "preview-offline": {"contents": "read", "security-events": "write"},
+    },
+    "deploy.yml": {
+        "preview": {"contents": "read", "id-token": "write", "pull-requests": "write"},
+        "up": {"contents": "read", "id-token": "write"},
+    },
+}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_each_job_asks_for_exactly_the_permissions_it_needs(path: Path) -> None:
+    """Nothing is granted at the top; code scanning's write only where SARIF is uploaded, OIDC only for AWS."""
+    jobs = load(path)["jobs"]
+    assert {name: job.get("permissions") for name, job in jobs.items()} == JOB_PERMISSIONS[path.name]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_checkout_keeps_the_token_and_no_script_splices_an_expression(path: Path) -> None:
+    """Values a pull request controls (stack names come from file names) reach scripts only through `env`."""
+    document = load(path)
+    checkouts = [step for _, step in steps(document) if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts
+    assert [step["with"] for step in checkouts] == [{"persist-credentials": False}] * len(checkouts)
+    assert [step["run"] for _, step in steps(document) if "${{" in step.get("run", "")] == []
+
+
+def zizmor(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ZIZMOR, "--offline", "--no-config", "--no-progress", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
+def test_zizmor_finds_nothing_at_any_persona(persona: str) -> None:
+    """The default persona (regular) must report nothing high; these workflows give it, and the stricter
+    pedantic and auditor personas, nothing at all. Offline: the audits that ask GitHub (impostor commits,
+    known-vulnerable actions) run only on GitHub, where zizmor is given a token."""
+    done = zizmor("--persona", persona, "--format", "json", *map(str, WORKFLOWS))
+    assert (done.returncode, json.loads(done.stdout)) == (0, [])
+    plain = zizmor("--persona", persona, *map(str, WORKFLOWS))
+    assert (plain.returncode, plain.stdout) == (0, "No findings to report. Good job!\n")
+
+
+def test_zizmor_reports_a_template_injection(tmp_path: Path) -> None:
+    """The audit above can fail: a pull request's title spliced into a script is a high-severity finding."""
+    unsafe = tmp_path / "unsafe.yml"
+    unsafe.write_text(
+        "name: unsafe\non: pull_request\npermissions: {}\njobs:\n  x:\n    name: x\n    runs-on: ubuntu-24.04\n"
+        '    permissions: {}\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n'
+    )
+    done = zizmor("--format", "json", str(unsafe))
+    findings = json.loads(done.stdout)
+    assert done.returncode != 0
+    assert {(f["ident"], f["determinations"]["severity"]) for f in findings} == {("template-injection", "High")}
 
 
 def make_goals(script: str) -> set[str]:
@@ -179,9 +265,60 @@ def test_deploy_runs_only_for_existing_stacks() -> None:
 
 
 def test_ci_previews_every_stack_offline_and_runs_make_check() -> None:
-    runs = [step.get("run", "") for _, step in steps(load(ROOT / ".github" / "workflows" / "ci.yml"))]
-    assert "make check" in runs
-    assert f"make preview-offline STACK={MATRIX_STACK}" in runs
+    jobs = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]
+    assert [step.get("run") for step in jobs["check"]["steps"]] == [None, None, "make check"]
+    preview = jobs["preview-offline"]
+    assert preview["env"] == {"STACK": MATRIX_STACK}
+    assert [
+        (step.get("name"), step.get("if"), step.get("run") or step["uses"].split("@")[0]) for step in preview["steps"]
+    ] == [
+        (None, None, "actions/checkout"),
+        (None, None, "actions/setup-python"),
+        (None, None, "make venv"),
+        (
+            "Findings as SARIF",
+            None,
+            f'{SECURITY_GROUPS} preview --stack "$STACK" --format sarif > findings.sarif || [ "$?" -eq 1 ]',
+        ),
+        (
+            "Upload to code scanning",
+            "github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository",
+            "github/codeql-action/upload-sarif",
+        ),
+        (
+            "Job summary",
+            "${{ !cancelled() }}",
+            f'{SECURITY_GROUPS} preview --stack "$STACK" --format markdown >> "$GITHUB_STEP_SUMMARY" || [ "$?" -eq 1 ]',
+        ),
+        ("Fail on a mandatory finding", None, f'{SECURITY_GROUPS} preview --stack "$STACK"'),
+    ]
+    upload = preview["steps"][4]["with"]
+    assert upload == {"sarif_file": "findings.sarif", "category": f"preview-offline-{MATRIX_STACK}"}
+
+
+def security_groups_calls() -> list[list[str]]:
+    """The arguments of every `security-groups` command the workflows run, with `$STACK` as a real stack."""
+    calls = []
+    for path in WORKFLOWS:
+        for _, step in steps(load(path)):
+            for command in re.split(r"\|\||>>?|\n", step.get("run", "")):
+                words = command.split()
+                if words[:1] == [SECURITY_GROUPS]:
+                    calls.append([word.strip('"').replace("$STACK", "dev") for word in words[1:]])
+    return calls
+
+
+def test_every_security_groups_call_is_a_command_and_options_that_exist() -> None:
+    from security_group_tools import console, preview
+
+    calls = security_groups_calls()
+    assert [call[0] for call in calls] == ["preview"] * 3
+    assert {call[0] for call in calls} <= set(console.COMMANDS)
+    missing = sorted({call[call.index("--format") + 1] for call in calls if "--format" in call} - set(preview.FORMATS))
+    if missing:
+        pytest.skip(f"preview has no --format {', '.join(missing)} in this checkout (the SARIF and report formats)")
+    for call in calls:
+        assert preview.parse_args(call[1:]).stack == "dev"
 
 
 def test_deploy_previews_with_the_pack_and_applies_only_on_main_behind_environments() -> None:
@@ -192,16 +329,38 @@ def test_deploy_previews_with_the_pack_and_applies_only_on_main_behind_environme
     for given in pulumi.values():
         assert given["policyPacks"] == "${{ github.workspace }}/policies"
         assert given["policyPackConfigs"] == f"${{{{ github.workspace }}}}/stacks/policy-config.{MATRIX_STACK}.json"
-    assert (
-        jobs["preview"]["if"]
-        == jobs["up"]["if"].split(" && ")[-1]
-        == ("needs.credentials.outputs.configured == 'true'")
-    )
-    assert "github.ref == 'refs/heads/main'" in jobs["up"]["if"]
-    assert jobs["up"]["environment"] == MATRIX_STACK
+    assert "if" not in jobs["preview"]
+    assert jobs["up"]["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert jobs["up"]["needs"] == "preview"
     assert jobs["up"]["strategy"]["matrix"]["stack"] == DEPLOYED
     assert jobs["up"]["strategy"]["max-parallel"] == 1
     for name in ("preview", "up"):
-        assert jobs[name]["permissions"]["id-token"] == "write"
         assert jobs[name]["concurrency"]["group"].startswith("pulumi-")
-    assert "permissions" not in jobs["credentials"]  # the workflow's read-only default
+
+
+def test_deploy_reads_credentials_only_in_environments_with_a_read_only_role_for_previews() -> None:
+    """Previews assume the role of environment preview-<stack>, `up` the deploy role of environment <stack>: two
+    roles, each trusting only its own environment's OIDC subject. No secret or role is read outside them."""
+    text = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    jobs = load(ROOT / ".github" / "workflows" / "deploy.yml")["jobs"]
+    assert {name: job["environment"] for name, job in jobs.items()} == {
+        "preview": f"preview-{MATRIX_STACK}",
+        "up": MATRIX_STACK,
+    }
+    assert sorted(set(re.findall(r"secrets\.\w+", text))) == ["secrets.PULUMI_ACCESS_TOKEN"]
+    assert sorted(set(re.findall(r"vars\.\w+", text))) == ["vars.AWS_REGION", "vars.AWS_ROLE_ARN", "vars.PULUMI_ORG"]
+    for name, job in jobs.items():
+        aws = [step["with"] for step in job["steps"] if step.get("uses", "").startswith("aws-actions/")]
+        assert aws == [
+            {"role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION || 'eu-west-1' }}"}
+        ]
+        first, *rest = job["steps"]
+        assert first["id"] == "credentials", name
+        # Every later step runs only where the environment holds a role and a token (not for a fork).
+        assert {step.get("if") for step in rest} == {"steps.credentials.outputs.configured == 'true'"}, name
+
+
+def test_the_first_up_of_a_stack_creates_it() -> None:
+    document = load(ROOT / ".github" / "workflows" / "deploy.yml")
+    pulumi = {name: step["with"] for name, step in steps(document) if step.get("uses", "").startswith("pulumi/")}
+    assert {name: given.get("upsert") for name, given in pulumi.items()} == {"preview": None, "up": True}

@@ -38,7 +38,10 @@ PULUMI: Final[dict[tuple[str, ...], frozenset[str]]] = {
 }
 """Pulumi CLI command path -> the flags these docs may give it."""
 
-SUBCOMMANDS: Final = ("preview", "adopt", "audit")
+PRE_COMMIT: Final = {"install": frozenset(), "run": frozenset({"--all-files", "-a", "--files"})}
+"""pre-commit's subcommands these docs use and their flags (`pre-commit <command> --help` of the pinned version)."""
+
+SUBCOMMANDS: Final = ("preview", "adopt", "audit", "validate")
 """The `security-groups` subcommands, each the module `security_group_tools.<name>`."""
 
 SEPARATORS: Final = frozenset({"&&", "||", ";", "|", "(", ")"})
@@ -139,6 +142,10 @@ def check_command(argv: list[str]) -> list[str]:
         return _security_groups(argv[1:])
     if name == "pulumi":
         return _pulumi(argv[1:])
+    if name == ".venv/bin/pre-commit":
+        if not argv[1:] or argv[1] not in PRE_COMMIT:
+            return [f"pre-commit has no subcommand these docs are checked for: {argv[1:2]}"]
+        return _flags(argv[2:], dict.fromkeys(PRE_COMMIT[argv[1]]), f"pre-commit {argv[1]}")
     if name == "cd":
         return [] if (PROJECT_DIR / argv[1]).is_dir() else [f"no directory {argv[1]}"]
     if name == "source":

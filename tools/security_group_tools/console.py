@@ -1,8 +1,9 @@
-"""The `security-groups` command: `preview`, `adopt` and `audit`, each with `--help` and `--version`.
+"""The `security-groups` command: `preview`, `adopt`, `audit` and `validate`, each with `--help` and `--version`.
 
     security-groups preview --stack dev
     security-groups adopt --region us-east-1 --group-id sg-0123456789abcdef0 --import-file adopt-import.json
     security-groups audit --region us-east-1 --policy-config stacks/policy-config.prod.json
+    security-groups validate stacks/Pulumi.dev.yaml stacks/groups/web.yaml
 
 Each subcommand keeps its own exit codes (its `--help` lists them); this dispatcher adds only 2 for a usage error
 (no command, or one it does not know). It imports only the standard library and `interrupts` before it knows the
@@ -46,6 +47,9 @@ COMMANDS: Final = {
         suffix="; no file was written",
     ),
     "audit": Command("audit", "judge live security groups with the policy pack's own policies", prefix="audit: "),
+    "validate": Command(
+        "validate", "check the stacks that changed files belong to (config errors; --preview: the offline preview)"
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """Preview a stack offline: every resource the program would create and every verdict of the policy pack.
 
     security-groups preview --stack dev [--policy-config FILE] [--format table|json|mermaid] [--stack-file FILE]
+                            [--only-findings]
 
 No AWS, no Pulumi CLI: the real __main__.py runs under Pulumi's mocks in preview mode, with the stack's config
 passed as the CLI passes it, and each resource goes to the real policy pack over the Analyzer gRPC protocol, the
@@ -42,6 +43,8 @@ from .program_runner import cli_config, stack_names, start_runtime
 from .source_locations import Locator, SourceFile, located_config_error, program_settings
 
 FORMATS: Final = {"table": preview_table.render, "json": preview_json.render, "mermaid": preview_mermaid.render}
+ONLY_FINDINGS: Final = {"mermaid": preview_mermaid.render_findings}
+"""Formats that can draw only what has findings (`--only-findings`)."""
 EXIT_OK: Final = 0
 EXIT_MANDATORY: Final = 1
 EXIT_BAD_INPUT: Final = 2
@@ -191,7 +194,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="policy pack config (default: stacks/policy-config.<stack>.json, else the pack's defaults)",
     )
     parser.add_argument("--format", choices=sorted(FORMATS), default="table")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--only-findings",
+        action="store_true",
+        help=f"draw only the edges and groups with findings (--format {'|'.join(sorted(ONLY_FINDINGS))})",
+    )
+    args = parser.parse_args(argv)
+    if args.only_findings and args.format not in ONLY_FINDINGS:
+        parser.error(f"--only-findings needs --format {' or '.join(sorted(ONLY_FINDINGS))}, not {args.format}")
+    return args
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -228,7 +239,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except ProgramFailedError as error:
         trace = "".join(traceback.format_exception(error.error))
         fail(f"the program failed unexpectedly:\n{trace}", EXIT_FAILED)
-    sys.stdout.write(FORMATS[args.format](preview))
+    render = ONLY_FINDINGS[args.format] if args.only_findings else FORMATS[args.format]
+    sys.stdout.write(render(preview))
     sys.stdout.flush()
     return EXIT_MANDATORY if preview.blocking else EXIT_OK
 
