@@ -2,9 +2,14 @@
 
     security-groups audit --region us-east-1 --policy-config stacks/policy-config.prod.json
 
-Without --group-id, --vpc-id or --tag, every group of the region is audited. Exit status: 0 when no finding is
-mandatory under the policy config, 1 when one is, 2 on usage, credential, access or endpoint errors (and when
-AWS does not answer within --timeout), 130 on SIGINT (Ctrl-C) and 143 on SIGTERM.
+Without --group-id, --vpc-id or --tag, every group of the region is audited. `--format sarif|junit|markdown`,
+`--fail-on` and the baseline options work as for `preview` (docs/findings-formats.md).
+
+Exit status: 0 when no open finding is at a level --fail-on fails on, 1 when one is (the default --fail-on
+mandatory: a mandatory finding under the policy config; --fail-on advisory: any mandatory or advisory finding;
+--fail-on none: never); findings a --baseline holds never count; 2 on usage, credential, access or endpoint
+errors (and when AWS does not answer within --timeout), a bad baseline file or a --create-baseline file in the
+way; 130 on SIGINT (Ctrl-C) and 143 on SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,31 +20,37 @@ if __name__ == "__main__":
     # A signal while the imports below load (half a second) ends the command like one at any later moment.
     console.start("audit")
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import policy_config
+from . import audit_findings, findings_junit, findings_sarif, policy_config, report_options
 from .audit_engine import InProcessPack
-from .audit_report import Finding, findings, render_json, render_table
+from .audit_report import Finding, findings
 from .audit_resources import stack_items
 from .aws_inventory import add_selection_arguments, read_selected, selection
-from .aws_session import AwsError, add_aws_arguments
+from .aws_session import AwsError, add_aws_arguments, aws_options
+from .baseline import BaselineError
 from .cli import USAGE_ERROR, fail, progress, stopped
+from .findings_report import Policy, Report, policies
+from .output_files import OutputError
 from .pack_runner import ConfigError
 
 PREFIX = "audit: "
 
 
-def _configure(pack: InProcessPack, path: Path | None) -> None:
-    """Configure the pack with the policy config, read and checked exactly as preview-offline does."""
+def _configure(pack: InProcessPack, path: Path | None) -> tuple[Policy, ...]:
+    """Configure the pack with the policy config, read and checked exactly as preview-offline does.
+
+    Returns the pack's policies at the levels the config gives them.
+    """
     if path is None:
-        pack.configure(None)
-        return
+        return policies(pack.info(), pack.configure(None))
     document = policy_config.read(path, hint="check --policy-config")
     policy_config.check_names(path, document, [policy.name for policy in pack.info().policies])
     try:
-        pack.configure(document)
+        return policies(pack.info(), pack.configure(document))
     except ConfigError as error:
         raise policy_config.refused(path, error) from None
 
@@ -60,12 +71,17 @@ def _main(argv: Sequence[str] | None) -> int:
     parser.add_argument(
         "--policy-config", type=Path, help="a --policy-pack-config file, e.g. stacks/policy-config.prod.json"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    report_options.add_report_arguments(parser, ["table", "json"])
     args = parser.parse_args(argv)
+    report_options.check(args, parser)
     chosen = selection(args, parser)
+    try:
+        entries = report_options.read_baseline(args)
+    except BaselineError as error:
+        return fail(str(error))
     pack = InProcessPack()
     try:
-        _configure(pack, args.policy_config)
+        judging = _configure(pack, args.policy_config)
     except policy_config.PolicyConfigError as error:
         for problem in error.problems:
             fail(problem)
@@ -78,11 +94,33 @@ def _main(argv: Sequence[str] | None) -> int:
     phases.reached("judging")
     found: list[Finding] = findings(groups, pack.analyze(items, progress))
     rules = sum(len(group.rules) for group in groups)
+    at = audit_findings.where(groups, aws_options(args), judging)
+    try:
+        matched = report_options.settle(args, entries, [audit_findings.finding(f, at) for f in found])
+    except OutputError as error:
+        for problem in error.problems:
+            fail(problem)
+        return fail(error.outcome)
+    except report_options.SignalledError as signalled:
+        return stopped(signalled.signum, prefix=PREFIX, suffix=f"; {args.create_baseline} had already been written")
+    kept, report = audit_findings.build(
+        found, matched, at=at, groups=groups, items=items, policies=judging, fail_on=args.fail_on
+    )
+    sys.stdout.write(_render(args, kept, report, groups=len(groups), rules=rules))
+    report_options.notes(args, matched)
+    return report.status
+
+
+def _render(args: argparse.Namespace, kept: list[Finding], report: Report, *, groups: int, rules: int) -> str:
     if args.format == "json":
-        sys.stdout.write(render_json(found, groups=len(groups), rules=rules))
-    else:
-        sys.stdout.write(render_table(found, groups=len(groups), rules=rules))
-    return 1 if any(finding.level == "mandatory" for finding in found) else 0
+        return audit_findings.render_json(kept, report, groups=groups, rules=rules)
+    if args.format == "sarif":
+        return findings_sarif.render(report)
+    if args.format == "junit":
+        return findings_junit.render(report)
+    if args.format == "markdown":
+        return audit_findings.render_summary(report, groups=groups, rules=rules)
+    return audit_findings.render_table(kept, report, report_options.baseline_path(args), groups=groups, rules=rules)
 
 
 if __name__ == "__main__":
