@@ -374,6 +374,13 @@ RDP = "        - rule: rdp\n          from: [anywhere-ipv4]\n          descripti
 HTTPS = "        - rule: https\n          from: [10.0.0.0/8]\n          description: HTTPS inside\n"
 
 
+def docs_baseline_example() -> tuple[baseline.Entry, ...]:
+    """The baseline shown in docs/findings-formats.md, read as a baseline file is read."""
+    text = (ROOT / "docs" / "findings-formats.md").read_text()
+    example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    return baseline.parse("docs/findings-formats.md", example)
+
+
 def test_the_baseline_round(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Create -> exit 0; rerun -> 0; an open RDP rule -> 1 naming only it; SSH closed -> its entry is stale."""
     accepted = tmp_path / "baseline.json"
@@ -382,6 +389,7 @@ def test_the_baseline_round(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (accepted_ssh,) = json.loads(out)["suppressed"]
     mark = preview_fingerprint("prod", SSH, BASTION_SSH, accepted_ssh["message"])
     assert accepted_ssh["fingerprint"] == mark
+    assert docs_baseline_example()[0].fingerprint == mark  # the docs show this very entry
     assert (status, err) == (
         0,
         f"{PROGRESS}baseline {accepted}: wrote 1 finding(s); replace each reason placeholder with why it is "
@@ -521,6 +529,7 @@ BAD_BASELINES: dict[str, tuple[str | bytes, str]] = {
     ),
     "nan": ('{"version": NaN, "findings": []}', f"NaN is not JSON; {FIX}"),
     "not-utf-8": (b'{"version": 1, "findings": ["\xff"]}', f"not UTF-8 text; {FIX}"),
+    "deeply-nested": ("[" * 100_000 + "]" * 100_000, f"nested too deeply to be a baseline; {FIX}"),
 }
 
 

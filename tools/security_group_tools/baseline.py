@@ -81,23 +81,33 @@ def read(path: Path) -> tuple[Entry, ...]:
     if len(raw) > MAX_BYTES:  # grew after the size check
         raise BaselineError(f"{where}: more than the {MAX_BYTES} bytes a baseline may have; {FIX}")
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BaselineError(f"{where}: not UTF-8 text; {FIX}") from None
+    return parse(where, text)
+
+
+def parse(where: str, text: str) -> tuple[Entry, ...]:
+    """The entries of a baseline's text; `where` begins every message (`--baseline FILE`)."""
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         at = f"line {error.lineno}, column {error.colno}"
         raise BaselineError(f"{where}: not JSON ({at}: {error.msg}); {FIX}") from None
     except ValueError as error:
         raise BaselineError(f"{where}: {error}; {FIX}") from None
+    except RecursionError:
+        raise BaselineError(f"{where}: nested too deeply to be a baseline; {FIX}") from None
     return _entries(where, data)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
-    if repeated:
-        raise ValueError(f"the key {repeated[0]!r} appears twice in one object")
-    return dict(pairs)
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key[:80]!r} appears twice in one object")
+        seen[key] = value
+    return seen
 
 
 def _no_constant(name: str) -> Any:
