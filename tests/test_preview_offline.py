@@ -157,7 +157,14 @@ def test_ssh_open_to_anywhere_fails_under_the_prod_policy_config() -> None:
     assert {(f["policy"], f["level"], f["resource"]) for f in document["findings"]} == {
         ("aws-ec2-securitygroup-disallow-public-ssh", "mandatory", rule),
     }
-    assert document["summary"] == {"resources": 4, "findings": 1, "mandatory": 1, "advisory": 0, "passed": False}
+    assert document["summary"] == {
+        "resources": 4,
+        "findings": 1,
+        "mandatory": 1,
+        "advisory": 0,
+        "passed": False,
+        "suppressed": 0,
+    }
 
 
 def test_a_stack_without_its_own_policy_config_is_judged_under_the_packs_defaults() -> None:

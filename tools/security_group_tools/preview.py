@@ -44,7 +44,6 @@ from . import (
     findings_report,
     findings_sarif,
     policy_config,
-    preview_json,
     preview_mermaid,
     preview_report,
     preview_table,
@@ -58,7 +57,7 @@ from .paths import PROJECT, STACKS_DIR, shown
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
 
-FORMATS: Final = {"table": preview_table.render, "json": preview_json.render, "mermaid": preview_mermaid.render}
+FORMATS: Final = {"table": preview_table.render, "json": preview_report.render_json, "mermaid": preview_mermaid.render}
 """The preview's own formats, each a function of the preview alone (golden files in tests/fixtures/preview)."""
 REPORTS: Final = {
     "sarif": lambda result: findings_sarif.render(result.report),
@@ -278,7 +277,7 @@ def render(result: preview_report.PreviewReport, fmt: str, baseline_file: Path |
     if fmt == "table":
         return preview_report.render_table(result, baseline_file)
     if fmt == "json":
-        return preview_report.render_json(result)
+        return preview_report.render_json(result.preview, result.report)
     if fmt in FORMATS:
         return FORMATS[fmt](result.preview)
     return REPORTS[fmt](result)

@@ -99,12 +99,17 @@ def render_table(judged: PreviewReport, baseline: Path | None) -> str:
     return text + "".join(f"{line}\n" for line in baseline_line(judged.report, baseline))
 
 
-def render_json(judged: PreviewReport) -> str:
-    """The preview's JSON, with fingerprints, suppressed findings and stale baseline entries."""
-    document: dict[str, Any] = preview_json.document(judged.preview)
-    report = judged.report
-    for entry, found in zip(document["findings"], report.findings, strict=True):
-        entry["fingerprint"] = found.fingerprint
+def render_json(preview: Preview, report: Report | None = None) -> str:
+    """The preview's JSON, with each finding's fingerprint, and the suppressed findings and stale baseline entries.
+
+    Fingerprints are computed from each JSON finding's own fields, so they stay right whatever order or other
+    fields preview_json gives the findings.
+    """
+    document: dict[str, Any] = preview_json.document(preview)
+    for entry in document["findings"]:
+        entry["fingerprint"] = preview_fingerprint(preview.stack, entry["policy"], entry["resource"], entry["message"])
+    suppressed = report.suppressed if report is not None else ()
+    stale = report.stale if report is not None else ()
     document["suppressed"] = [
         {
             "policy": s.finding.policy,
@@ -114,13 +119,12 @@ def render_json(judged: PreviewReport) -> str:
             "fingerprint": s.finding.fingerprint,
             "reason": s.reason,
         }
-        for s in report.suppressed
+        for s in suppressed
     ]
     document["staleBaselineEntries"] = [
-        {"fingerprint": s.fingerprint, "policy": s.policy, "resource": s.resource, "reason": s.reason}
-        for s in report.stale
+        {"fingerprint": s.fingerprint, "policy": s.policy, "resource": s.resource, "reason": s.reason} for s in stale
     ]
-    document["summary"]["suppressed"] = len(report.suppressed)
+    document["summary"]["suppressed"] = len(suppressed)
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
