@@ -487,6 +487,36 @@ def test_create_baseline_never_replaces_a_file_without_force(
     assert [e.policy for e in baseline.read(existing)] == [SSH]
 
 
+@pytest.mark.parametrize("target", ["stacks/Pulumi.dev.yaml", "stacks/policy-config.dev.json"])
+def test_create_baseline_never_replaces_a_file_the_run_reads(target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not even with --force: a baseline over the stack file would lose what the user wrote."""
+    before = (ROOT / target).read_bytes()
+    status, out, err = run(capsys, "--stack", "dev", "--create-baseline", str(ROOT / target), "--force")
+    flag = "stack file" if target.endswith(".yaml") else "policy config"
+    assert (status, out, err) == (
+        2,
+        "",
+        f"--create-baseline {ROOT / target}: is the {flag} this run reads; choose another path\n",
+    )
+    assert (ROOT / target).read_bytes() == before
+
+
+def test_create_baseline_in_a_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "no-such-dir" / "baseline.json"
+    status, out, err = run(capsys, "--stack", "dev", "--create-baseline", str(target))
+    assert (status, out) == (2, "")
+    assert err == (
+        f"{PROGRESS}--create-baseline {target}: the directory {target.parent} does not exist; create it first\n"
+        "nothing was written\n"
+    )
+
+
+def test_baseline_and_create_baseline_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "--stack", "dev", "--baseline", "a.json", "--create-baseline", "b.json")
+    assert (status, out) == (2, "")
+    assert err.endswith("error: argument --create-baseline: not allowed with argument --baseline\n")
+
+
 def test_force_alone_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "--stack", "dev", "--force")
     assert (status, out) == (2, "")

@@ -75,6 +75,8 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     report_options.check(args, parser)
     chosen = selection(args, parser)
+    for clash in report_options.clashes(args, [("policy config", args.policy_config)]):
+        return fail(clash)
     try:
         entries = report_options.read_baseline(args)
     except BaselineError as error:

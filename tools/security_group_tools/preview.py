@@ -241,6 +241,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if not args.stack:
         fail(f"no stack given: pass --stack <stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
     policy_path = args.policy_config or default_policy_config(args.stack)
+    stack_file = args.stack_file or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
+    clashes = report_options.clashes(args, [("stack file", stack_file), ("policy config", policy_path)])
+    if clashes:
+        fail("\n".join(clashes), EXIT_BAD_INPUT)
     try:
         entries = report_options.read_baseline(args)
         stack_config = read_stack_config(args.stack, args.stack_file)
@@ -257,7 +261,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except ProgramFailedError as error:
         trace = "".join(traceback.format_exception(error.error))
         fail(f"the program failed unexpectedly:\n{trace}", EXIT_FAILED)
-    stack_file = args.stack_file or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
     found = preview_report.findings(judged.preview)
     try:
         matched = report_options.settle(args, entries, found)

@@ -12,6 +12,7 @@ finding it wrote is accepted, so the run exits 0 unless the file could not be wr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,21 @@ def check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     """Refuse option combinations that mean nothing (a usage error, status 2)."""
     if args.force and args.create_baseline is None:
         parser.error("--force only goes with --create-baseline FILE")
+
+
+def clashes(args: argparse.Namespace, inputs: Sequence[tuple[str, Path | None]]) -> list[str]:
+    """--create-baseline naming a file the run reads (the stack file, the policy config): refused even with --force.
+
+    Replacing one's own stack file with a baseline is never what was meant, and would lose what the user wrote.
+    """
+    target = args.create_baseline
+    if target is None:
+        return []
+    problems = []
+    for flag, path in inputs:
+        if path is not None and path.exists() and target.exists() and os.path.samefile(path, target):
+            problems.append(f"--create-baseline {target}: is the {flag} this run reads; choose another path")
+    return problems
 
 
 def read_baseline(args: argparse.Namespace) -> tuple[baseline.Entry, ...] | None:
