@@ -8,7 +8,7 @@ nothing of either command.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -146,12 +146,3 @@ class Report:
     def count(self, level: str) -> int:
         """Open findings at this level."""
         return sum(1 for f in self.findings if f.level == level)
-
-    def policy(self, name: str) -> Policy | None:
-        """The policy of this name, if the pack has it."""
-        return next((p for p in self.policies if p.name == name), None)
-
-
-def failing_levels(fail_on: str) -> Iterable[str]:
-    """The levels `--fail-on` fails on, most severe first, for help and docs."""
-    return [level for level in ("mandatory", "remediate", "advisory") if level in FAIL_ON[fail_on]]
