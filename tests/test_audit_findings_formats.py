@@ -214,12 +214,12 @@ def test_the_audit_baseline_round(walk: Walk, moto: Moto, capsys: pytest.Capture
 
 
 @pytest.mark.usefixtures("ec2")
-def test_a_bad_baseline_stops_the_audit_before_aws_is_read(
-    moto: Moto, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_a_bad_baseline_stops_the_audit_before_aws_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """No endpoint listens on the discard port: reading AWS first would fail with an endpoint error instead."""
     path = tmp_path / "baseline.json"
     path.write_text('{"version": 1, "findings": [')
-    status, out, err = run_audit(moto, capsys, "--baseline", str(path))
+    status = audit.main(["--region", REGION, "--endpoint-url", "http://127.0.0.1:9", "--baseline", str(path)])
+    out, err = capsys.readouterr()
     assert (status, out) == (2, "")
     assert err == (
         f"error: --baseline {path}: not JSON (line 1, column 29: Expecting value); "
