@@ -130,6 +130,22 @@ def test_the_fingerprint_holds_when_unrelated_lines_move_and_changes_with_the_fi
     assert mark((dataclasses.replace(ssh, policy="aws-ec2-securitygroup-disallow-public-rdp"),)) != moved
 
 
+def test_a_waivers_note_keeps_its_fingerprint_as_days_pass() -> None:
+    """The waiver report's note counts the days left; the identity of the note must not change with them."""
+    note = (
+        "aws-ec2-securitygroup-disallow-public-ssh is waived until 2027-01-31 ({left}) by tag "
+        'policy-waiver:aws-ec2-securitygroup-disallow-public-ssh, reason: "bastion".{soon} Waived finding: open'
+    )
+    soon = " It expires soon: plan the fix now."
+    days = [
+        note.format(left=left, soon=s) for left, s in (("40 days left", ""), ("2 days left", soon), ("last day", soon))
+    ]
+    waivers = "aws-ec2-securitygroup-report-waivers"
+    assert len({preview_fingerprint("dev", waivers, "web", message) for message in days}) == 1
+    other = note.format(left="40 days left", soon="").replace("2027-01-31", "2027-02-28")
+    assert preview_fingerprint("dev", waivers, "web", other) != preview_fingerprint("dev", waivers, "web", days[0])
+
+
 def test_a_finding_without_a_location_points_at_the_stack_files_first_line(
     judged: dict[str, preview.Judged],
 ) -> None:

@@ -6,18 +6,23 @@ the finding itself, never from where it was written: the command's scope (the st
 region of a live group), the policy, the resource the finding is on, and the finding's message (which names the
 rule's traffic and peer, and so tells two findings of one policy on one resource apart). No line or column
 goes in. A message that changes (a port widened, a waiver note added) is a new finding, which is right: what
-was accepted is no longer what is there.
+was accepted is no longer what is there. The one part of a message that changes by itself is left out: the days
+a waiver has left (VOLATILE), so a waiver's note keeps its identity from one day to the next.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from typing import Final
 
 LENGTH: Final = 32
 """Hex digits kept of the SHA-256: 128 bits, far beyond any estate's number of findings."""
+
+VOLATILE: Final = re.compile(r" \((?:\d+ days? left|last day)\)| It expires soon: plan the fix now\.")
+"""What the waiver report's note says of the calendar (securitygroup_report_waivers / waivers.WaivedFinding)."""
 
 VERSION: Final = "v1"
 """Part of what is hashed, so a future change of the recipe cannot silently match old baselines."""
@@ -30,7 +35,7 @@ def fingerprint(kind: str, scope: Sequence[str], policy: str, resource: Sequence
     preview and (group id, rule id) for an audit. JSON keeps the parts apart, so no two different tuples can
     hash alike by running one part into the next.
     """
-    parts = [VERSION, kind, list(scope), policy, list(resource), message]
+    parts = [VERSION, kind, list(scope), policy, list(resource), VOLATILE.sub("", message)]
     digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode())
     return digest.hexdigest()[:LENGTH]
 
