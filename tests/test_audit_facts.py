@@ -23,6 +23,7 @@ from security_group_tools import audit, network_interfaces
 from security_group_tools.account_region import AccountRegion
 from security_group_tools.aws_inventory import Selection
 from security_group_tools.aws_session import AwsOptions, ec2_client
+from security_group_tools.finding_identity import audit_fingerprint
 
 ACCOUNT = "123456789012"
 """moto's account."""
@@ -162,6 +163,7 @@ def finding(estate: Estate, row: Row, use: tuple[bool | None, bool | None]) -> d
     names = {estate.web: "web", estate.app: "app", estate.old: "old", estate.default: "default"}
     in_use, public = use
     return {
+        "fingerprint": audit_fingerprint((ACCOUNT, REGION), row.policy, row.group, row.rule, row.message),
         "account_id": ACCOUNT,
         "account_name": "",
         "region": REGION,

@@ -31,6 +31,7 @@ from moto_server import KEYS, Moto, isolated_aws_env
 from security_group_policies.compliance import controls_of
 from security_group_tools import audit, aws_units, child_processes, phases
 from security_group_tools.audit_checks import UNUSED_GROUP
+from security_group_tools.finding_identity import audit_fingerprint
 from security_group_tools.paths import PROJECT_DIR, command_beside
 
 SSH = "this ingress rule allows tcp 22 from 0.0.0.0/0 (anywhere on IPv4)"
@@ -81,7 +82,11 @@ def finding(
     name, which only Organizations gives): the SSH rule's, or (`unused`) the group's own, attached to nothing."""
     group = org.groups[account, region]
     name = org.name_of(account)
+    policy = UNUSED_GROUP.name if unused else PUBLIC_SSH
+    rule = "" if unused else org.rules[account, region]
+    message = UNUSED_GROUP.message if unused else SSH
     return {
+        "fingerprint": audit_fingerprint((account, region), policy, group, rule, message),
         "level": "advisory" if unused else level,
         "policy": UNUSED_GROUP.name if unused else PUBLIC_SSH,
         "severity": UNUSED_GROUP.severity if unused else "high",

@@ -160,7 +160,14 @@ def test_ssh_open_to_anywhere_fails_under_the_prod_policy_config() -> None:
     assert {(f["policy"], f["level"], f["resource"]) for f in document["findings"]} == {
         ("aws-ec2-securitygroup-disallow-public-ssh", "mandatory", rule),
     }
-    assert document["summary"] == {"resources": 4, "findings": 1, "mandatory": 1, "advisory": 0, "passed": False}
+    assert document["summary"] == {
+        "resources": 4,
+        "findings": 1,
+        "mandatory": 1,
+        "advisory": 0,
+        "passed": False,
+        "suppressed": 0,
+    }
     # Given as an absolute path inside the project, the file is named relative to it.
     location = {"path": "tests/fixtures/preview/prod-open-ssh.yaml", "line": 11, "column": 18}
     assert [f["location"] for f in document["findings"]] == [location]

@@ -32,6 +32,7 @@ NEW = next(name for name in ("qa", *(f"qa{n}" for n in range(2, 99))) if name no
 """The stack the proof adds (`qa`, unless this checkout already has one)."""
 
 GENERIC_TESTS = [
+    f"tests/test_findings_formats.py::test_the_sarif_of_every_stack_validates_against_the_official_schema[{NEW}]",
     f"tests/test_preview_offline.py::test_output_matches_its_reviewed_golden_file[{NEW}-json]",
     f"tests/test_preview_offline.py::test_output_matches_its_reviewed_golden_file[{NEW}-mermaid]",
     f"tests/test_preview_offline.py::test_output_matches_its_reviewed_golden_file[{NEW}-table]",

@@ -27,6 +27,12 @@ class AuditCheck(NamedTuple):
     message: str
     """The finding's text."""
     controls: tuple[Control, ...]
+    remediation: str = ""
+    """What to do about a finding (SARIF's help text)."""
+
+    def tags(self) -> tuple[str, ...]:
+        """Its tags as a pack policy publishes them: one `<framework key>:<control id>` per control."""
+        return (*(f"{control.framework.key}:{control.control_id}" for control in self.controls),)
 
 
 UNUSED_GROUP: Final = AuditCheck(
@@ -39,6 +45,10 @@ UNUSED_GROUP: Final = AuditCheck(
         "is one attachment away from granting what its rules allow)"
     ),
     controls=compliance.UNUSED_GROUP,
+    remediation=(
+        "Delete the group if nothing is meant to use it; otherwise attach it where it belongs. AWS refuses to "
+        "delete a group while other groups' rules name it: remove those rules first."
+    ),
 )
 """The default group is excepted: it cannot be deleted, and its rules are the default-group policy's to judge."""
 

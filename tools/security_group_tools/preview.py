@@ -1,7 +1,8 @@
 """Preview a stack offline: every resource the program would create and every verdict of the policy pack.
 
-    security-groups preview --stack dev [--policy-config FILE] [--format table|json|mermaid] [--stack-file FILE]
-                            [--only-findings]
+    security-groups preview --stack dev [--policy-config FILE] [--stack-file FILE]
+        [--format table|json|mermaid|sarif|junit|markdown] [--fail-on mandatory|advisory|none]
+        [--baseline FILE | --create-baseline FILE [--force]] [--only-findings]
 
 No AWS, no Pulumi CLI: the real __main__.py runs under Pulumi's mocks in preview mode, with the stack's config
 passed as the CLI passes it, and each resource goes to the real policy pack over the Analyzer gRPC protocol, the
@@ -10,9 +11,12 @@ pack started as the CLI starts it. With no account to look in, each lookup of th
 a lookup matches in AWS. (`make preview-offline STACK=dev` runs it too, but make reports every failing status
 as 2.)
 
-Exit codes: 0 no mandatory finding; 1 mandatory findings (`pulumi preview` would fail); 2 bad input (stack
-config, policy config, unknown stack); 3 the program or the pack failed in a way no input explains; 130 on
-SIGINT (Ctrl-C) and 143 on SIGTERM, at any moment, with one line on stderr and the pack stopped first.
+Exit codes: 0 no open finding at a level --fail-on fails on; 1 such findings (with the default --fail-on
+mandatory: a mandatory finding, so `pulumi preview` would fail; --fail-on advisory: any mandatory or advisory
+finding; --fail-on none: never); findings a --baseline holds never count; 2 bad input (stack config, policy
+config, unknown stack, a bad baseline file, a --create-baseline file in the way); 3 the program or the pack
+failed in a way no input explains; 130 on SIGINT (Ctrl-C) and 143 on SIGTERM, at any moment, with one line on
+stderr and the pack stopped first.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, NoReturn
 
@@ -34,17 +39,36 @@ import pulumi
 from security_groups_component import ConfigError as ProgramConfigProblems
 from security_groups_component import stack_yaml
 
-from . import policy_config, preview_json, preview_mermaid, preview_table
+from . import (
+    baseline,
+    findings_junit,
+    findings_report,
+    findings_sarif,
+    policy_config,
+    preview_mermaid,
+    preview_report,
+    preview_table,
+    report_options,
+)
+from .cli import stopped
 from .config_size import too_large
+from .output_files import OutputError
 from .pack_runner import ConfigError, Engine, Pack
 from .paths import PROJECT, STACKS_DIR, shown
 from .preview_model import Preview, judge, registered
 from .program_runner import cli_config, stack_names, start_runtime
 from .source_locations import Locator, SourceFile, located_config_error, program_settings
 
-FORMATS: Final = {"table": preview_table.render, "json": preview_json.render, "mermaid": preview_mermaid.render}
+FORMATS: Final = {"table": preview_table.render, "json": preview_report.render_json, "mermaid": preview_mermaid.render}
+"""The preview's own formats, each a function of the preview alone (golden files in tests/fixtures/preview)."""
 ONLY_FINDINGS: Final = {"mermaid": preview_mermaid.render_findings}
 """Formats that can draw only what has findings (`--only-findings`)."""
+REPORTS: Final = {
+    "sarif": lambda result: findings_sarif.render(result.report),
+    "junit": lambda result: findings_junit.render(result.report),
+    "markdown": preview_report.render_markdown_summary,
+}
+"""The findings-report formats (docs/findings-formats.md)."""
 EXIT_OK: Final = 0
 EXIT_MANDATORY: Final = 1
 EXIT_BAD_INPUT: Final = 2
@@ -120,6 +144,21 @@ def run_preview(
     `stack_file` the config was read from, each finding and config error says where its cause was written (group
     files are located whether or not it is given).
     """
+    return judge_stack(stack, stack_config, policy_path, stack_file).preview
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A preview, and the pack's policies at the levels it was judged at (for SARIF, JUnit and Markdown)."""
+
+    preview: Preview
+    policies: tuple[findings_report.Policy, ...]
+
+
+def judge_stack(
+    stack: str, stack_config: Mapping[str, object], policy_path: Path | None, stack_file: SourceFile | None = None
+) -> Judged:
+    """`run_preview`, keeping what GetAnalyzerInfo said of each policy and the level the config gave it."""
     document: dict[str, object] | None = None
     if policy_path is not None:
         try:
@@ -146,16 +185,16 @@ def run_preview(
     pack: Pack | None = None
     try:
         pack = Pack.start(engine.address, stack=stack, dry_run=True, config=config)
+        info = pack.info()
         if policy_path is None or document is None:
-            pack.configure(None)  # the pack's own defaults cannot be refused
+            levels = pack.configure(None)  # the pack's own defaults cannot be refused
         else:
-            info = pack.info()
             try:
                 policy_config.check_names(policy_path, document, [p.name for p in info.policies])
             except policy_config.PolicyConfigError as error:
                 raise BadInputError(str(error)) from None
             try:
-                pack.configure(document)
+                levels = pack.configure(document)
             except ConfigError as error:
                 problems = "\n".join(f"{shown(policy_path)}: {problem}" for problem in error.problems)
                 raise BadInputError(problems) from None
@@ -166,7 +205,7 @@ def run_preview(
             pack.stop()
         engine.stop()
     label = defaults_label(stack) if policy_path is None else shown(policy_path)
-    return Preview(stack, label, tuple(resources), tuple(findings))
+    return Judged(Preview(stack, label, tuple(resources), tuple(findings)), findings_report.policies(info, levels))
 
 
 class ProgramConfigError(Exception):
@@ -193,13 +232,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="policy pack config (default: stacks/policy-config.<stack>.json, else the pack's defaults)",
     )
-    parser.add_argument("--format", choices=sorted(FORMATS), default="table")
+    report_options.add_report_arguments(parser, list(FORMATS))
     parser.add_argument(
         "--only-findings",
         action="store_true",
         help=f"draw only the edges and groups with findings (--format {'|'.join(sorted(ONLY_FINDINGS))})",
     )
     args = parser.parse_args(argv)
+    report_options.check(args, parser)
     if args.only_findings and args.format not in ONLY_FINDINGS:
         parser.error(f"--only-findings needs --format {' or '.join(sorted(ONLY_FINDINGS))}, not {args.format}")
     return args
@@ -226,9 +266,16 @@ def _main(argv: Sequence[str] | None) -> int:
     if not args.stack:
         fail(f"no stack given: pass --stack <stack>; stacks: {', '.join(stack_names())}", EXIT_BAD_INPUT)
     policy_path = args.policy_config or default_policy_config(args.stack)
+    stack_file = args.stack_file or STACKS_DIR / f"Pulumi.{args.stack}.yaml"
+    clashes = report_options.clashes(args, [("stack file", stack_file), ("policy config", policy_path)])
+    if clashes:
+        fail("\n".join(clashes), EXIT_BAD_INPUT)
     try:
-        stack_config, stack_file = read_stack_file(args.stack, args.stack_file)
-        preview = run_preview(args.stack, stack_config, policy_path, stack_file)
+        entries = report_options.read_baseline(args)
+        stack_config, source = read_stack_file(args.stack, args.stack_file)
+        judged = judge_stack(args.stack, stack_config, policy_path, source)
+    except baseline.BaselineError as error:
+        fail(str(error), EXIT_BAD_INPUT)
     except BadInputError as error:
         fail(str(error), EXIT_BAD_INPUT)
     except ProgramConfigError as error:
@@ -239,10 +286,31 @@ def _main(argv: Sequence[str] | None) -> int:
     except ProgramFailedError as error:
         trace = "".join(traceback.format_exception(error.error))
         fail(f"the program failed unexpectedly:\n{trace}", EXIT_FAILED)
-    render = ONLY_FINDINGS[args.format] if args.only_findings else FORMATS[args.format]
-    sys.stdout.write(render(preview))
+    found = preview_report.findings(judged.preview)
+    try:
+        matched = report_options.settle(args, entries, found)
+    except OutputError as error:
+        fail(str(error), EXIT_BAD_INPUT)
+    except report_options.SignalledError as written:
+        return stopped(written.signum, prefix="", suffix=f"; {args.create_baseline} had already been written")
+    result = preview_report.build(judged.preview, judged.policies, matched, fail_on=args.fail_on, stack_file=stack_file)
+    sys.stdout.write(render(result, args.format, report_options.baseline_path(args), only_findings=args.only_findings))
     sys.stdout.flush()
-    return EXIT_MANDATORY if preview.blocking else EXIT_OK
+    report_options.notes(args, matched)
+    return EXIT_MANDATORY if result.report.status else EXIT_OK
+
+
+def render(
+    result: preview_report.PreviewReport, fmt: str, baseline_file: Path | None, *, only_findings: bool = False
+) -> str:
+    """The preview in one output format; the preview's own formats show only the open findings."""
+    if fmt == "table":
+        return preview_report.render_table(result, baseline_file)
+    if fmt == "json":
+        return preview_report.render_json(result.preview, result.report)
+    if fmt in FORMATS:
+        return (ONLY_FINDINGS[fmt] if only_findings else FORMATS[fmt])(result.preview)
+    return REPORTS[fmt](result)
 
 
 if __name__ == "__main__":
