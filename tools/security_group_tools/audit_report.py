@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Final
+from typing import Any, Final
 
+from .account_region import AccountRegion
 from .aws_inventory import LiveGroup
 from .pack_runner import Diagnostic
 
@@ -24,10 +25,28 @@ class Finding:
     rule_id: str
     """The `sgr-` id when the finding is about one rule; empty when it is about the group."""
     message: str
+    place: AccountRegion | None = None
+    """The account and region of the group, when known."""
 
 
-def findings(groups: Sequence[LiveGroup], found: Sequence[tuple[str, Diagnostic]]) -> list[Finding]:
-    """Each diagnostic as a finding on its group (and rule), mandatory first, then by group, rule and policy."""
+def order(finding: Finding) -> tuple[Any, ...]:
+    """Mandatory first, then by account, region, group, rule and policy."""
+    place = finding.place or AccountRegion("", "")
+    return (
+        LEVEL_ORDER.get(finding.level, 2),
+        place.account_id,
+        place.region,
+        finding.group_id,
+        finding.rule_id,
+        finding.policy,
+        finding.message,
+    )
+
+
+def findings(
+    groups: Sequence[LiveGroup], found: Sequence[tuple[str, Diagnostic]], place: AccountRegion | None = None
+) -> list[Finding]:
+    """Each diagnostic as a finding on its group (and rule) in `place`, in `order`."""
     where: dict[str, tuple[str, str, str]] = {}
     for group in groups:
         where[group.group_id] = (group.group_id, group.name, "")
@@ -36,20 +55,25 @@ def findings(groups: Sequence[LiveGroup], found: Sequence[tuple[str, Diagnostic]
     result = []
     for name, diagnostic in found:
         group_id, group_name, rule_id = where.get(name, ("", "", ""))
-        result.append(Finding(diagnostic.level, diagnostic.policy, group_id, group_name, rule_id, diagnostic.finding))
-    return sorted(result, key=lambda f: (LEVEL_ORDER.get(f.level, 2), f.group_id, f.rule_id, f.policy, f.message))
+        result.append(
+            Finding(diagnostic.level, diagnostic.policy, group_id, group_name, rule_id, diagnostic.finding, place)
+        )
+    return sorted(result, key=order)
 
 
-def render_table(found: Sequence[Finding], *, groups: int, rules: int) -> str:
-    """Findings as aligned columns, with a one-line summary."""
+def render_table(found: Sequence[Finding], *, groups: int, rules: int, places: bool = False) -> str:
+    """Findings as aligned columns, with a one-line summary; with `places`, a WHERE column (account, region)."""
     mandatory = sum(1 for finding in found if finding.level == "mandatory")
     summary = f"{groups} group(s), {rules} rule(s) audited: {len(found)} finding(s), {mandatory} mandatory\n"
     if not found:
         return summary
-    header = ("LEVEL", "POLICY", "GROUP", "RULE", "FINDING")
+    header: tuple[str, ...] = ("LEVEL", "POLICY", "GROUP", "RULE", "FINDING")
+    if places:
+        header = ("LEVEL", "WHERE", *header[1:])
     rows = [
         (
             f.level,
+            *([f.place.label() if f.place else "-"] if places else []),
             f.policy,
             f"{f.group_id} ({f.group_name})" if f.group_name else f.group_id,
             f.rule_id or "-",
@@ -65,7 +89,29 @@ def render_table(found: Sequence[Finding], *, groups: int, rules: int) -> str:
     return "\n".join(lines) + "\n" + summary
 
 
-def render_json(found: Sequence[Finding], *, groups: int, rules: int) -> str:
-    """Findings as one JSON document."""
-    document = {"groups": groups, "rules": rules, "findings": [asdict(finding) for finding in found]}
+def _finding(finding: Finding) -> dict[str, Any]:
+    fields = asdict(finding)
+    del fields["place"]
+    if finding.place is not None:
+        fields["account_id"] = finding.place.account_id
+        fields["account_name"] = finding.place.account_name
+        fields["region"] = finding.place.region
+        fields["group_arn"] = finding.place.group_arn(finding.group_id) if finding.place.account_id else ""
+    return fields
+
+
+def render_json(
+    found: Sequence[Finding],
+    *,
+    groups: int,
+    rules: int,
+    incomplete: Sequence[Mapping[str, str]] = (),
+    skipped_regions: Sequence[Mapping[str, str]] = (),
+) -> str:
+    """Findings as one JSON document; with the units that could not be read and the opt-in regions left out."""
+    document: dict[str, Any] = {"groups": groups, "rules": rules, "findings": [_finding(f) for f in found]}
+    if incomplete:
+        document["incomplete"] = list(incomplete)
+    if skipped_regions:
+        document["skipped_regions"] = list(skipped_regions)
     return json.dumps(document, indent=2) + "\n"

@@ -51,7 +51,17 @@ CHECK: Final = "check --endpoint-url, --region, the network and any proxy (HTTPS
 
 
 class AwsError(Exception):
-    """A failure talking to AWS, already explained in one line (no traceback is shown for it)."""
+    """A failure talking to AWS, already explained in one line (no traceback is shown for it).
+
+    `operation` names the call that failed as IAM does (`ec2:DescribeSecurityGroups`), and `code` is AWS's
+    error code (`UnauthorizedOperation`), `Timeout` for --timeout, or botocore's exception name for a failure
+    that never reached AWS; either is empty when not known. A multi-account run reports both per unit.
+    """
+
+    def __init__(self, message: str, *, operation: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,8 @@ class Attempts:
         """How the latest failed attempt failed: `closed the connection without answering`."""
         self.expired = False
         """Set when the deadline has passed: the next attempt is not sent."""
+        self.last_operation = ""
+        """The call last sent, as IAM names it (`ec2:DescribeSecurityGroups`): the one the deadline cut short."""
 
     def failed(self, failure: str) -> None:
         """Record a failed attempt; say so on stderr the first time, since retries can take a while."""
@@ -175,7 +187,9 @@ def within_deadline(options: AwsOptions, work: Callable[[Attempts], T]) -> T:
         how = f"it {attempts.last_failure}" if attempts.last_failure else "it has not answered"
         raise AwsError(
             f"gave up on the EC2 endpoint {attempts.endpoint_url} after --timeout {options.timeout:g} s: {how}; "
-            f"{CHECK}, or allow more time with --timeout"
+            f"{CHECK}, or allow more time with --timeout",
+            operation=attempts.last_operation,
+            code="Timeout",
         )
     if failure:
         raise failure[0]
@@ -209,14 +223,18 @@ def _refuse_what_is_not_ec2(url: str, operation_model: Any, response_dict: Mappi
         what = f"a {content_type.split(';', maxsplit=1)[0]} document" if content_type else "something that is not XML"
     raise AwsError(
         f"the EC2 endpoint {url} answered HTTP {status} with {what}, not the EC2 API: something else (a proxy, "
-        f"a captive portal, a wrong address) is answering; {CHECK}"
+        f"a captive portal, a wrong address) is answering; {CHECK}",
+        operation=f"ec2:{operation_model.name}",
+        code="NotTheEc2Api",
     )
 
 
-def _stop_after_deadline(attempts: Attempts, **_: Any) -> None:
+def _stop_after_deadline(attempts: Attempts, event_name: str = "", **_: Any) -> None:
     """For the `before-send` event: after the deadline, send nothing more (the waiting thread has given up)."""
     if attempts.expired:
-        raise AwsError("the deadline has passed")
+        raise AwsError("the deadline has passed", code="Timeout")
+    # `before-send.ec2.DescribeSecurityGroups`
+    attempts.last_operation = "ec2:" + event_name.rsplit(".", 1)[-1] if event_name.count(".") >= 2 else ""
 
 
 def _note_failure(attempts: Attempts, exception: Exception | None = None, **kwargs: Any) -> None:
@@ -271,16 +289,25 @@ _CLIENT_ERRORS: Final = {
 
 
 def explain(error: Exception, options: AwsOptions) -> AwsError:
-    """One line for an AWS or botocore error, saying what to do about it."""
+    """One line for an AWS or botocore error, saying what to do about it; its code botocore's name when not AWS's."""
+    explained = _explain(error, options)
+    if not explained.code:
+        explained.code = type(error).__name__
+    return explained
+
+
+def _explain(error: Exception, options: AwsOptions) -> AwsError:
     region = options.region or "this region"
     if isinstance(error, botocore.exceptions.ClientError):
         info = error.response.get("Error", {})
         code = str(info.get("Code", ""))
         detail = str(info.get("Message", "")) or code
+        operation = f"ec2:{error.operation_name}" if error.operation_name else ""
         template = _CLIENT_ERRORS.get(code)
         if template is None:
-            return AwsError(f"AWS refused the request: {code}: {detail}")
-        return AwsError(template.format(detail=detail, region=region, attempts=MAX_ATTEMPTS))
+            return AwsError(f"AWS refused the request: {code}: {detail}", operation=operation, code=code)
+        message = template.format(detail=detail, region=region, attempts=MAX_ATTEMPTS)
+        return AwsError(message, operation=operation, code=code)
     if isinstance(error, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
         return AwsError(
             "no usable AWS credentials; set AWS_PROFILE (or pass --profile), or AWS_ACCESS_KEY_ID and "

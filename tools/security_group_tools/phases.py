@@ -8,7 +8,7 @@ Phases: `imports` (a command started, before its heavy imports), `program` (prev
 first resource registration under the mocks), `pack-start` (preview: the pack process spawned, its port not
 yet read), `analysis` (preview: the pack configured, before the first Analyze), `judging` (audit: groups
 read, before the pack judges them), `writing` (adopt: every output checked and written to its temporary
-file, none renamed into place yet).
+file, none renamed into place yet), `reading` (audit: a unit judged while others are still being read).
 """
 
 from __future__ import annotations
