@@ -53,9 +53,10 @@ def aws_env(base: Mapping[str, str], endpoint_url: str, empty_file: Path) -> dic
     }
 
 
-def ours_command(regions: Sequence[str], *, concurrency: int | None = None) -> list[str]:
-    """Our audit of every group in `regions`, as JSON on stdout."""
-    where = ["--region", regions[0]] if len(regions) == 1 and concurrency is None else ["--regions", ",".join(regions)]
+def ours_command(regions: Sequence[str], *, concurrency: int | None = None, listed: bool = False) -> list[str]:
+    """Our audit of every group in `regions`, as JSON on stdout (one region as --region unless `listed`)."""
+    one = len(regions) == 1 and concurrency is None and not listed
+    where = ["--region", regions[0]] if one else ["--regions", ",".join(regions)]
     extra = [] if concurrency is None else ["--concurrency", str(concurrency)]
     return [str(OURS_COMMAND), "audit", *where, *extra, "--format", "json"]
 

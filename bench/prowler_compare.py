@@ -39,7 +39,7 @@ from bench.stats import Sample
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
-PARTS: Final = ("one-region", "regions")
+PARTS: Final = ("units", "one-region", "regions")
 """Each part writes bench/results/prowler-<part>.json and its own section of BENCHMARKS.md."""
 
 
@@ -97,9 +97,9 @@ class Side:
     read: Callable[[Run, Path], Reported]
 
 
-def _ours(regions: Sequence[str], concurrency: int | None = None) -> Side:
+def _ours(regions: Sequence[str], concurrency: int | None = None, *, listed: bool = False) -> Side:
     return Side(
-        lambda _out: auditors.ours_command(regions, concurrency=concurrency),
+        lambda _out: auditors.ours_command(regions, concurrency=concurrency, listed=listed),
         lambda run, _out: auditors.ours_reported(run.stdout),
     )
 
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         with moto_server(scratch / "moto.log") as url:
             env = auditors.aws_env(os.environ, url, empty)
             for part in parts:
-                measure_part = one_region if part == "one-region" else across_regions
+                measure_part = MEASURES[part]
                 load_before = os.getloadavg()[0]
                 results = measure_part(plan, with_prowler, env, url, scratch / part)
                 results.notes.append(
@@ -243,18 +243,26 @@ def one_region(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str,
     return results
 
 
-def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work: Path) -> Results:
-    """Ours over 1, 4 and 8 regions at the default concurrency and one by one; both auditors over all 8."""
+def _unit_inventories(plan: Plan, url: str, made: dict[str, Inventory]) -> list[Inventory]:
+    """The 8 regions' inventories, populated once per moto server whichever part asks first."""
+    if not made:
+        print(f"inventory: {plan.unit_groups} groups in each of {len(UNIT_REGIONS)} regions ...", flush=True)
+        made.update({region: populate(url, region, plan.unit_groups) for region in UNIT_REGIONS})
+    return [made[region] for region in UNIT_REGIONS]
+
+
+def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work: Path) -> Results:
+    """Ours over 1, 4 and 8 regions at the default concurrency, and the same regions one by one."""
+    del with_prowler  # ours only
     results = Results([], [], {}, [])
     if not units_supported():
         results.notes.append("not measured: this audit takes no --regions/--concurrency")
         return results
-    print(f"inventory: {plan.unit_groups} groups in each of {len(UNIT_REGIONS)} regions ...", flush=True)
-    units = [populate(url, region, plan.unit_groups) for region in UNIT_REGIONS]
+    _unit_inventories(plan, url, _MADE)
     for count in UNIT_COUNTS:
         regions = UNIT_REGIONS[:count]
         print(f"{count} region(s): default concurrency against --concurrency 1 ...", flush=True)
-        pair = {"ours, default concurrency": _ours(regions), "ours, --concurrency 1": _ours(regions, 1)}
+        pair = {"ours, default concurrency": _ours(regions, listed=True), "ours, --concurrency 1": _ours(regions, 1)}
         found = run_alternated(pair, plan.unit_repeats, env, work / f"units-{count}")
         per = f"{count} region(s) x {plan.unit_groups} groups"
         concurrent, one_by_one = found.seconds["ours, default concurrency"], found.seconds["ours, --concurrency 1"]
@@ -263,13 +271,29 @@ def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: 
     results.targets.append(
         Target(f"{UNIT_COUNTS[-1]} units vs the same units one by one", eight.ratio, CONCURRENCY_LIMIT, True)
     )
+    return results
+
+
+def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work: Path) -> Results:
+    """Both auditors over the same 8 regions."""
+    results = Results([], [], {}, [])
+    if not units_supported():
+        results.notes.append("not measured: this audit takes no --regions/--concurrency")
+        return results
+    inventories = _unit_inventories(plan, url, _MADE)
     spread = f"{len(UNIT_REGIONS)} regions x {plan.unit_groups} groups"
     sides = {OURS: _ours(UNIT_REGIONS)} | ({PROWLER: _prowler(UNIT_REGIONS)} if with_prowler else {})
     print(f"{len(UNIT_REGIONS)} regions: {', '.join(sides)}, {plan.repeats} rounds ...", flush=True)
-    across = run_alternated(sides, plan.repeats, env, work / "across")
-    results.comparisons[f"Findings, {spread}"] = _comparison(units, across.reported)
+    across = run_alternated(sides, plan.repeats, env, work)
+    results.comparisons[f"Findings, {spread}"] = _comparison(inventories, across.reported)
     _versus_prowler(results, across, spread, with_prowler)
     return results
+
+
+_MADE: dict[str, Inventory] = {}
+"""The 8 regions' inventories in the running moto server (one server per run of this module)."""
+
+MEASURES: Final = {"units": units, "one-region": one_region, "regions": across_regions}
 
 
 def _versus_prowler(results: Results, measured: Measured, size: str, with_prowler: bool) -> None:
