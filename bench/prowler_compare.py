@@ -185,7 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         print("Prowler is not installed: run `make bench` (it builds .venv-prowler)", file=sys.stderr)
         return 2
     out = options.out or RESULTS_DIR
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return _measure(options, plan, with_prowler, out)
+    except (RuntimeError, OSError) as error:  # a run that failed, moto that did not start, --out in the way
+        print(f"prowler_compare: {error}", file=sys.stderr)
+        return 2
+
+
+def _measure(options: argparse.Namespace, plan: Plan, with_prowler: bool, out: Path) -> int:
     host = report.machine() | {"prowler": _prowler_version() if with_prowler else "not installed"}
     print(f"mode: {'quick' if options.quick else 'full'}; machine: {host}", flush=True)
     parts = PARTS if options.part == "all" else (options.part,)

@@ -260,3 +260,21 @@ def test_quick_prowler_comparison_runs_our_side_against_moto(tmp_path: Path) -> 
     ]
     assert table[7].startswith("- ours: 0 group(s) reported beyond the known open ones; missed: none; ")
     assert f"results: {tmp_path / 'prowler-one-region.json'}" in done.stdout
+
+
+def test_prowler_comparison_refuses_an_out_path_in_the_way_in_one_line(tmp_path: Path) -> None:
+    """--out under a file: exit 2 and one line naming the problem, no traceback, nothing measured."""
+    in_the_way = tmp_path / "file"
+    in_the_way.write_text("kept\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.prowler_compare", "--quick", "--no-prowler", "--out", str(in_the_way / "x")],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"prowler_compare: [Errno 20] Not a directory: '{in_the_way / 'x'}'\n"
+    assert done.stdout == ""
+    assert in_the_way.read_text() == "kept\n"
