@@ -357,7 +357,7 @@ def update_section(path: Path, part: str, host: Mapping[str, object], results: R
     ]
     for title, table in results.comparisons.items():
         lines += ["", f"{title}:", "", table]
-    lines += [f"- {note}" for note in results.notes]
+    lines += ["", *(f"- {note}" for note in results.notes)] if results.notes else []
     path.write_text(f"{text[:start]}\n" + "\n".join(lines) + f"\n{text[end:]}")
 
 

@@ -278,3 +278,46 @@ def test_prowler_comparison_refuses_an_out_path_in_the_way_in_one_line(tmp_path:
     assert done.stderr == f"prowler_compare: [Errno 20] Not a directory: '{in_the_way / 'x'}'\n"
     assert done.stdout == ""
     assert in_the_way.read_text() == "kept\n"
+
+
+def test_a_part_rewrites_only_its_own_section_of_benchmarks_md(tmp_path: Path) -> None:
+    """update_section replaces what lies between its part's markers, and nothing else of the page."""
+    from bench.prowler_compare import Results, section_markers, update_section
+    from bench.report import Figure, Target
+    from bench.stats import Sample
+
+    units_start, units_end = section_markers("units")
+    one_start, one_end = section_markers("one-region")
+    page = tmp_path / "BENCHMARKS.md"
+    page.write_text(f"intro\n{units_start}\nold units\n{units_end}\nmiddle\n{one_start}\nkept\n{one_end}\nend\n")
+    figure = Figure(
+        "our audit wall time", "8 region(s) x 125 groups", Sample((2.0,), "s"), "--concurrency 1", Sample((4.0,), "s")
+    )
+    results = Results([figure], [Target("8 units vs the same units one by one", 0.5, 0.35, True)], {}, ["a note"])
+    host = {"cores": 2, "cpu": "CPU", "os": "OS", "python": "3.11.7", "prowler": "Prowler 5.46.0"}
+    update_section(page, "units", host, results)
+    lines = page.read_text().splitlines()
+    assert re.fullmatch(r"Run \d{4}-\d\d-\d\d \d\d:\d\d UTC\.", lines[4])
+    assert lines[:4] + lines[5:] == [
+        "intro",
+        units_start,
+        "Measured on 2 cores (CPU), OS; Python 3.11.7; Prowler 5.46.0.",
+        "",
+        "",
+        "| Figure | Size | Ours: median [min–max] | Baseline: median [min–max] | Ratio |",
+        "|---|---|---|---|---|",
+        "| our audit wall time | 8 region(s) x 125 groups | 2.000 s [2.000–2.000] "
+        "| --concurrency 1: 4.000 s [4.000–4.000] | 0.50× |",
+        "",
+        "| Target | Verdict |",
+        "|---|---|",
+        "| 8 units vs the same units one by one (≤ 0.35): measured 0.50 | **FAIL** |",
+        "",
+        "- a note",
+        units_end,
+        "middle",
+        one_start,
+        "kept",
+        one_end,
+        "end",
+    ]
