@@ -321,3 +321,19 @@ def test_a_part_rewrites_only_its_own_section_of_benchmarks_md(tmp_path: Path) -
         one_end,
         "end",
     ]
+
+
+def test_a_run_is_never_charged_the_memory_of_the_process_that_measures_it(tmp_path: Path) -> None:
+    """The bench itself at 300 MB (as after parsing Prowler's findings) and a 60 MB command: 60 MB is measured."""
+    from bench import process_peak
+
+    size = 60_000_000
+    ballast = bytearray(300_000_000)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # resident, not just reserved
+    run = process_peak.measure(
+        [sys.executable, "-c", HOLD.format(size=size)], env=dict(os.environ), cwd=tmp_path, out_dir=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    assert size <= run.peak_bytes < 2 * size
+    assert run.cpu_seconds > 0
+    del ballast
