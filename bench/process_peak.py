@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -101,27 +101,41 @@ def tree_resident(root: int, *, with_root: bool = True) -> int:
 
 
 class _Sampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, on_sample: Callable[[int], None] | None) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
         self.done = threading.Event()
+        self.on_sample = on_sample
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, tree_resident(self.pid, with_root=False))  # not the wrapper
+            resident = tree_resident(self.pid, with_root=False)  # not the wrapper
+            self.peak = max(self.peak, resident)
+            if self.on_sample is not None:
+                self.on_sample(resident)
             self.done.wait(SAMPLE_SECONDS)
 
 
-def measure(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, out_dir: Path) -> Run:
-    """Run `argv` to its end; stdout and stderr go to files in `out_dir` (large outputs stay off pipes)."""
+def measure(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    out_dir: Path,
+    on_sample: Callable[[int], None] | None = None,
+) -> Run:
+    """Run `argv` to its end; stdout and stderr go to files in `out_dir` (large outputs stay off pipes).
+
+    `on_sample` is given each sampled tree size, in bytes, as it is read (tests use it to know what was seen).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path, result_path = out_dir / "stdout", out_dir / "stderr", out_dir / "measured.json"
     program, *args = dies_with_parent(argv, cwd=cwd, env=env)[-len(argv) :]  # the program's full path
     wrapper = [sys.executable, "-I", "-S", "-c", WRAPPER, str(result_path), LAUNCHER, program, *args]
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(dies_with_parent(wrapper), cwd=cwd, env=env, stdout=stdout, stderr=stderr)
-        sampler = _Sampler(process.pid)
+        sampler = _Sampler(process.pid, on_sample)
         sampler.start()
         try:
             status = process.wait()

@@ -202,20 +202,31 @@ def test_peak_memory_counts_every_process_of_the_tree(tmp_path: Path) -> None:
     from bench import process_peak
 
     size = 60_000_000
+    release = tmp_path / "release"
     child = HOLD.format(size=size) + "; sys.stdin.read()"
     parent = (
-        "import subprocess, sys, time\n"
+        "import os, subprocess, sys, time\n"
         + HOLD.format(size=size)
         + f"\nchild = subprocess.Popen([sys.executable, '-c', {child!r}],"
         + " stdin=subprocess.PIPE, stdout=subprocess.PIPE)"
         + "\nchild.stdout.readline()"
-        # Both hold their blocks now; long enough for a few of the sampler's readings, then the child ends.
-        + f"\ntime.sleep({process_peak.SAMPLE_SECONDS * 5})"
+        # Both hold their blocks until the sampler has seen them together (or 60 s pass, and the test fails).
+        + "\ndeadline = time.monotonic() + 60"
+        + f"\nwhile not os.path.exists({str(release)!r}) and time.monotonic() < deadline:"
+        + "\n    time.sleep(0.01)"
         + "\nchild.communicate()"
     )
-    run = process_peak.measure([sys.executable, "-c", parent], env=dict(os.environ), cwd=tmp_path, out_dir=tmp_path)
+
+    def seen(resident: int) -> None:
+        if resident >= 2 * size:
+            release.touch()
+
+    run = process_peak.measure(
+        [sys.executable, "-c", parent], env=dict(os.environ), cwd=tmp_path, out_dir=tmp_path, on_sample=seen
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout == "ready\n"
+    assert release.exists()
     assert run.peak_bytes >= 2 * size
     alone = process_peak.measure(
         [sys.executable, "-c", HOLD.format(size=size)], env=dict(os.environ), cwd=tmp_path, out_dir=tmp_path / "alone"
