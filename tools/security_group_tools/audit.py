@@ -6,15 +6,15 @@
 Without --group-id, --vpc-id or --tag, every group of each region is audited. Without --regions, --accounts,
 --organization or --ou, one region of the credentials' own account. Each account-region is read on its own
 (--concurrency at once) within --timeout. Each finding says where (account, region, ARN), its severity and
-compliance controls, and whether its group is in use (attached to a network interface) and public;
---skip-unused leaves out groups attached to nothing. Exit status: 0 when every account-region was read and no open finding is at a level --fail-on fails on; 1 when
-one is and every account-region was read (the default --fail-on mandatory: a mandatory finding under the policy
-config; --fail-on advisory: any mandatory or advisory finding; --fail-on none: never; findings a --baseline holds
-never count); 3 when an account-region could not be read (its account, region, call and AWS error code are on
-stderr; the rest is reported; 3 wins over 1); 2 on usage, credential or endpoint errors, when no account-region
-could be read at all, a bad baseline file or a --create-baseline file in the way; 130 on SIGINT (Ctrl-C) and 143
-on SIGTERM, after a partial report of what was read. `--format sarif|junit|markdown`, `--fail-on` and the
-baseline options work as for `preview` (docs/findings-formats.md).
+compliance controls, and whether its group is in use (attached to a network interface) and public; --skip-unused
+leaves out groups attached to nothing. Exit status: 0 when every account-region was read and no open finding is at a
+level --fail-on fails on; 1 when one is and every account-region was read (the default --fail-on mandatory: a
+mandatory finding under the policy config; --fail-on advisory: any mandatory or advisory finding; --fail-on none:
+never; findings a --baseline holds never count); 3 when an account-region could not be read (its account, region,
+call and AWS error code are on stderr; the rest is reported; 3 wins over 1); 2 on usage, credential or endpoint
+errors, when no account-region could be read at all, a bad baseline file or a --create-baseline file in the way; 130
+on SIGINT (Ctrl-C) and 143 on SIGTERM, after a partial report of what was read. `--format sarif|junit|markdown`,
+`--fail-on` and the baseline options work as for `preview` (docs/findings-formats.md).
 """
 
 from __future__ import annotations

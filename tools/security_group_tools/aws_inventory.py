@@ -26,6 +26,9 @@ Progress = Callable[[str], None]
 FILTER_VALUES_PER_CALL: Final = 200
 """Group ids per `group-id` filter of DescribeSecurityGroupRules (EC2 caps the values of one filter)."""
 
+RULES_PER_PAGE: Final = 1000
+"""DescribeSecurityGroupRules' largest MaxResults: the fewest calls for a whole region's rules."""
+
 PROGRESS_EVERY: Final = 100
 """Report progress every this many groups or rules."""
 
@@ -128,7 +131,7 @@ def describe(client: EC2Client, chosen: Selection, options: AwsOptions, progress
     """Every selected group with its rules, sorted by group id; raise AwsError with one line on failure."""
     try:
         raw_groups = _describe_groups(client, chosen, progress)
-        rules = _describe_rules(client, [g["GroupId"] for g in raw_groups], progress)
+        rules = _describe_rules(client, [g["GroupId"] for g in raw_groups], progress, every=chosen == Selection())
     except (
         botocore.exceptions.ClientError,
         botocore.exceptions.BotoCoreError,
@@ -164,13 +167,29 @@ def _describe_groups(client: EC2Client, chosen: Selection, progress: Progress) -
     return groups
 
 
-def _describe_rules(client: EC2Client, group_ids: Sequence[str], progress: Progress) -> dict[str, list[LiveRule]]:
+def _describe_rules(
+    client: EC2Client, group_ids: Sequence[str], progress: Progress, *, every: bool
+) -> dict[str, list[LiveRule]]:
+    """The rules of these groups, by group id.
+
+    With `every` (nothing selected: every group of the region) one paginated pass over the region's rules, not
+    one `group-id`-filtered pass per FILTER_VALUES_PER_CALL groups: 5 calls instead of 25 for 1,000 groups of
+    5,000 rules, and a rule of a group created since DescribeSecurityGroups is simply not kept.
+    """
+    if not group_ids:
+        return {}
     paginator = client.get_paginator("describe_security_group_rules")
+    if every:
+        calls: list[dict[str, Any]] = [{"PaginationConfig": {"PageSize": RULES_PER_PAGE}}]
+    else:
+        calls = [
+            {"Filters": [{"Name": "group-id", "Values": list(group_ids[start : start + FILTER_VALUES_PER_CALL])}]}
+            for start in range(0, len(group_ids), FILTER_VALUES_PER_CALL)
+        ]
     rules: dict[str, list[LiveRule]] = {}
     count = 0
-    for start in range(0, len(group_ids), FILTER_VALUES_PER_CALL):
-        chunk = list(group_ids[start : start + FILTER_VALUES_PER_CALL])
-        for page in paginator.paginate(Filters=[{"Name": "group-id", "Values": chunk}]):
+    for kwargs in calls:
+        for page in paginator.paginate(**kwargs):
             for raw in page.get("SecurityGroupRules", []):
                 rule = _rule(raw)
                 rules.setdefault(rule.group_id, []).append(rule)
