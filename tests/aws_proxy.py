@@ -160,3 +160,16 @@ def aws_proxy(moto_url: str) -> Iterator[Proxy]:
             yield proxy
         finally:
             proxy._release.set()
+
+
+@contextlib.contextmanager
+def organisation_endpoints(moto_url: str, monkeypatch: Any, tmp_path: Any) -> Iterator[Proxy]:
+    """The proxy in front of moto as the endpoint of STS and Organizations (environment; EC2 is --endpoint-url),
+    in an environment with only moto's test keys, until the block ends."""
+    from moto_server import isolated_aws_env
+
+    isolated_aws_env(monkeypatch, tmp_path)
+    with aws_proxy(moto_url) as running:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", running.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", running.url)
+        yield running

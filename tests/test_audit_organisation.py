@@ -25,9 +25,9 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_proxy import MANAGEMENT, Proxy, aws_proxy
+from aws_proxy import MANAGEMENT, Proxy, organisation_endpoints
 from moto_organization import REGIONS, ROLE, Organisation, organisation
-from moto_server import KEYS, Moto, isolated_aws_env
+from moto_server import KEYS, Moto
 from security_group_policies.compliance import controls_of
 from security_group_tools import audit, aws_units, child_processes, phases
 from security_group_tools.audit_checks import UNUSED_GROUP
@@ -49,10 +49,7 @@ def org(moto: Moto) -> Organisation:
 @pytest.fixture
 def proxy(moto: Moto, org: Organisation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Proxy]:
     """The proxy in front of moto, as the endpoint of EC2 (--endpoint-url), STS and Organizations (environment)."""
-    isolated_aws_env(monkeypatch, tmp_path)
-    with aws_proxy(moto.url) as running:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", running.url)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", running.url)
+    with organisation_endpoints(moto.url, monkeypatch, tmp_path) as running:
         yield running
 
 
