@@ -372,6 +372,21 @@ def test_fail_on_sets_the_exit_code(
     ]
 
 
+@pytest.mark.parametrize(
+    ("fail_on", "line"),
+    [
+        ("mandatory", None),  # the summary line's verdict is the default's
+        ("advisory", "--fail-on advisory: FAIL: exit 1 for 1 open finding(s)"),
+        ("none", "--fail-on none: pass: no open finding it fails on"),
+    ],
+)
+def test_the_table_says_what_fail_on_decided(judged: dict[str, preview.Judged], fail_on: str, line: str | None) -> None:
+    """Dev's one advisory finding passes `pulumi preview` (the summary line), but not --fail-on advisory."""
+    lines = preview.render(report_of(judged["dev"], fail_on=fail_on), "table", None).splitlines()
+    summary = "dev: 15 resources, 1 findings (0 mandatory, 1 advisory): pass: no mandatory finding"
+    assert lines[-2:] == ([summary, line] if line else [lines[-2], summary])
+
+
 def test_help_lists_the_exit_codes_of_each_fail_on_value(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         preview.main(["--help"])

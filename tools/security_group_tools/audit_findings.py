@@ -144,6 +144,9 @@ def render_jsonl(kept: Sequence[UnitReport]) -> str:
 def render_table(kept: Sequence[UnitReport], report: Report, baseline: Path | None) -> str:
     """audit_report's table of the open findings, and the baseline's counts."""
     text = audit_report.render_table(kept)
+    fail_on = report.fail_on_line()
+    if fail_on:
+        text += f"{fail_on}\n"
     if baseline is None:
         return text
     stale = len(report.stale)

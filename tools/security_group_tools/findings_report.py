@@ -143,6 +143,14 @@ class Report:
         """The exit status the findings give: 1 when any open finding is at a failing level, else 0."""
         return 1 if self.failing else 0
 
+    def fail_on_line(self) -> str | None:
+        """The table's line on `--fail-on` when it is not the default (whose verdict the summary line gives)."""
+        if self.fail_on == DEFAULT_FAIL_ON:
+            return None
+        failing = len(self.failing)
+        verdict = f"FAIL: exit 1 for {failing} open finding(s)" if failing else "pass: no open finding it fails on"
+        return f"--fail-on {self.fail_on}: {verdict}"
+
     def count(self, level: str) -> int:
         """Open findings at this level."""
         return sum(1 for f in self.findings if f.level == level)

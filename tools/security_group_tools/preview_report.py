@@ -96,7 +96,9 @@ def baseline_line(report: Report, baseline: Path | None) -> list[str]:
 def render_table(judged: PreviewReport, baseline: Path | None) -> str:
     """The terminal table of the open findings, and the baseline's counts."""
     text = preview_table.render(judged.preview)
-    return text + "".join(f"{line}\n" for line in baseline_line(judged.report, baseline))
+    fail_on = judged.report.fail_on_line()
+    lines = [*([fail_on] if fail_on else []), *baseline_line(judged.report, baseline)]
+    return text + "".join(f"{line}\n" for line in lines)
 
 
 def render_json(preview: Preview, report: Report | None = None) -> str:
