@@ -108,3 +108,21 @@ def ec2(moto: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     from moto_server import empty_account
 
     return empty_account(moto, monkeypatch, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def org(moto: Any) -> Any:
+    """An organisation in moto (tests/moto_organization.py), made once per module: its tests only read it."""
+    from moto_organization import organisation
+
+    return organisation(moto)
+
+
+@pytest.fixture
+def proxy(moto: Any, org: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """The proxy in front of moto (tests/aws_proxy.py) as the endpoint of STS and Organizations, the organisation
+    made; tests pass its url as --endpoint-url for EC2."""
+    from aws_proxy import organisation_endpoints
+
+    with organisation_endpoints(moto.url, monkeypatch, tmp_path) as running:
+        yield running

@@ -8,31 +8,16 @@ refuses AssumeRole into `denied`. Each account-region is merged into a stack fil
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aws_proxy import MANAGEMENT, Proxy, organisation_endpoints
-from moto_organization import REGIONS, ROLE, Organisation, organisation
-from moto_server import Moto
+from aws_proxy import MANAGEMENT, Proxy
+from moto_organization import REGIONS, ROLE, Organisation
 from security_group_tools import adopt
 from security_groups_component import stack_yaml
 
 SESSION = "security-groups-adopt@moto"
 """moto's caller is `arn:aws:sts::123456789012:user/moto`; the session name says adopt ran."""
-
-
-@pytest.fixture(scope="module")
-def org(moto: Moto) -> Organisation:
-    """The organisation, made once for the module: adopt only reads it."""
-    return organisation(moto)
-
-
-@pytest.fixture
-def proxy(moto: Moto, org: Organisation, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Proxy]:
-    """The proxy in front of moto, as the endpoint of EC2 (--endpoint-url), STS and Organizations (environment)."""
-    with organisation_endpoints(moto.url, monkeypatch, tmp_path) as running:
-        yield running
 
 
 @pytest.fixture

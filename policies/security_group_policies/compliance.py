@@ -53,6 +53,10 @@ class Control(NamedTuple):
         """`CIS v3.0.0 5.2`, `FSBP EC2.19`."""
         return f"{self.framework.short} {self.control_id}"
 
+    def tag(self) -> str:
+        """`cis-aws-foundations-v3.0.0:5.2`: the policy tag that names it (GetAnalyzerInfo, SARIF rules)."""
+        return f"{self.framework.key}:{self.control_id}"
+
 
 CIS_V3: Final = Framework("cis-aws-foundations-v3.0.0", "CIS AWS Foundations Benchmark v3.0.0", "CIS v3.0.0")
 CIS_V5: Final = Framework("cis-aws-foundations-v5.0.0", "CIS AWS Foundations Benchmark v5.0.0", "CIS v5.0.0")

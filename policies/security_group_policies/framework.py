@@ -58,7 +58,7 @@ class PolicyMeta:
         One `<framework key>:<control id>` tag per control its findings are evidence against (`compliance.py`),
         so whatever reads the pack's metadata (preview, Pulumi Cloud) sees them.
         """
-        return (*self.tags, *(f"{control.framework.key}:{control.control_id}" for control in controls_of(self.name)))
+        return (*self.tags, *(control.tag() for control in controls_of(self.name)))
 
     def sdk_fields(self) -> dict[str, Any]:
         """The metadata as keyword arguments for the SDK's resource and stack policy classes alike."""

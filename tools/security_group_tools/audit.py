@@ -61,12 +61,13 @@ def _configure(pack: InProcessPack, path: Path | None) -> tuple[Policy, ...]:
 
     Returns the pack's policies at the levels the config gives them.
     """
+    info = pack.info()
     if path is None:
-        return policies(pack.info(), pack.configure(None))
+        return policies(info, pack.configure(None))
     document = policy_config.read(path, hint="check --policy-config")
-    policy_config.check_names(path, document, [policy.name for policy in pack.info().policies])
+    policy_config.check_names(path, document, [policy.name for policy in info.policies])
     try:
-        return policies(pack.info(), pack.configure(document))
+        return policies(info, pack.configure(document))
     except ConfigError as error:
         raise policy_config.refused(path, error) from None
 
@@ -162,8 +163,8 @@ class _Outcome:
             audit.reports, matched, subjects=audit.subjects, policies=self.judging, fail_on=args.fail_on
         )
         self.status = report.status
-        failures, skipped = _failures_json(audit, units)
         if args.format == "json":
+            failures, skipped = _failures_json(audit, units)
             text = audit_findings.render_json(kept, report, incomplete=failures, skipped_regions=skipped)
         elif args.format == "jsonl":
             text = audit_findings.render_jsonl(kept)

@@ -32,7 +32,7 @@ class AuditCheck(NamedTuple):
 
     def tags(self) -> tuple[str, ...]:
         """Its tags as a pack policy publishes them: one `<framework key>:<control id>` per control."""
-        return (*(f"{control.framework.key}:{control.control_id}" for control in self.controls),)
+        return tuple(control.tag() for control in self.controls)
 
 
 UNUSED_GROUP: Final = AuditCheck(
