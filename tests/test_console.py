@@ -7,6 +7,7 @@ test_tool_signals.py start this same installed script); here is what the command
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,34 @@ def test_the_command_runs_from_a_subdirectory() -> None:
         f"unknown stack 'nope': stacks/ has stack files for {', '.join(STACKS)}; "
         "pass --stack <one of them> (or --stack-file FILE to preview another stack file)\n",
     )
+
+
+GOAWAY_CYCLES = """
+import os, sys, time
+from concurrent import futures
+from security_group_tools import console
+console.start("preview")
+import grpc
+print(os.environ["GRPC_VERBOSITY"])
+for _ in range(20):  # a server stopping under an open channel: gRPC's default logs "Got goaway" now and then
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    grpc.channel_ready_future(channel).result(timeout=30)
+    server.stop(grace=None).wait()
+    time.sleep(0.05)
+    channel.close()
+"""
+
+
+@pytest.mark.parametrize(("given", "level"), [(None, "ERROR"), ("ERROR", "ERROR"), ("NONE", "NONE")])
+def test_grpc_prints_nothing_of_its_own_unless_the_user_asks(given: str | None, level: str) -> None:
+    """Before this, one preview in a few hundred printed gRPC's `Got goaway` INFO line among its own."""
+    env = {key: value for key, value in os.environ.items() if key != console.GRPC_VERBOSITY}
+    if given is not None:
+        env[console.GRPC_VERBOSITY] = given
+    done = subprocess.run(
+        [sys.executable, "-c", GOAWAY_CYCLES], capture_output=True, text=True, check=False, env=env, timeout=120
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"{level}\n", "")

@@ -161,7 +161,8 @@ def test_no_checkout_keeps_the_token_and_no_script_splices_an_expression(path: P
 
 def zizmor(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [ZIZMOR, "--offline", "--no-config", "--no-progress", *args],
+        # Colour off: zizmor colours its text under CI=true (as CI runners set it), even into a pipe.
+        [ZIZMOR, "--offline", "--no-config", "--no-progress", "--color=never", *args],
         capture_output=True,
         text=True,
         check=False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from . import __version__, interrupts, phases
 
 PROG: Final = "security-groups"
 USAGE_ERROR: Final = 2
+GRPC_VERBOSITY: Final = "GRPC_VERBOSITY"
+"""gRPC's core logs below this level are dropped; its default prints INFO lines on stderr."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,10 @@ def start(name: str) -> None:
     """Before a command's heavy imports: a signal while they load ends it as one at any later moment would."""
     command = COMMANDS[name]
     interrupts.install_for_startup(prefix=command.prefix, suffix=command.suffix)
+    # Left to its default, gRPC's core now and then prints an INFO line of its own on stderr ("Got goaway",
+    # when the pack's server stops just as the channel to it closes), between the lines a user and CI read.
+    # gRPC reads the level once, when it loads: so here, before any import of it. A user's own setting wins.
+    os.environ.setdefault(GRPC_VERBOSITY, "ERROR")
     phases.reached("imports")
 
 

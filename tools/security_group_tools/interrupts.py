@@ -16,8 +16,11 @@ Two ways, for two kinds of work:
 `deferred` holds both signals back over a few statements that must not be cut in half (adopt's renames), and
 tells the caller afterwards which one arrived.
 
-This module imports only the standard library and `child_processes`, so a command can install a handler before
-its heavy imports (`install_for_startup`).
+Whichever of these is installed, `signal_relay` makes sure it acts promptly: Python runs a signal's handler
+only in the main thread, and the kernel may hand the signal to any thread.
+
+This module imports only the standard library, `child_processes` and `signal_relay`, so a command can install
+a handler before its heavy imports (`install_for_startup`).
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import FrameType
 from typing import Final
 
-from . import child_processes
+from . import child_processes, signal_relay
 
 SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 EXIT_INTERRUPTED: Final = 128 + signal.SIGINT
@@ -58,12 +63,30 @@ def line(signum: int, *, prefix: str = "", stopped: tuple[str, ...] = (), suffix
     return text + suffix
 
 
-def exit_at_once(*, prefix: str = "", suffix: str = "") -> Handler:
-    """A handler that stops every child, prints one line and ends the process with the signal's status."""
+_ending = threading.Lock()
+"""Held by the one `ExitAtOnce.end` that is ending the process."""
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        for each in SIGNALS:  # a second Ctrl-C while children stop must not start this over
-            signal.signal(each, signal.SIG_IGN)
+
+@dataclass(frozen=True)
+class ExitAtOnce:
+    """The handler that stops every child, prints one line and ends the process with the signal's status.
+
+    The main thread runs it as the signal's handler, or the relay runs `end` from its own thread (the main
+    thread may be blocked where no handler can run: see `signal_relay`). Whichever comes first ends the
+    process; the other, or a second Ctrl-C while children stop, finds it ending and returns.
+    """
+
+    prefix: str = ""
+    suffix: str = ""
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        """As the signal's handler, in the main thread."""
+        self.end(signum)
+
+    def end(self, signum: int) -> None:
+        """See the class."""
+        if not _ending.acquire(blocking=False):
+            return
         # From here on the one line is all the user sees: other threads (gRPC's, which logs the pack's server
         # going away) write to a stderr that now leads nowhere.
         stderr = os.dup(2)
@@ -71,10 +94,13 @@ def exit_at_once(*, prefix: str = "", suffix: str = "") -> Handler:
         os.dup2(devnull, 2)
         stopped = child_processes.stop_all()
         # os.write, not print: the signal may have arrived inside a print to stderr, whose buffer is locked.
-        os.write(stderr, (line(signum, prefix=prefix, stopped=stopped, suffix=suffix) + "\n").encode())
+        os.write(stderr, (line(signum, prefix=self.prefix, stopped=stopped, suffix=self.suffix) + "\n").encode())
         os._exit(status(signum))
 
-    return handler
+
+def exit_at_once(*, prefix: str = "", suffix: str = "") -> ExitAtOnce:
+    """A handler that stops every child, prints one line and ends the process with the signal's status."""
+    return ExitAtOnce(prefix, suffix)
 
 
 def install_for_startup(*, prefix: str = "", suffix: str = "") -> None:
@@ -82,15 +108,23 @@ def install_for_startup(*, prefix: str = "", suffix: str = "") -> None:
     handler = exit_at_once(prefix=prefix, suffix=suffix)
     for each in SIGNALS:
         signal.signal(each, handler)
+    signal_relay.start(SIGNALS)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    signal_relay.handled()
+    signal.default_int_handler(signum, frame)
 
 
 def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
+    signal_relay.handled()
     raise Terminated
 
 
 @contextlib.contextmanager
 def handled(handlers: dict[int, Handler | int]) -> Iterator[None]:
     """Install these handlers for the block; restore the previous ones after it."""
+    signal_relay.start(SIGNALS)
     previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
@@ -107,7 +141,7 @@ def exiting(*, prefix: str = "", suffix: str = "") -> contextlib.AbstractContext
 
 def raising() -> contextlib.AbstractContextManager[None]:
     """For the block: SIGINT raises KeyboardInterrupt and SIGTERM raises Terminated."""
-    return handled({signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _raise_terminated})
+    return handled({signal.SIGINT: _raise_interrupt, signal.SIGTERM: _raise_terminated})
 
 
 def signal_of(error: KeyboardInterrupt | Terminated) -> int:
@@ -124,6 +158,7 @@ class Held:
 
     def remember(self, signum: int, _frame: FrameType | None) -> None:
         """The handler while held: keep the first signal, act on none."""
+        signal_relay.handled()
         if self.signum is None:
             self.signum = signum
 
