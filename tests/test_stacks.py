@@ -125,7 +125,8 @@ def pytest_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """pytest run on the copied project, from its root, as `.venv/bin/pytest ...` there would run."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "UPDATE_SNAPSHOTS"))}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        # --color=no: its summary lines are compared as text, and FORCE_COLOR (some CI runners set it) colours them
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--color=no", *args],
         cwd=root,
         env=env,
         capture_output=True,
