@@ -20,7 +20,6 @@ from .audit_report import Finding as AuditFinding
 from .audit_report import UnitReport
 from .baseline import Matched
 from .finding_identity import audit_fingerprint
-from .findings_markdown import render as render_markdown
 from .findings_report import Finding, Place, Policy, Report, Subject
 
 
@@ -158,5 +157,7 @@ def render_table(kept: Sequence[UnitReport], report: Report, baseline: Path | No
 
 def render_summary(report: Report, units: Sequence[UnitReport]) -> str:
     """The CI job summary of an audit."""
+    from .findings_markdown import render as render_markdown  # noqa: PLC0415  # only for --format markdown
+
     totals = audit_report.Counts.of(units)
     return render_markdown(report, looked_at=f"{totals.groups} group(s) and {totals.rules} rule(s) audited")
