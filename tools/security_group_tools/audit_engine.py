@@ -10,6 +10,7 @@ it and without a server. tests/test_audit.py checks that it answers exactly as t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import empty_pb2
@@ -28,6 +29,15 @@ from .pack_runner import (
     reconcile,
 )
 from .pack_runner import stack_request as build_stack_request
+
+
+@dataclass(frozen=True)
+class Early:
+    """One resource's Analyze diagnostics, judged before the rest of its stack was read (`early_judging`)."""
+
+    item: StackItem
+    """The resource exactly as it was judged."""
+    diagnostics: tuple[Diagnostic, ...]
 
 
 class InProcessPack:
@@ -60,16 +70,27 @@ class InProcessPack:
             raise ConfigError(str(error), str(error).splitlines()) from None
         return reconciled
 
-    def analyze(self, items: Sequence[StackItem], progress: Progress | None = None) -> list[tuple[str, Diagnostic]]:
+    def analyze_one(self, item: StackItem) -> tuple[Diagnostic, ...]:
+        """Analyze one resource (thread-safe, as the pack process serves several calls at once)."""
+        request = analyze_request(item.resource_type, item.name, item.props)
+        return tuple(diagnostics(self._servicer.Analyze(request, None)))
+
+    def analyze(
+        self, items: Sequence[StackItem], progress: Progress | None = None, early: Mapping[str, Early] | None = None
+    ) -> list[tuple[str, Diagnostic]]:
         """Analyze each resource, then AnalyzeStack over all of them, as during `pulumi preview`.
 
         Returns each diagnostic with the logical name of the resource it is about: resource policies report
         without a URN (the SDK leaves it empty), so the name comes from the request; stack policies name theirs.
+        `early` holds resources already analysed, by name; each is taken only for the very same resource.
         """
+        early = early or {}
         found: list[tuple[str, Diagnostic]] = []
         for done, item in enumerate(items, start=1):
-            response = self._servicer.Analyze(analyze_request(item.resource_type, item.name, item.props), None)
-            found.extend((item.name, diagnostic) for diagnostic in diagnostics(response))
+            judged = early.get(item.name)
+            # Analyze is a function of the request alone: the early answer stands for the same resource only.
+            answer = judged.diagnostics if judged is not None and judged.item == item else self.analyze_one(item)
+            found.extend((item.name, diagnostic) for diagnostic in answer)
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(f"analysed {done} of {len(items)} resources…")
         stack = diagnostics(self._servicer.AnalyzeStack(build_stack_request(items), None))
