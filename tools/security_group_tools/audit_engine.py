@@ -9,26 +9,20 @@ it and without a server. tests/test_audit.py checks that it answers exactly as t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
-from security_group_policies.analyzer import ConfigRefusedError
+from security_group_policies.analyzer import ConfigRefusedError, StackEntry
 from security_group_policies.catalogue import analyzer
+from security_group_policies.engine_values import engine_values, python_values
+from security_group_policies.wire import Plain
 
 from .aws_inventory import PROGRESS_EVERY, Progress
-from .pack_runner import (
-    ConfigError,
-    Diagnostic,
-    StackItem,
-    analyze_request,
-    configure_request,
-    diagnostics,
-    reconcile,
-)
-from .pack_runner import stack_request as build_stack_request
+from .pack_runner import ConfigError, Diagnostic, StackItem, configure_request, diagnostics, linked, reconcile, struct
 
 
 @dataclass(frozen=True)
@@ -72,8 +66,8 @@ class InProcessPack:
 
     def analyze_one(self, item: StackItem) -> tuple[Diagnostic, ...]:
         """Analyze one resource (thread-safe, as the pack process serves several calls at once)."""
-        request = analyze_request(item.resource_type, item.name, item.props)
-        return tuple(diagnostics(self._servicer.Analyze(request, None)))
+        response = self._servicer.analyze_values(item.resource_type, item.name, functools.partial(_values, item))
+        return tuple(diagnostics(response))
 
     def analyze(
         self, items: Sequence[StackItem], progress: Progress | None = None, early: Mapping[str, Early] | None = None
@@ -93,6 +87,32 @@ class InProcessPack:
             found.extend((item.name, diagnostic) for diagnostic in answer)
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(f"analysed {done} of {len(items)} resources…")
-        stack = diagnostics(self._servicer.AnalyzeStack(build_stack_request(items), None))
+        stack = diagnostics(self._servicer.analyze_stack_values(functools.partial(_entries, items)))
         found.extend((diagnostic.urn.rsplit("::", 1)[-1], diagnostic) for diagnostic in stack)
         return found
+
+
+def _values(item: StackItem) -> Mapping[str, Plain]:
+    """The item's props as the pack reads them from the engine's Struct.
+
+    Without building the Struct when they are plain values (always, for live groups); else through the Struct,
+    exactly as the engine sends them.
+    """
+    plain = python_values(item.props)
+    return plain if plain is not None else engine_values(struct(item.props))
+
+
+def _entries(items: Sequence[StackItem]) -> list[StackEntry]:
+    """The items as AnalyzeStack's resources, linked as `pack_runner.stack_request` links them."""
+    return [
+        StackEntry(
+            link.item.resource_type,
+            link.urn,
+            link.item.name,
+            functools.partial(_values, link.item),
+            link.item.parent,
+            link.dependencies,
+            link.by_prop,
+        )
+        for link in linked(items)
+    ]
