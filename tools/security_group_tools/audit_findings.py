@@ -12,7 +12,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from . import audit_report
 from .audit_checks import AUDIT_ONLY_CHECKS
@@ -107,9 +106,7 @@ def render_json(
     skipped_regions: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """audit_report's JSON of the open findings, with fingerprints, suppressed findings and stale entries."""
-    document: dict[str, Any] = json.loads(
-        audit_report.render_json(kept, incomplete=incomplete, skipped_regions=skipped_regions)
-    )
+    document = audit_report.json_document(kept, incomplete=incomplete, skipped_regions=skipped_regions)
     for entry, found in zip(document["findings"], audit_report.all_findings(kept), strict=True):
         entry["fingerprint"] = fingerprint(found)
     document["suppressed"] = [
