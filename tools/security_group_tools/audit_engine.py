@@ -4,7 +4,10 @@
 with the requests the engine would send (GetAnalyzerInfo, Configure with the config reconciled as the engine
 reconciles it, Analyze per resource, AnalyzeStack once), runs exactly the code `pulumi preview` runs
 (enforcement levels, waivers, not-applicable handling, the policies themselves) without a second copy of any of
-it and without a server. tests/test_audit.py checks that it answers exactly as the pack process does.
+it and without a server. Analyze and AnalyzeStack are called through the entries the gRPC methods themselves
+call (`analyze_values`, `analyze_stack_values`), with each resource's props as the plain values the pack would
+read from the engine's Struct (`engine_values.python_values`), so no Struct is built only to be read back.
+tests/test_audit.py and tests/test_audit_in_process.py check that it answers exactly as the pack process does.
 """
 
 from __future__ import annotations
