@@ -81,13 +81,13 @@ def test_an_early_answer_stands_only_for_the_very_same_resource() -> None:
     pack = InProcessPack()
     pack.configure(None)
     calls: list[str] = []
-    analyze = pack.servicer.Analyze
+    analyze = pack.servicer.analyze_values
 
-    def counting(request: Any, context: Any) -> Any:
-        calls.append(request.name)
-        return analyze(request, context)
+    def counting(resource_type: str, name: str, props: Any) -> Any:
+        calls.append(name)
+        return analyze(resource_type, name, props)
 
-    pack.servicer.Analyze = counting
+    pack.servicer.analyze_values = counting
     items = stack_items([replace(WEB, rules=(SSH, OUT))])
     marker = (Diagnostic("marker", "advisory", "low", "", "taken from the early answer"),)
     changed = StackItem(items[2].resource_type, items[2].name, {**items[2].props, "description": "changed"})
