@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -242,3 +244,17 @@ def test_audit_help_lists_the_exit_codes_of_each_fail_on_value(capsys: pytest.Ca
         "config; --fail-on advisory: any mandatory or advisory finding; --fail-on none: never; findings a "
         "--baseline holds never count); 3 when an account-region could not be read"
     )
+
+
+def test_the_audit_command_loads_no_renderer_and_no_program_until_a_format_needs_it() -> None:
+    """Start-up is part of every audit's wall time: the SARIF, JUnit and Markdown renderers load only for their
+    format, and the program's model (pulumi_aws, the component) never loads for an audit."""
+    script = (
+        "import json, sys\n"
+        "import security_group_tools.audit\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi_aws', "
+        "'security_groups_component') or m.startswith('security_group_tools.findings_') "
+        "or m == 'security_group_tools.program_runner')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert json.loads(done.stdout) == ["security_group_tools.findings_report"]

@@ -20,9 +20,10 @@ cannot compile with INVALID_ARGUMENT, naming the policy, the entry and why.
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent import futures
 from datetime import date
 from types import MappingProxyType
@@ -56,6 +57,7 @@ from .parent_watch import watch_parent
 from .rules import Resource, normalise
 from .stack import Stack, StackResource
 from .waivers import WaivedFinding, utc_today
+from .wire import Plain
 
 SDK_PACK_VERSION: Final = "0.0.1"
 """What the SDK reports as a Python pack's version; the CLI uses PulumiPolicy.yaml's instead."""
@@ -145,6 +147,35 @@ class Plan(NamedTuple):
     context: Context = MappingProxyType({})
     levels: Mapping[str, EnforcementLevel] = MappingProxyType({})
     """The levels Configure set, by policy name, as sent (remediate stays remediate)."""
+
+
+class StackEntry(NamedTuple):
+    """One resource of a stack to judge, with its props still to be read.
+
+    `props` gives them as `engine_values` gives a request's Struct, or as plain values a caller in this process
+    holds.
+    """
+
+    resource_type: str
+    urn: str
+    name: str
+    props: Callable[[], Mapping[str, Plain]]
+    parent: str
+    dependencies: Sequence[str]
+    property_dependencies: Mapping[str, Sequence[str]]
+
+
+def _entry(item: Any) -> StackEntry:
+    """An AnalyzeStack request's resource as a `StackEntry`."""
+    return StackEntry(
+        item.type,
+        item.urn,
+        item.name,
+        functools.partial(engine_values, item.properties),
+        item.parent,
+        item.dependencies,
+        {prop: found.urns for prop, found in item.propertyDependencies.items()},
+    )
 
 
 class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
@@ -274,33 +305,44 @@ class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         Props that cannot be read, and any exception outside the policies, give every policy that would have run
         an advisory note saying so instead of an error status.
         """
-        plan = self._plan
         if isinstance(request, Unreadable):
-            return self._unreadable_resource(plan, request.resource_type, request.reason)
-        try:
-            return self._analyze(plan, request)
-        except UnreadablePropsError as error:
-            return self._unreadable_resource(plan, request.type, error.reason)
-        except Exception as error:  # noqa: BLE001  # the last resort: an answer, never an error status
-            return self._unreadable_resource(plan, request.type, UNEXPECTED.format(error=type(error).__name__))
+            return self._unreadable_resource(self._plan, request.resource_type, request.reason)
+        return self.analyze_values(request.type, request.name, lambda: engine_values(request.properties))
 
-    def _analyze(self, plan: Plan, request: Any) -> analyzer_pb2.AnalyzeResponse:
+    def analyze_values(
+        self, resource_type: str, name: str, props: Callable[[], Mapping[str, Plain]]
+    ) -> analyzer_pb2.AnalyzeResponse:
+        """Analyze, for the gRPC method and for a caller in this process that holds the props as plain values.
+
+        `props` gives them as `engine_values` gives a request's Struct; it is called only when some policy
+        judges the type. The tools' audit calls this directly (`engine_values.python_values`), which spares each
+        resource the Struct and back; everything past the props is this one path.
+        """
+        plan = self._plan
+        try:
+            return self._analyze(plan, resource_type, name, props)
+        except UnreadablePropsError as error:
+            return self._unreadable_resource(plan, resource_type, error.reason)
+        except Exception as error:  # noqa: BLE001  # the last resort: an answer, never an error status
+            return self._unreadable_resource(plan, resource_type, UNEXPECTED.format(error=type(error).__name__))
+
+    def _analyze(
+        self, plan: Plan, resource_type: str, name: str, props: Callable[[], Mapping[str, Plain]]
+    ) -> analyzer_pb2.AnalyzeResponse:
         response = analyzer_pb2.AnalyzeResponse()
-        resource_type: str = request.type
         active = [planned for planned in plan.resources if resource_type in planned.definition.applies_to]
         report = plan.waiver_report
         if report is not None and resource_type not in report.definition.applies_to:
             report = None
         if not active and report is None:
             return response  # no policy judges this type: nothing to read
-        plain = engine_values(request.properties)
+        plain = props()
         resource: Resource | None = None
         broken: Exception | None = None
         try:
             resource = normalise(resource_type, plain)
         except Exception as error:  # noqa: BLE001  # every policy says it could not check the resource
             broken = error
-        name: str = request.name
         call = Call(plan.context, name, self._today, Memo())
         waived: list[WaivedFinding] = []
         for planned in active:
@@ -348,29 +390,41 @@ class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         Resources that cannot be read are left out of the stack the policies see, and each policy notes that
         it did not check them; anything else that goes wrong outside the policies gives one note per policy.
         """
-        plan = self._plan
         if isinstance(request, Unreadable):
-            return self._unreadable_stack(plan, request.reason)
+            return self._unreadable_stack(self._plan, request.reason)
         unreadable: list[Unreadable] = []
         if isinstance(request, PartialStack):
             unreadable.extend(request.unreadable)
             request = request.request
+        return self.analyze_stack_values(lambda: [_entry(item) for item in request.resources], unreadable)
+
+    def analyze_stack_values(
+        self, entries: Callable[[], Iterable[StackEntry]], unreadable: Sequence[Unreadable] = ()
+    ) -> analyzer_pb2.AnalyzeResponse:
+        """AnalyzeStack, for the gRPC method and for a caller in this process that holds the props as plain values.
+
+        See `analyze_values`; `entries` is called only when some stack policy runs.
+        """
+        plan = self._plan
+        unread = list(unreadable)
         try:
-            response = self._analyze_stack(plan, request, unreadable)
+            response = self._analyze_stack(plan, entries, unread)
         except Exception as error:  # noqa: BLE001  # the last resort: an answer, never an error status
             return self._unreadable_stack(plan, UNEXPECTED.format(error=type(error).__name__))
-        for item in unreadable:
+        for item in unread:
             if self._judged_types is None or item.resource_type is None or item.resource_type in self._judged_types:
                 for planned in plan.stack:
                     what = STACK_RESOURCE_UNREAD.format(reason=item.reason)
                     response.diagnostics.append(self._note(planned.meta, what, item.urn))
         return response
 
-    def _analyze_stack(self, plan: Plan, request: Any, unreadable: list[Unreadable]) -> analyzer_pb2.AnalyzeResponse:
+    def _analyze_stack(
+        self, plan: Plan, entries: Callable[[], Iterable[StackEntry]], unreadable: list[Unreadable]
+    ) -> analyzer_pb2.AnalyzeResponse:
         response = analyzer_pb2.AnalyzeResponse()
         if not plan.stack:
             return response
-        stack = Stack(self._stack(request, unreadable))
+        stack = Stack(self._stack(entries(), unreadable))
         # The converted stack stays alive while every stack policy runs, and each full collection of Python's
         # cyclic GC would rescan all of it: at 10,000 resources that made the time grow faster than the stack
         # (bench/BENCHMARKS.md). Nothing on this path forms cycles, so what is alive now leaves the collector's
@@ -396,30 +450,30 @@ class PackAnalyzer(analyzer_pb2_grpc.AnalyzerServicer):
         return response
 
     @staticmethod
-    def _stack(request: Any, unreadable: list[Unreadable]) -> list[StackResource]:
+    def _stack(entries: Iterable[StackEntry], unreadable: list[Unreadable]) -> list[StackResource]:
         """The stack's resources with parents and dependencies linked, as the SDK links them.
 
         A resource whose props cannot be read is left out (and added to `unreadable`), as if not in the stack.
         """
         resources: list[StackResource] = []
-        items = []
+        kept: list[StackEntry] = []
         by_urn: dict[str, StackResource] = {}
-        for item in request.resources:
+        for entry in entries:
             try:
-                props = engine_values(item.properties)
+                props = entry.props()
             except UnreadablePropsError as error:
-                unreadable.append(Unreadable(item.type, item.urn, item.name, error.reason))
+                unreadable.append(Unreadable(entry.resource_type, entry.urn, entry.name, error.reason))
                 continue
-            resource = StackResource(item.type, props, item.urn, item.name)
+            resource = StackResource(entry.resource_type, props, entry.urn, entry.name)
             resources.append(resource)
-            items.append(item)
-            by_urn[item.urn] = resource
-        for item, resource in zip(items, resources, strict=True):
-            if item.parent in by_urn:
-                resource.parent = by_urn[item.parent]
-            resource.dependencies.extend(by_urn[urn] for urn in item.dependencies if urn in by_urn)
-            for prop, found in item.propertyDependencies.items():
-                resource.property_dependencies[prop] = [by_urn[urn] for urn in found.urns if urn in by_urn]
+            kept.append(entry)
+            by_urn[entry.urn] = resource
+        for entry, resource in zip(kept, resources, strict=True):
+            if entry.parent in by_urn:
+                resource.parent = by_urn[entry.parent]
+            resource.dependencies.extend(by_urn[urn] for urn in entry.dependencies if urn in by_urn)
+            for prop, found in entry.property_dependencies.items():
+                resource.property_dependencies[prop] = [by_urn[urn] for urn in found if urn in by_urn]
         return resources
 
     # --- Remediate ------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ and then becomes None, as `wire.thaw` reads any engine object: none belongs in a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from google.protobuf import json_format
@@ -114,3 +115,49 @@ def _special(struct: Any, depth: int) -> Plain:
     except Exception as error:  # the SDK's assertions (and MessageToDict's ValueError) on bad payloads
         raise UnreadablePropsError(BAD_SIGNATURE) from error
     return None
+
+
+class _NotPlainError(Exception):
+    """A value `python_values` leaves to the Struct's way."""
+
+
+def python_values(props: Mapping[str, Any]) -> dict[str, Plain] | None:
+    """What `engine_values` gives for the Struct of these props, built without the Struct.
+
+    For a caller in this process that holds the props as Python values: numbers become floats, the engine's
+    unknown sentinels `UNKNOWN`, and top-level keys starting with `__` are left out, as for the Struct.
+
+    None for props holding anything else than text, numbers, booleans, None, maps with text keys and lists (a
+    secret, an asset, a map with the engine's signature key, nesting deeper than `MAX_NESTING`, a number no
+    double holds): the caller sends those through the Struct and `engine_values`, which decide what they mean.
+    """
+    try:
+        return {key: _python(value, 1) for key, value in _items(props) if not key.startswith("__")}
+    except _NotPlainError:
+        return None
+
+
+def _items(value: Mapping[Any, Any]) -> list[tuple[str, Any]]:
+    if SPECIAL_SIG_KEY in value or any(type(key) is not str for key in value):
+        raise _NotPlainError
+    return list(value.items())
+
+
+def _python(value: Any, depth: int) -> Plain:
+    kind = type(value)
+    if kind is str:
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if kind is bool or value is None:
+        return value  # type: ignore[no-any-return]  # a bool or None
+    if kind is int or kind is float:
+        try:
+            return float(value)
+        except OverflowError:
+            raise _NotPlainError from None
+    if depth >= MAX_NESTING:
+        raise _NotPlainError
+    if kind is dict:
+        return {key: _python(item, depth + 1) for key, item in _items(value)}
+    if kind is list or kind is tuple:
+        return [_python(item, depth + 1) for item in value]
+    raise _NotPlainError

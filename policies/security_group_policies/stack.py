@@ -165,6 +165,10 @@ class GroupBook:
         return [(member, rule) for member in self.separate for rule in member.resource.rules]
 
     def _mirrored(self) -> set[PermissionKey]:
+        # Only a group with inline rules needs it: most groups of a large stack (every live group audited) have
+        # none, and the keys of all their separate rules would be computed for nothing, once per stack policy.
+        if self.group is None or not self.group.resource.rules:
+            return set()
         return {key for _, rule in self.separate_rules() for key, _ in permission_keys(rule)}
 
     def inline_rules(self) -> list[Rule]:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from . import audit_findings, findings_junit, findings_sarif, policy_config, report_options
+from . import audit_findings, policy_config, report_options
+from .account_region import AccountRegion
 from .audit_engine import InProcessPack
 from .audit_report import Counts, UnitReport, unit_report
 from .audit_resources import stack_items
@@ -42,6 +43,7 @@ from .aws_targets import UsageError, add_target_arguments, plan, targets
 from .aws_units import Plan, Unit, UnitFailure, UnitResult, Units, Work
 from .baseline import BaselineError, Entry
 from .cli import USAGE_ERROR, fail, progress, stopped
+from .early_judging import EarlyJudging
 from .findings_report import Policy, Subject, policies
 from .network_interfaces import ACTION, Inventory, inventory
 from .output_files import OutputError
@@ -99,19 +101,25 @@ class _Audit:
         return len(self.reports)
 
 
-def _reader(chosen: Selection, single: bool) -> Work[Inventory]:
-    """A unit's work: its groups and their rules, and which groups are attached to network interfaces."""
+def _reader(
+    chosen: Selection, single: bool, pack: InProcessPack, early: dict[AccountRegion, EarlyJudging]
+) -> Work[Inventory]:
+    """A unit's work: its groups and their rules, and which groups are attached to network interfaces.
+
+    While it reads, what has arrived is analysed on a thread of the unit's own (`early`, by unit).
+    """
 
     def read(unit: Unit, attempts: Attempts) -> Inventory:
         # Per-unit progress lines would interleave across units: the bar says how far the run is instead.
         report = progress if single else (lambda _message: None)
         client = ec2_client(unit.options, attempts, unit.session)
-        return inventory(client, chosen, unit.options, report, unit.place)
+        judging = early[unit.place] = EarlyJudging(pack)
+        return inventory(client, chosen, unit.options, report, unit.place, seen=judging.seen)
 
     return read
 
 
-def _judge(pack: InProcessPack, audit: _Audit, inventory: Inventory) -> UnitReport:
+def _judge(pack: InProcessPack, audit: _Audit, inventory: Inventory, early: EarlyJudging | None) -> UnitReport:
     """Judge one unit's groups as one stack (stack policies see one account-region at a time)."""
     if audit.judged == 0:
         phases.reached("judging")
@@ -121,7 +129,7 @@ def _judge(pack: InProcessPack, audit: _Audit, inventory: Inventory) -> UnitRepo
         )
     items = stack_items(inventory.groups)
     audit.subjects.extend(Subject(item.name, item.resource_type) for item in items)
-    found = pack.analyze(items, progress if audit.single else None)
+    found = pack.analyze(items, progress if audit.single else None, early.finish() if early is not None else None)
     report = unit_report(inventory.place, inventory.groups, inventory.attachments, found, skip_unused=audit.skip_unused)
     audit.reports.append(report)
     return report
@@ -174,8 +182,12 @@ class _Outcome:
                 f"{totals.left_out_text()}"
             )
         elif args.format == "sarif":
+            from . import findings_sarif  # noqa: PLC0415  # each renderer loads only when its format is chosen
+
             text = findings_sarif.render(report)
         elif args.format == "junit":
+            from . import findings_junit  # noqa: PLC0415  # (a fifth of a second of imports in all)
+
             text = findings_junit.render(report)
         elif args.format == "markdown":
             text = audit_findings.render_summary(report, kept)
@@ -266,20 +278,26 @@ def _main(argv: Sequence[str] | None) -> int:
         return fail(str(error))
     audit = _Audit(single=where.single, skip_unused=args.skip_unused)
     run = _Outcome(args, audit, judging, entries)
-    read = _reader(chosen, where.single)
+    early: dict[AccountRegion, EarlyJudging] = {}
+    read = _reader(chosen, where.single, pack, early)
     with UnitProgress() as bar, Units(planned, read, args.concurrency) as units:
         try:
             for outcome in units.run():
                 bar.planned(len(units.planned))
+                judged_early = early.pop(outcome.place, None)
                 if isinstance(outcome, UnitResult):
-                    report = _judge(pack, audit, outcome.value)
+                    report = _judge(pack, audit, outcome.value, judged_early)
                     bar.unit_done(len(outcome.value.groups), len(report.findings))
                 else:
+                    if judged_early is not None:
+                        judged_early.stop()
                     audit.failures.append(outcome)
                     bar.unit_done()
                 if units.pending():
                     phases.reached("reading")
         except (KeyboardInterrupt, interrupts.Terminated):
+            for unread in list(early.values()):  # nothing more judged in the background of the partial report
+                unread.stop()
             bar.close()
             _partial(run, units)
             raise

@@ -12,7 +12,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from . import audit_report
 from .audit_checks import AUDIT_ONLY_CHECKS
@@ -20,7 +19,6 @@ from .audit_report import Finding as AuditFinding
 from .audit_report import UnitReport
 from .baseline import Matched
 from .finding_identity import audit_fingerprint
-from .findings_markdown import render as render_markdown
 from .findings_report import Finding, Place, Policy, Report, Subject
 
 
@@ -108,9 +106,7 @@ def render_json(
     skipped_regions: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """audit_report's JSON of the open findings, with fingerprints, suppressed findings and stale entries."""
-    document: dict[str, Any] = json.loads(
-        audit_report.render_json(kept, incomplete=incomplete, skipped_regions=skipped_regions)
-    )
+    document = audit_report.json_document(kept, incomplete=incomplete, skipped_regions=skipped_regions)
     for entry, found in zip(document["findings"], audit_report.all_findings(kept), strict=True):
         entry["fingerprint"] = fingerprint(found)
     document["suppressed"] = [
@@ -158,5 +154,7 @@ def render_table(kept: Sequence[UnitReport], report: Report, baseline: Path | No
 
 def render_summary(report: Report, units: Sequence[UnitReport]) -> str:
     """The CI job summary of an audit."""
+    from .findings_markdown import render as render_markdown  # noqa: PLC0415  # only for --format markdown
+
     totals = audit_report.Counts.of(units)
     return render_markdown(report, looked_at=f"{totals.groups} group(s) and {totals.rules} rule(s) audited")

@@ -399,6 +399,16 @@ def render_json(
 
     With the account-regions that could not be read (`incomplete`) and the opt-in regions left out, when any.
     """
+    return json.dumps(json_document(units, incomplete=incomplete, skipped_regions=skipped_regions), indent=2) + "\n"
+
+
+def json_document(
+    units: Sequence[UnitReport],
+    *,
+    incomplete: Sequence[Mapping[str, str]] = (),
+    skipped_regions: Sequence[Mapping[str, str]] = (),
+) -> dict[str, Any]:
+    """`render_json`'s document, before it is written (callers that add to it write it once)."""
     accounts: list[Mapping[str, Any]] = [
         {"account_id": place.account_id, "account_name": place.account_name, **Counts.of(group).as_json()}
         for place, group in _by_account(units)
@@ -413,7 +423,7 @@ def render_json(
         document["incomplete"] = list(incomplete)
     if skipped_regions:
         document["skipped_regions"] = list(skipped_regions)
-    return json.dumps(document, indent=2) + "\n"
+    return document
 
 
 def render_jsonl(units: Sequence[UnitReport]) -> str:

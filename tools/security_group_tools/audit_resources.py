@@ -70,27 +70,35 @@ def inline_rule(rule: LiveRule, group: LiveGroup) -> dict[str, Any]:
     }
 
 
+def group_item(group: LiveGroup) -> StackItem:
+    """One group as its resource: a VPC's `default` group with its rules inline, any other without them."""
+    props: dict[str, Any] = {
+        "id": group.group_id,
+        "name": group.name,
+        "description": group.description,
+        "vpcId": group.vpc_id,
+        "tags": dict(group.tags),
+    }
+    if group.is_default:
+        props["ingress"] = [inline_rule(rule, group) for rule in group.rules if not rule.egress]
+        props["egress"] = [inline_rule(rule, group) for rule in group.rules if rule.egress]
+        return StackItem(tables.DEFAULT_SECURITY_GROUP, group.group_id, props)
+    return StackItem(tables.SECURITY_GROUP, group.group_id, props)
+
+
+def rule_item(rule: LiveRule, group_waivers: Mapping[str, str]) -> StackItem:
+    """One rule of a group that is not a `default` group, as its own resource, attached to the group."""
+    resource_type = tables.VPC_EGRESS_RULE if rule.egress else tables.VPC_INGRESS_RULE
+    return StackItem(resource_type, rule.rule_id, rule_props(rule, group_waivers), {"securityGroupId": [rule.group_id]})
+
+
 def stack_items(groups: list[LiveGroup]) -> list[StackItem]:
     """Every group and rule as resources of one stack, named by their AWS ids."""
     items: list[StackItem] = []
     for group in groups:
-        props: dict[str, Any] = {
-            "id": group.group_id,
-            "name": group.name,
-            "description": group.description,
-            "vpcId": group.vpc_id,
-            "tags": dict(group.tags),
-        }
+        items.append(group_item(group))
         if group.is_default:
-            props["ingress"] = [inline_rule(rule, group) for rule in group.rules if not rule.egress]
-            props["egress"] = [inline_rule(rule, group) for rule in group.rules if rule.egress]
-            items.append(StackItem(tables.DEFAULT_SECURITY_GROUP, group.group_id, props))
             continue
-        items.append(StackItem(tables.SECURITY_GROUP, group.group_id, props))
         waivers = waiver_tags(group.tags)
-        for rule in group.rules:
-            resource_type = tables.VPC_EGRESS_RULE if rule.egress else tables.VPC_INGRESS_RULE
-            items.append(
-                StackItem(resource_type, rule.rule_id, rule_props(rule, waivers), {"securityGroupId": [group.group_id]})
-            )
+        items.extend(rule_item(rule, waivers) for rule in group.rules)
     return items

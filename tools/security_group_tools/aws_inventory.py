@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 
+Seen = Callable[[Sequence["LiveGroup"], Sequence["LiveRule"]], None]
+"""Told of what a read has so far, as it arrives: the groups once (without their rules), then each page of rules.
+Called on the reading thread; it must return quickly (a caller judges on a thread of its own)."""
+
 FILTER_VALUES_PER_CALL: Final = 200
 """Group ids per `group-id` filter of DescribeSecurityGroupRules (EC2 caps the values of one filter)."""
 
@@ -127,11 +131,19 @@ def _filters(chosen: Selection) -> list[FilterTypeDef]:
     return filters
 
 
-def describe(client: EC2Client, chosen: Selection, options: AwsOptions, progress: Progress) -> list[LiveGroup]:
-    """Every selected group with its rules, sorted by group id; raise AwsError with one line on failure."""
+def describe(
+    client: EC2Client, chosen: Selection, options: AwsOptions, progress: Progress, seen: Seen | None = None
+) -> list[LiveGroup]:
+    """Every selected group with its rules, sorted by group id; raise AwsError with one line on failure.
+
+    `seen`, when given, is told of the groups and of each page of rules as they arrive (see `Seen`).
+    """
     try:
         raw_groups = _describe_groups(client, chosen, progress)
-        rules = _describe_rules(client, [g["GroupId"] for g in raw_groups], progress, every=chosen == Selection())
+        if seen is not None:
+            seen([_group(raw, ()) for raw in raw_groups], ())
+        group_ids = [g["GroupId"] for g in raw_groups]
+        rules = _describe_rules(client, group_ids, progress, every=chosen == Selection(), seen=seen)
     except (
         botocore.exceptions.ClientError,
         botocore.exceptions.BotoCoreError,
@@ -139,18 +151,21 @@ def describe(client: EC2Client, chosen: Selection, options: AwsOptions, progress
     ) as error:
         raise explain(error, options) from error
     groups = [
-        LiveGroup(
-            group_id=raw["GroupId"],
-            name=raw.get("GroupName", ""),
-            description=raw.get("Description", ""),
-            vpc_id=raw.get("VpcId"),
-            owner_id=raw.get("OwnerId", ""),
-            tags=_tags(raw.get("Tags", [])),
-            rules=tuple(sorted(rules.get(raw["GroupId"], []), key=lambda rule: rule.rule_id)),
-        )
-        for raw in raw_groups
+        _group(raw, tuple(sorted(rules.get(raw["GroupId"], []), key=lambda rule: rule.rule_id))) for raw in raw_groups
     ]
     return sorted(groups, key=lambda group: group.group_id)
+
+
+def _group(raw: Any, rules: tuple[LiveRule, ...]) -> LiveGroup:
+    return LiveGroup(
+        group_id=raw["GroupId"],
+        name=raw.get("GroupName", ""),
+        description=raw.get("Description", ""),
+        vpc_id=raw.get("VpcId"),
+        owner_id=raw.get("OwnerId", ""),
+        tags=_tags(raw.get("Tags", [])),
+        rules=rules,
+    )
 
 
 def _describe_groups(client: EC2Client, chosen: Selection, progress: Progress) -> list[Any]:
@@ -168,7 +183,7 @@ def _describe_groups(client: EC2Client, chosen: Selection, progress: Progress) -
 
 
 def _describe_rules(
-    client: EC2Client, group_ids: Sequence[str], progress: Progress, *, every: bool
+    client: EC2Client, group_ids: Sequence[str], progress: Progress, *, every: bool, seen: Seen | None = None
 ) -> dict[str, list[LiveRule]]:
     """The rules of these groups, by group id.
 
@@ -190,12 +205,14 @@ def _describe_rules(
     count = 0
     for kwargs in calls:
         for page in paginator.paginate(**kwargs):
-            for raw in page.get("SecurityGroupRules", []):
-                rule = _rule(raw)
+            read = [_rule(raw) for raw in page.get("SecurityGroupRules", [])]
+            for rule in read:
                 rules.setdefault(rule.group_id, []).append(rule)
                 count += 1
                 if count % PROGRESS_EVERY == 0:
                     progress(f"read {count} rules…")
+            if seen is not None and read:
+                seen((), read)
     return rules
 
 

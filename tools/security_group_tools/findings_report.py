@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pulumi.runtime.proto import analyzer_pb2
 
 from .pack_runner import LEVEL_NAMES, SEVERITY_NAMES
-from .preview_model import Location
+
+if TYPE_CHECKING:  # only a type here: preview_model loads the program runner, which audit never needs
+    from .preview_model import Location
 
 FAIL_ON: Final = {
     "mandatory": frozenset({"mandatory", "remediate"}),

@@ -22,7 +22,7 @@ import botocore.exceptions
 import botocore.parsers
 
 from .account_region import AccountRegion
-from .aws_inventory import FILTER_VALUES_PER_CALL, PROGRESS_EVERY, LiveGroup, Progress, Selection, describe
+from .aws_inventory import FILTER_VALUES_PER_CALL, PROGRESS_EVERY, LiveGroup, Progress, Seen, Selection, describe
 from .aws_session import AwsOptions, explain
 
 if TYPE_CHECKING:
@@ -156,14 +156,20 @@ class Inventory:
 
 
 def inventory(
-    client: EC2Client, chosen: Selection, options: AwsOptions, progress: Progress, place: AccountRegion
+    client: EC2Client,
+    chosen: Selection,
+    options: AwsOptions,
+    progress: Progress,
+    place: AccountRegion,
+    *,
+    seen: Seen | None = None,
 ) -> Inventory:
     """One account-region's selected groups and their attachments (one unit of an audit); raise AwsError on failure.
 
     An account `place` does not name (the credentials' own, not asked of STS) is the groups' owner; it stays
-    empty when the region holds no selected group.
+    empty when the region holds no selected group. `seen` is told of groups and rules as they arrive.
     """
-    groups = describe(client, chosen, options, progress)
+    groups = describe(client, chosen, options, progress, seen)
     if not place.account_id and groups:
         place = place._replace(account_id=groups[0].owner_id)
     return Inventory(place, groups, read(client, groups, chosen, options, progress))

@@ -123,28 +123,46 @@ class StackItem:
     """Property name -> URNs it depends on (for stacks where logical names repeat across types)."""
 
 
-def stack_request(items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeStackRequest:
-    """What the engine sends to AnalyzeStack: outputs, parents, dependencies and property dependencies."""
+@dataclass(frozen=True)
+class Linked:
+    """One resource of a stack as the engine links it: its URN, dependencies and property dependencies."""
+
+    item: StackItem
+    urn: str
+    dependencies: list[str]
+    by_prop: dict[str, list[str]]
+
+
+def linked(items: Sequence[StackItem]) -> list[Linked]:
+    """Each item with the URNs the engine would send for it (`stack_request`, and the audit's in-process call)."""
     urns = {item.name: item.urn or urn(item.resource_type, item.name) for item in items}
-    resources = []
+    found: list[Linked] = []
     for item in items:
         by_prop: dict[str, list[str]] = {prop: [urns[name] for name in names] for prop, names in item.deps.items()}
-        for prop, found in item.property_urns.items():
-            by_prop.setdefault(prop, []).extend(found)
-        resources.append(
-            analyzer_pb2.AnalyzerResource(
-                type=item.resource_type,
-                properties=struct(item.props),
-                urn=item.urn or urns[item.name],
-                name=item.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=item.parent),
-                parent=item.parent,
-                dependencies=sorted({u for found in by_prop.values() for u in found}),
-                propertyDependencies={
-                    prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=found) for prop, found in by_prop.items()
-                },
-            )
+        for prop, more in item.property_urns.items():
+            by_prop.setdefault(prop, []).extend(more)
+        dependencies = sorted({u for urns_of in by_prop.values() for u in urns_of})
+        found.append(Linked(item, item.urn or urns[item.name], dependencies, by_prop))
+    return found
+
+
+def stack_request(items: Sequence[StackItem]) -> analyzer_pb2.AnalyzeStackRequest:
+    """What the engine sends to AnalyzeStack: outputs, parents, dependencies and property dependencies."""
+    resources = [
+        analyzer_pb2.AnalyzerResource(
+            type=link.item.resource_type,
+            properties=struct(link.item.props),
+            urn=link.urn,
+            name=link.item.name,
+            options=analyzer_pb2.AnalyzerResourceOptions(parent=link.item.parent),
+            parent=link.item.parent,
+            dependencies=link.dependencies,
+            propertyDependencies={
+                prop: analyzer_pb2.AnalyzerPropertyDependencies(urns=found) for prop, found in link.by_prop.items()
+            },
         )
+        for link in linked(items)
+    ]
     return analyzer_pb2.AnalyzeStackRequest(resources=resources)
 
 
