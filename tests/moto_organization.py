@@ -40,6 +40,15 @@ class Organisation:
         """The account's name, as Organizations gives it."""
         return next(name for name, number in self.accounts.items() if number == account_id)
 
+    def denied_line(self, region: str) -> str:
+        """What audit and adopt print for the unit whose role the proxy denies."""
+        account = self.accounts["denied"]
+        return (
+            f"error: {account} (denied) {region}: sts:AssumeRole: AccessDenied: cannot assume "
+            f"arn:aws:iam::{account}:role/{ROLE}: the role must exist in account {account}, trust these "
+            "credentials, and they must be allowed sts:AssumeRole on it"
+        )
+
 
 def _session(moto: Moto, account: str) -> dict[str, Any]:
     """Keys in `account` (the default keys for the management account; an assumed role's for a member)."""

@@ -83,15 +83,6 @@ def expected_file(org: Organisation, account: str, region: str, vpc_id: str) -> 
     )
 
 
-def denied_line(org: Organisation, region: str) -> str:
-    account = org.accounts["denied"]
-    return (
-        f"error: {account} (denied) {region}: sts:AssumeRole: AccessDenied: cannot assume "
-        f"arn:aws:iam::{account}:role/{ROLE}: the role must exist in account {account}, trust these credentials, "
-        "and they must be allowed sts:AssumeRole on it"
-    )
-
-
 def read_units(org: Organisation, names: tuple[str, ...]) -> list[tuple[str, str]]:
     return sorted((org.accounts[name], region) for name in names for region in REGIONS)
 
@@ -110,7 +101,7 @@ def test_the_organisation_into_one_stack_file_per_account_region_with_one_denied
     assert err.splitlines()[-4:] == [
         f"adopt: nothing was written; pass --yes to write {', '.join(str(stack_file(stacks, *u)) for u in read)} "
         "(each old file kept beside it as <file>.bak…) and their import files",
-        *(denied_line(org, region) for region in REGIONS),
+        *(org.denied_line(region) for region in REGIONS),
         "adopt: incomplete: 2 of 8 account-region(s) could not be adopted; nothing was written for them",
     ]
 

@@ -88,15 +88,6 @@ def finding(
     }
 
 
-def denied_line(org: Organisation, region: str) -> str:
-    account = org.accounts["denied"]
-    return (
-        f"error: {account} (denied) {region}: sts:AssumeRole: AccessDenied: cannot assume "
-        f"arn:aws:iam::{account}:role/{ROLE}: the role must exist in account {account}, trust these credentials, "
-        "and they must be allowed sts:AssumeRole on it"
-    )
-
-
 def ordered(
     org: Organisation, names: tuple[str, ...], level: str = "advisory", *, named: bool = True
 ) -> list[dict[str, Any]]:
@@ -133,12 +124,12 @@ def test_the_organisation_with_one_denied_role(org: Organisation, proxy: Proxy, 
             "region": region,
             "operation": "sts:AssumeRole",
             "error_code": "AccessDenied",
-            "message": denied_line(org, region).split(": AccessDenied: ", 1)[1],
+            "message": org.denied_line(region).split(": AccessDenied: ", 1)[1],
         }
         for region in REGIONS
     ]
     assert err.splitlines() == [
-        *(denied_line(org, region) for region in REGIONS),
+        *(org.denied_line(region) for region in REGIONS),
         "audit: incomplete: 2 of 8 account-region(s) could not be read; the report covers the other 6",
     ]
     assert status == audit.EXIT_INCOMPLETE == 3
