@@ -14,18 +14,33 @@ import logging
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from security_group_tools.child_processes import dies_with_parent
 from security_group_tools.paths import PROJECT_DIR
 
+from bench.process_peak import cpu_seconds
+
 START_SECONDS: Final = 60.0
 
 
+@dataclass(frozen=True)
+class MotoServer:
+    """The running server: where it answers, and which process serves."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far: what the endpoint's side of a run cost, on the same cores."""
+        return cpu_seconds(self.pid)
+
+
 @contextlib.contextmanager
-def moto_server(log: Path) -> Iterator[str]:
-    """Start the child, its stderr (tracebacks of every call moto has not implemented) into `log`; yield its URL."""
+def moto_server(log: Path) -> Iterator[MotoServer]:
+    """Start the child, its stderr (tracebacks of every call moto has not implemented) into `log`; yield it."""
     command = dies_with_parent([sys.executable, "-m", "bench.moto_process"], cwd=PROJECT_DIR)
     with log.open("wb") as stderr:
         process = subprocess.Popen(
@@ -36,7 +51,7 @@ def moto_server(log: Path) -> Iterator[str]:
         url = process.stdout.readline().strip()
         if not url.startswith("http://127.0.0.1:"):
             raise RuntimeError(f"moto did not start (it printed {url!r}, exit status {process.poll()})")
-        yield url
+        yield MotoServer(url, process.pid)  # the launcher execs the server in its own pid
     finally:
         assert process.stdin is not None
         process.stdin.close()

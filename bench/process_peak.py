@@ -29,6 +29,7 @@ from security_group_tools.child_processes import LAUNCHER, dies_with_parent
 
 SAMPLE_SECONDS: Final = 0.02
 PAGE_BYTES: Final = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 
 WRAPPER: Final = """\
 import json, os, sys, time
@@ -70,10 +71,22 @@ def _parents() -> dict[int, int]:
             stat = Path(entry.path, "stat").read_text()
         except OSError:
             continue  # ended between the listing and the read
-        # The command name, in parentheses, may hold spaces: the fields after its closing one are fixed.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        found[int(entry.name)] = int(fields[1])
+        found[int(entry.name)] = int(_stat_fields(stat)[1])
     return found
+
+
+def _stat_fields(stat: str) -> list[str]:
+    """The fields of a /proc/<pid>/stat line after the command name, from the state (field 3) on.
+
+    The command name, in parentheses, may hold spaces and parentheses: the fields after its last `)` are fixed.
+    """
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time a live process has used so far, every thread of it (not its children)."""
+    fields = _stat_fields(Path(f"/proc/{pid}/stat").read_text())
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime and stime: fields 14 and 15 of stat
 
 
 def _resident(pid: int) -> int:

@@ -2,14 +2,15 @@
 
 .venv/bin/python -m bench.prowler_compare                 # `make bench`: rewrites bench/results/prowler-*.json
                                                           # and the Prowler sections of BENCHMARKS.md
-.venv/bin/python -m bench.prowler_compare --part regions  # only the 1/4/8-region figures
+.venv/bin/python -m bench.prowler_compare --part units    # only our 1/4/8-region concurrency figures
 .venv/bin/python -m bench.prowler_compare --quick --no-prowler --out /tmp/p   # tiny, one round, ours only
 
 One moto server (its own process, 127.0.0.1) holds the inventory (`bench/sg_inventory.py`); both auditors
 reach it only through `AWS_ENDPOINT_URL`. Every run is a fresh process timed from spawn to exit, its peak
 memory that of its whole process tree (`bench/process_peak.py`); ours and Prowler's runs alternate, round by
 round. Then our audit across 1, 4 and 8 regions at its default concurrency, against the same regions read one
-after another (`--concurrency 1`), and both auditors across the 8 regions.
+after another (`--concurrency 1`), each with the floor no concurrency can beat on this machine (the CPU time
+the run used, ours and moto's, spread over the cores: `concurrency_floor`), and both auditors across the 8 regions.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from security_group_tools.paths import PROJECT_DIR
 from bench import auditors, report
 from bench.auditors import Reported
 from bench.findings_compare import Comparison, compare, markdown
-from bench.moto_process import moto_server
+from bench.moto_process import MotoServer, moto_server
 from bench.process_peak import Run, measure
 from bench.report import Figure, Target
 from bench.sg_inventory import Inventory, populate
@@ -65,6 +66,8 @@ UNIT_REGIONS: Final = (
 )
 """The account-regions of the concurrency figures: one account, eight regions moto serves side by side."""
 UNIT_COUNTS: Final = (1, 4, 8)
+CONCURRENT: Final = "ours, default concurrency"
+SERIAL: Final = "ours, --concurrency 1"
 
 TIME_LIMIT: Final = 0.1
 """At least 10x faster than Prowler: our wall time at most a tenth of its."""
@@ -123,18 +126,25 @@ class Measured:
     cpu: Mapping[str, Sample]
     peak: Mapping[str, Sample]
     reported: Mapping[str, Reported]
+    endpoint_cpu: Mapping[str, tuple[float, ...]]
+    """CPU time moto's process used during each run, in run order (the endpoint's share of the work)."""
 
 
-def run_alternated(sides: Mapping[str, Side], repeats: int, env: Mapping[str, str], work: Path) -> Measured:
+def run_alternated(
+    sides: Mapping[str, Side], repeats: int, env: Mapping[str, str], work: Path, moto: MotoServer
+) -> Measured:
     """Run every side once per round, rotating which goes first; findings must not change between runs."""
     names = list(sides)
     runs: dict[str, list[Run]] = {name: [] for name in names}
+    endpoint: dict[str, list[float]] = {name: [] for name in names}
     reported: dict[str, Reported] = {}
     for round_ in range(repeats):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             out = work / f"{name.replace(' ', '-')}-{round_}"
+            before = moto.cpu_seconds()
             run = measure(sides[name].command(out), env=env, cwd=PROJECT_DIR, out_dir=out)
+            endpoint[name].append(moto.cpu_seconds() - before)
             ok = OK_STATUSES[PROWLER if name.startswith(PROWLER) else OURS]
             if run.returncode not in ok:
                 raise RuntimeError(f"{name} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
@@ -143,13 +153,51 @@ def run_alternated(sides: Mapping[str, Side], repeats: int, env: Mapping[str, st
                 raise RuntimeError(f"{name} reported different findings in round {round_ + 1}")
             runs[name].append(run)
             peak = run.peak_bytes / 1e6
-            print(f"  {name}: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), {peak:.0f} MB", flush=True)
+            print(
+                f"  {name}: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU; moto {endpoint[name][-1]:.2f} s CPU), "
+                f"{peak:.0f} MB",
+                flush=True,
+            )
     return Measured(
         {name: Sample(tuple(run.seconds for run in found), "s") for name, found in runs.items()},
         {name: Sample(tuple(run.cpu_seconds for run in found), "s") for name, found in runs.items()},
         {name: Sample(tuple(float(run.peak_bytes) for run in found), "B") for name, found in runs.items()},
         reported,
+        {name: tuple(found) for name, found in endpoint.items()},
     )
+
+
+def cores() -> int:
+    """The cores this process, and so every run it starts and moto, may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def concurrency_floor(measured: Measured, count: int, on_cores: int, *, target: bool) -> str:
+    """What no concurrency can beat here: a run cannot end before its CPU time, spread over every core, is spent.
+
+    Each concurrent run's own CPU time (ours and moto's, both on this machine's cores) over the cores is a lower
+    bound on its wall time; the median of those bounds over the serial runs' median wall time is the lowest
+    ratio any concurrency could reach with the work those runs did. With `target`, says whether that is within
+    the issue's ratio.
+    """
+    bounds = [
+        (ours + endpoint) / on_cores
+        for ours, endpoint in zip(measured.cpu[CONCURRENT].values, measured.endpoint_cpu[CONCURRENT], strict=True)
+    ]
+    floor = Sample(tuple(bounds), "s").median
+    serial_wall = measured.seconds[SERIAL].median
+    ours_cpu = measured.cpu[CONCURRENT].median
+    moto_cpu = Sample(measured.endpoint_cpu[CONCURRENT], "s").median
+    best = floor / serial_wall
+    line = (
+        f"floor at {count} unit(s): the concurrent runs used {ours_cpu:.2f} s of CPU and moto {moto_cpu:.2f} s "
+        f"(medians); on {on_cores} core(s) no run doing that work ends in under {floor:.2f} s, {best:.2f}x the "
+        f"serial runs' {serial_wall:.2f} s"
+    )
+    if target:
+        reach = "out of reach" if best > CONCURRENCY_LIMIT else "within reach"
+        line += f": the ≤ {CONCURRENCY_LIMIT:g} target is {reach} on this machine"
+    return line
 
 
 def units_supported() -> bool:
@@ -201,12 +249,12 @@ def _measure(options: argparse.Namespace, plan: Plan, with_prowler: bool, out: P
         scratch = Path(scratch_dir)
         empty = scratch / "aws-empty"
         empty.write_text("")
-        with moto_server(scratch / "moto.log") as url:
-            env = auditors.aws_env(os.environ, url, empty)
+        with moto_server(scratch / "moto.log") as moto:
+            env = auditors.aws_env(os.environ, moto.url, empty)
             for part in parts:
                 measure_part = MEASURES[part]
                 load_before = os.getloadavg()[0]
-                results = measure_part(plan, with_prowler, env, url, scratch / part)
+                results = measure_part(plan, with_prowler, env, moto, scratch / part)
                 results.notes.append(
                     f"load average (1 min) {load_before:.1f} before and {os.getloadavg()[0]:.1f} after, "
                     f"on {os.cpu_count()} cores (other work on the machine slows every side alike)"
@@ -237,15 +285,15 @@ def _print(results: Results) -> None:
 SKIPPED: Final = "not measured: Prowler left out (--no-prowler) or not installed (make bench builds .venv-prowler)"
 
 
-def one_region(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work: Path) -> Results:
+def one_region(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
     """Both auditors over one region of `plan.groups` groups."""
     results = Results([], [], {}, [])
     print(f"inventory: {plan.groups} groups in {REGION} ...", flush=True)
-    inventory = populate(url, REGION, plan.groups)
+    inventory = populate(moto.url, REGION, plan.groups)
     size = f"{inventory.groups} groups, {inventory.rules} rules, 1 region"
     sides = {OURS: _ours([REGION])} | ({PROWLER: _prowler([REGION])} if with_prowler else {})
     print(f"one region: {', '.join(sides)}, {plan.repeats} rounds ...", flush=True)
-    found = run_alternated(sides, plan.repeats, env, work)
+    found = run_alternated(sides, plan.repeats, env, work, moto)
     results.comparisons[f"Findings, {size}"] = _comparison([inventory], found.reported)
     _versus_prowler(results, found, size, with_prowler)
     return results
@@ -259,22 +307,23 @@ def _unit_inventories(plan: Plan, url: str, made: dict[str, Inventory]) -> list[
     return [made[region] for region in UNIT_REGIONS]
 
 
-def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work: Path) -> Results:
+def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
     """Ours over 1, 4 and 8 regions at the default concurrency, and the same regions one by one."""
     del with_prowler  # ours only
     results = Results([], [], {}, [])
     if not units_supported():
         results.notes.append("not measured: this audit takes no --regions/--concurrency")
         return results
-    _unit_inventories(plan, url, _MADE)
+    _unit_inventories(plan, moto.url, _MADE)
     for count in UNIT_COUNTS:
         regions = UNIT_REGIONS[:count]
         print(f"{count} region(s): default concurrency against --concurrency 1 ...", flush=True)
-        pair = {"ours, default concurrency": _ours(regions, listed=True), "ours, --concurrency 1": _ours(regions, 1)}
-        found = run_alternated(pair, plan.unit_repeats, env, work / f"units-{count}")
+        pair = {CONCURRENT: _ours(regions, listed=True), SERIAL: _ours(regions, 1)}
+        found = run_alternated(pair, plan.unit_repeats, env, work / f"units-{count}", moto)
         per = f"{count} region(s) x {plan.unit_groups} groups"
-        concurrent, one_by_one = found.seconds["ours, default concurrency"], found.seconds["ours, --concurrency 1"]
+        concurrent, one_by_one = found.seconds[CONCURRENT], found.seconds[SERIAL]
         results.figures.append(Figure("our audit wall time", per, concurrent, "--concurrency 1", one_by_one))
+        results.notes.append(concurrency_floor(found, count, cores(), target=count == UNIT_COUNTS[-1]))
     eight = results.figures[-1]
     results.targets.append(
         Target(f"{UNIT_COUNTS[-1]} units vs the same units one by one", eight.ratio, CONCURRENCY_LIMIT, True)
@@ -282,17 +331,17 @@ def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work
     return results
 
 
-def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], url: str, work: Path) -> Results:
+def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
     """Both auditors over the same 8 regions."""
     results = Results([], [], {}, [])
     if not units_supported():
         results.notes.append("not measured: this audit takes no --regions/--concurrency")
         return results
-    inventories = _unit_inventories(plan, url, _MADE)
+    inventories = _unit_inventories(plan, moto.url, _MADE)
     spread = f"{len(UNIT_REGIONS)} regions x {plan.unit_groups} groups"
     sides = {OURS: _ours(UNIT_REGIONS)} | ({PROWLER: _prowler(UNIT_REGIONS)} if with_prowler else {})
     print(f"{len(UNIT_REGIONS)} regions: {', '.join(sides)}, {plan.repeats} rounds ...", flush=True)
-    across = run_alternated(sides, plan.repeats, env, work)
+    across = run_alternated(sides, plan.repeats, env, work, moto)
     results.comparisons[f"Findings, {spread}"] = _comparison(inventories, across.reported)
     _versus_prowler(results, across, spread, with_prowler)
     return results

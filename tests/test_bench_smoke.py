@@ -348,3 +348,98 @@ def test_a_run_is_never_charged_the_memory_of_the_process_that_measures_it(tmp_p
     assert size <= run.peak_bytes < 2 * size
     assert run.cpu_seconds > 0
     del ballast
+
+
+def test_the_floor_says_no_concurrency_can_beat_the_cpu_time_spread_over_the_cores() -> None:
+    """Each concurrent run's CPU (ours and moto's) over the cores bounds its wall time; the median bound over the
+    serial runs' median wall time is the best ratio there is, judged against the target only where it applies."""
+    from bench.prowler_compare import CONCURRENT, SERIAL, Measured, concurrency_floor
+    from bench.stats import Sample
+
+    measured = Measured(
+        seconds={CONCURRENT: Sample((4.4, 4.6, 4.5), "s"), SERIAL: Sample((4.8, 4.7, 5.2), "s")},
+        cpu={CONCURRENT: Sample((3.0, 3.1, 2.9), "s"), SERIAL: Sample((2.5, 3.0, 2.6), "s")},
+        peak={},
+        reported={},
+        endpoint_cpu={CONCURRENT: (2.6, 2.7, 2.8), SERIAL: (2.4, 2.7, 2.5)},
+    )
+    # Bounds per concurrent run: (3.0 + 2.6) / 2 = 2.80, (3.1 + 2.7) / 2 = 2.90, (2.9 + 2.8) / 2 = 2.85.
+    assert concurrency_floor(measured, 8, 2, target=True) == (
+        "floor at 8 unit(s): the concurrent runs used 3.00 s of CPU and moto 2.70 s (medians); on 2 core(s) no run "
+        "doing that work ends in under 2.85 s, 0.59x the serial runs' 4.80 s: the ≤ 0.35 target is out of reach on "
+        "this machine"
+    )
+    assert concurrency_floor(measured, 8, 8, target=True).endswith(
+        "on 8 core(s) no run doing that work ends in under 0.71 s, 0.15x the serial runs' 4.80 s: the ≤ 0.35 target "
+        "is within reach on this machine"
+    )
+    assert concurrency_floor(measured, 1, 2, target=False).endswith("0.59x the serial runs' 4.80 s")
+
+
+def test_a_processs_cpu_time_is_read_for_every_thread_of_it(tmp_path: Path) -> None:
+    """The child spends 0.3 s of CPU on a thread of its own, then waits: /proc says at least that much."""
+    from bench.process_peak import cpu_seconds
+
+    spin = (
+        "import sys, threading, time\n"
+        "def spin():\n"
+        "    while time.process_time() < 0.3:\n"
+        "        pass\n"
+        "worker = threading.Thread(target=spin)\n"
+        "worker.start()\n"
+        "worker.join()\n"
+        "print(time.process_time(), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", spin], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        assert child.stdout is not None
+        own = float(child.stdout.readline())
+        read = cpu_seconds(child.pid)
+    finally:
+        child.communicate("")
+    assert own >= 0.3
+    assert read >= 0.3 - 0.02  # the kernel counts in clock ticks (10 ms), process_time more finely
+    assert read <= own + 0.02
+
+
+def test_quick_units_run_reports_each_count_with_its_floor(tmp_path: Path) -> None:
+    """`--quick --no-prowler --part units`: the 1, 4 and 8 region figures, each with the CPU floor, and the target."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.prowler_compare", "--quick", "--no-prowler"),
+            *("--part", "units", "--out", str(tmp_path)),
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "prowler-units.json").read_text())
+    assert [(figure["size"], figure["baseline"]["name"]) for figure in results["figures"]] == [
+        (f"{count} region(s) x 3 groups", "--concurrency 1") for count in (1, 4, 8)
+    ]
+    floor = (
+        r"floor at {count} unit\(s\): the concurrent runs used \d+\.\d\d s of CPU and moto \d+\.\d\d s \(medians\); "
+    )
+    floor += (
+        r"on \d+ core\(s\) no run doing that work ends in under \d+\.\d\d s, \d+\.\d\dx the serial runs' \d+\.\d\d s"
+    )
+    notes = results["notes"]
+    assert len(notes) == 4
+    assert re.fullmatch(floor.format(count=1), notes[0])
+    assert re.fullmatch(floor.format(count=4), notes[1])
+    assert re.fullmatch(
+        floor.format(count=8) + r": the ≤ 0\.35 target is (out of|within) reach on this machine", notes[2]
+    )
+    assert notes[3].startswith("load average (1 min) ")
+    assert [target["name"] for target in results["targets"]] == ["8 units vs the same units one by one"]
+    assert re.search(
+        r"^  ours, --concurrency 1: \d+\.\d\d s \(\d+\.\d\d s CPU; moto \d+\.\d\d s CPU\), \d+ MB$",
+        done.stdout,
+        re.MULTILINE,
+    )
