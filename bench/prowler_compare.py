@@ -34,13 +34,14 @@ from bench.auditors import Reported
 from bench.findings_compare import Comparison, compare, markdown
 from bench.moto_process import MotoServer, moto_server
 from bench.process_peak import Run, measure
+from bench.replay_endpoint import replay_endpoint
 from bench.report import Figure, Target
 from bench.sg_inventory import Inventory, populate
 from bench.stats import Sample
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
-PARTS: Final = ("units", "one-region", "regions")
+PARTS: Final = ("units", "units-latency", "one-region", "regions")
 """Each part writes bench/results/prowler-<part>.json and its own section of BENCHMARKS.md."""
 
 
@@ -84,10 +85,12 @@ class Plan:
     """Groups in each of the 8 regions: together as many as the one-region inventory."""
     repeats: int
     unit_repeats: int
+    waits: tuple[float, ...]
+    """Seconds the replayed endpoint waits before each answer, one set of runs each (`units_latency`)."""
 
 
-FULL = Plan(groups=1000, unit_groups=125, repeats=3, unit_repeats=3)
-QUICK = Plan(groups=41, unit_groups=3, repeats=1, unit_repeats=1)
+FULL = Plan(groups=1000, unit_groups=125, repeats=3, unit_repeats=3, waits=(0.0, 0.1, 0.2, 0.4))
+QUICK = Plan(groups=41, unit_groups=3, repeats=1, unit_repeats=1, waits=(0.0, 0.05))
 """41 groups: the first three open kinds (SSH from 0.0.0.0/0, the split /0, SSH from ::/0)."""
 
 
@@ -131,9 +134,12 @@ class Measured:
 
 
 def run_alternated(
-    sides: Mapping[str, Side], repeats: int, env: Mapping[str, str], work: Path, moto: MotoServer
+    sides: Mapping[str, Side], repeats: int, env: Mapping[str, str], work: Path, endpoint_cpu: Callable[[], float]
 ) -> Measured:
-    """Run every side once per round, rotating which goes first; findings must not change between runs."""
+    """Run every side once per round, rotating which goes first; findings must not change between runs.
+
+    `endpoint_cpu` says how much CPU time the endpoint has used so far, read before and after each run.
+    """
     names = list(sides)
     runs: dict[str, list[Run]] = {name: [] for name in names}
     endpoint: dict[str, list[float]] = {name: [] for name in names}
@@ -142,9 +148,9 @@ def run_alternated(
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             out = work / f"{name.replace(' ', '-')}-{round_}"
-            before = moto.cpu_seconds()
+            before = endpoint_cpu()
             run = measure(sides[name].command(out), env=env, cwd=PROJECT_DIR, out_dir=out)
-            endpoint[name].append(moto.cpu_seconds() - before)
+            endpoint[name].append(endpoint_cpu() - before)
             ok = OK_STATUSES[PROWLER if name.startswith(PROWLER) else OURS]
             if run.returncode not in ok:
                 raise RuntimeError(f"{name} exited {run.returncode}: {run.stderr.strip()[-2000:]}")
@@ -154,8 +160,8 @@ def run_alternated(
             runs[name].append(run)
             peak = run.peak_bytes / 1e6
             print(
-                f"  {name}: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU; moto {endpoint[name][-1]:.2f} s CPU), "
-                f"{peak:.0f} MB",
+                f"  {name}: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU; "
+                f"endpoint {endpoint[name][-1]:.2f} s CPU), {peak:.0f} MB",
                 flush=True,
             )
     return Measured(
@@ -293,7 +299,7 @@ def one_region(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: Mot
     size = f"{inventory.groups} groups, {inventory.rules} rules, 1 region"
     sides = {OURS: _ours([REGION])} | ({PROWLER: _prowler([REGION])} if with_prowler else {})
     print(f"one region: {', '.join(sides)}, {plan.repeats} rounds ...", flush=True)
-    found = run_alternated(sides, plan.repeats, env, work, moto)
+    found = run_alternated(sides, plan.repeats, env, work, moto.cpu_seconds)
     results.comparisons[f"Findings, {size}"] = _comparison([inventory], found.reported)
     _versus_prowler(results, found, size, with_prowler)
     return results
@@ -319,7 +325,7 @@ def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServ
         regions = UNIT_REGIONS[:count]
         print(f"{count} region(s): default concurrency against --concurrency 1 ...", flush=True)
         pair = {CONCURRENT: _ours(regions, listed=True), SERIAL: _ours(regions, 1)}
-        found = run_alternated(pair, plan.unit_repeats, env, work / f"units-{count}", moto)
+        found = run_alternated(pair, plan.unit_repeats, env, work / f"units-{count}", moto.cpu_seconds)
         per = f"{count} region(s) x {plan.unit_groups} groups"
         concurrent, one_by_one = found.seconds[CONCURRENT], found.seconds[SERIAL]
         results.figures.append(Figure("our audit wall time", per, concurrent, "--concurrency 1", one_by_one))
@@ -329,6 +335,66 @@ def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServ
         Target(f"{UNIT_COUNTS[-1]} units vs the same units one by one", eight.ratio, CONCURRENCY_LIMIT, True)
     )
     return results
+
+
+def units_latency(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
+    """The 8 units at the default concurrency and one by one, through an endpoint that answers as moto did after
+    a set wait and costs this machine next to nothing (`bench/replay_endpoint.py`): a model of AWS's network
+    wait, not a measurement of AWS. No target is judged on it."""
+    del with_prowler  # ours only
+    results = Results([], [], {}, [])
+    if not units_supported():
+        results.notes.append("not measured: this audit takes no --regions/--concurrency")
+        return results
+    _unit_inventories(plan, moto.url, _MADE)
+    pair = {CONCURRENT: _ours(UNIT_REGIONS, listed=True), SERIAL: _ours(UNIT_REGIONS, 1)}
+    size = f"{len(UNIT_REGIONS)} region(s) x {plan.unit_groups} groups"
+    with replay_endpoint(moto.url) as endpoint:
+        through = {**env, "AWS_ENDPOINT_URL": endpoint.url}
+
+        def endpoint_cpu() -> float:
+            return endpoint.cpu_seconds + moto.cpu_seconds()
+
+        print("recording moto's answers: one run of each ...", flush=True)
+        run_alternated(pair, 1, through, work / "record", endpoint_cpu)
+        ratios: list[tuple[float, float]] = []
+        for wait in plan.waits:
+            endpoint.replay(wait)
+            print(f"{size}, {wait * 1000:.0f} ms per call: default concurrency against --concurrency 1 ...", flush=True)
+            found = run_alternated(pair, plan.unit_repeats, through, work / f"wait-{wait * 1000:.0f}", endpoint_cpu)
+            figure = Figure(
+                "our audit wall time",
+                f"{size}, {wait * 1000:.0f} ms per call",
+                found.seconds[CONCURRENT],
+                "--concurrency 1",
+                found.seconds[SERIAL],
+            )
+            results.figures.append(figure)
+            results.notes.append(busy_note(found, wait))
+            ratios.append((wait, figure.ratio))
+        if endpoint.misses:
+            raise RuntimeError(f"{endpoint.misses} request(s) were not among those recorded: the runs differ")
+    results.notes.append(crossing_note(ratios))
+    return results
+
+
+def busy_note(measured: Measured, wait: float) -> str:
+    """How busy our own process was in the concurrent runs: near one core, its interpreter lock is the floor."""
+    wall, cpu = measured.seconds[CONCURRENT].median, measured.cpu[CONCURRENT].median
+    endpoint = Sample(measured.endpoint_cpu[CONCURRENT], "s").median
+    return (
+        f"{wait * 1000:.0f} ms per call: the concurrent runs took {wall:.2f} s and used {cpu:.2f} s of our CPU "
+        f"({cpu / wall:.0%} of one core) and {endpoint:.2f} s of the endpoint's (medians)"
+    )
+
+
+def crossing_note(ratios: Sequence[tuple[float, float]]) -> str:
+    """At which wait, of those measured, 8 units first take at most the target's share of their serial time."""
+    within = [wait for wait, ratio in ratios if ratio <= CONCURRENCY_LIMIT]
+    listed = ", ".join(f"{ratio:.2f}x at {wait * 1000:.0f} ms" for wait, ratio in ratios)
+    if within:
+        return f"ratio by wait per call: {listed}; at most {CONCURRENCY_LIMIT:g} from {within[0] * 1000:.0f} ms on"
+    return f"ratio by wait per call: {listed}; above {CONCURRENCY_LIMIT:g} at every wait measured"
 
 
 def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
@@ -341,7 +407,7 @@ def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto:
     spread = f"{len(UNIT_REGIONS)} regions x {plan.unit_groups} groups"
     sides = {OURS: _ours(UNIT_REGIONS)} | ({PROWLER: _prowler(UNIT_REGIONS)} if with_prowler else {})
     print(f"{len(UNIT_REGIONS)} regions: {', '.join(sides)}, {plan.repeats} rounds ...", flush=True)
-    across = run_alternated(sides, plan.repeats, env, work, moto)
+    across = run_alternated(sides, plan.repeats, env, work, moto.cpu_seconds)
     results.comparisons[f"Findings, {spread}"] = _comparison(inventories, across.reported)
     _versus_prowler(results, across, spread, with_prowler)
     return results
@@ -350,7 +416,12 @@ def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto:
 _MADE: dict[str, Inventory] = {}
 """The 8 regions' inventories in the running moto server (one server per run of this module)."""
 
-MEASURES: Final = {"units": units, "one-region": one_region, "regions": across_regions}
+MEASURES: Final = {
+    "units": units,
+    "units-latency": units_latency,
+    "one-region": one_region,
+    "regions": across_regions,
+}
 
 
 def _versus_prowler(results: Results, measured: Measured, size: str, with_prowler: bool) -> None:

@@ -92,8 +92,9 @@ def markdown_table(figures: Sequence[Figure], targets: Sequence[Target]) -> str:
         f"| {f.name} | {f.size} | {show(f.ours)} | {f.baseline_name}: {show(f.baseline)} | {f.ratio:.2f}× |"
         for f in figures
     ]
-    lines += ["", "| Target | Verdict |", "|---|---|"]
-    lines += [f"| {t.line().split('  ', 1)[1]} | **{t.verdict}** |" for t in targets]
+    if targets:  # a model's figures judge no target: no empty table for them
+        lines += ["", "| Target | Verdict |", "|---|---|"]
+        lines += [f"| {t.line().split('  ', 1)[1]} | **{t.verdict}** |" for t in targets]
     return "\n".join(lines)
 
 

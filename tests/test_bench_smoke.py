@@ -439,7 +439,7 @@ def test_quick_units_run_reports_each_count_with_its_floor(tmp_path: Path) -> No
     assert notes[3].startswith("load average (1 min) ")
     assert [target["name"] for target in results["targets"]] == ["8 units vs the same units one by one"]
     assert re.search(
-        r"^  ours, --concurrency 1: \d+\.\d\d s \(\d+\.\d\d s CPU; moto \d+\.\d\d s CPU\), \d+ MB$",
+        r"^  ours, --concurrency 1: \d+\.\d\d s \(\d+\.\d\d s CPU; endpoint \d+\.\d\d s CPU\), \d+ MB$",
         done.stdout,
         re.MULTILINE,
     )
