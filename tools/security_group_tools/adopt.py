@@ -38,7 +38,7 @@ from pathlib import Path
 import boto3
 import botocore.exceptions
 
-from . import adopt_units, stack_merge
+from . import adopt_units, gc_tuning, stack_merge
 from .adopt_config import Adoption, adopt
 from .adopt_output import config_snippet, import_document, notes_beside_rules
 from .aws_inventory import add_selection_arguments, read_selected, selection
@@ -55,7 +55,7 @@ EXIT_DIFF_ONLY = 1
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run adopt; return the exit status (130 or 143, after one line, when SIGINT or SIGTERM ends it)."""
-    with interrupts.raising():
+    with interrupts.raising(), gc_tuning.for_batch():
         try:
             return _main(argv)
         except (KeyboardInterrupt, interrupts.Terminated) as error:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from . import audit_findings, policy_config, report_options
+from . import audit_findings, gc_tuning, policy_config, report_options
 from .account_region import AccountRegion
 from .audit_engine import InProcessPack
 from .audit_report import Counts, UnitReport, unit_report
@@ -76,7 +76,7 @@ def _configure(pack: InProcessPack, path: Path | None) -> tuple[Policy, ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run audit; return the exit status (130 or 143, after one line, when SIGINT or SIGTERM ends it)."""
-    with interrupts.raising():
+    with interrupts.raising(), gc_tuning.for_batch():
         try:
             return _main(argv)
         except (KeyboardInterrupt, interrupts.Terminated) as error:

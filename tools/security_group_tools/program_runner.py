@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import json
 import runpy
@@ -204,15 +205,21 @@ class Pulumi:
         def program() -> object:
             return fn()
 
+        # The project's program tunes the collector for the process it owns under the CLI (the language host's);
+        # here that process is the caller's, which gets its own thresholds back.
+        thresholds = gc.get_threshold()
         try:
             program()
         except Exception as error:  # noqa: BLE001 - the test inspects whatever the program raised
             result.error = error
             return result
-        root = pulumi.runtime.settings.get_root_resource()
-        outputs = getattr(root, "outputs", {})
-        result.outputs, result.known = resolve(outputs)
-        return result
+        else:
+            root = pulumi.runtime.settings.get_root_resource()
+            outputs = getattr(root, "outputs", {})
+            result.outputs, result.known = resolve(outputs)
+            return result
+        finally:
+            gc.set_threshold(*thresholds)
 
     def run_program(
         self, config: Mapping[str, str], program_dir: Path = PROJECT_DIR, *, secret_keys: Sequence[str] = ()
