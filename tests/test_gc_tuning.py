@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,19 @@ from moto_server import REGION, Moto, walkthrough
 from security_group_tools import adopt, audit, aws_inventory, gc_tuning
 from security_group_tools.program_runner import RecordingMocks, start_runtime
 from security_groups_component import collector
+
+
+@pytest.fixture(autouse=True)
+def thawed() -> Iterator[None]:
+    """Nothing frozen when a test starts, as in a fresh command; whatever an earlier test froze (the pack's
+    entry, run in this process, freezes its imports) is frozen again afterwards."""
+    frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    try:
+        yield
+    finally:
+        if frozen:
+            gc.freeze()
 
 
 class _Node:

@@ -8,8 +8,7 @@ account-regions in memory at once that work grows with the estate: tuned, 8 unit
 13% less CPU time in the bench (bench/BENCHMARKS.md, "The collector").
 
 `for_batch` freezes what the imports made (never garbage: `gc.freeze` moves it out of every future collection)
-and collects the young generation every 50,000 allocations instead of 700 (the program's own `THRESHOLDS`,
-`security_groups_component.collector`). Cycles are still found, by the
+and collects the young generation every 50,000 allocations instead of 700. Cycles are still found, by the
 same collector, only less often. Full collections keep CPython's own rule (only when a quarter more objects
 have reached the oldest generation since the last one), so a long organisation run's garbage, such as each
 unit's boto3 session, is still reclaimed. Everything is put back when the block ends, for callers in the same
@@ -21,8 +20,12 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+from typing import Final
 
-from security_groups_component.collector import THRESHOLDS
+THRESHOLDS: Final = (50_000, 50, 10)
+"""The program's own (`security_groups_component.collector.THRESHOLDS`), written out here because importing
+that package would load the program's model, which an audit never needs (tests/test_gc_tuning.py checks that
+the two agree)."""
 
 
 @contextlib.contextmanager
