@@ -313,13 +313,19 @@ def _unit_inventories(plan: Plan, url: str, made: dict[str, Inventory]) -> list[
     return [made[region] for region in UNIT_REGIONS]
 
 
+def _unsupported() -> Results | None:
+    """A part's results saying why nothing was measured, when this audit cannot read account-regions."""
+    if units_supported():
+        return None
+    return Results([], [], {}, ["not measured: this audit takes no --regions/--concurrency"])
+
+
 def units(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
     """Ours over 1, 4 and 8 regions at the default concurrency, and the same regions one by one."""
     del with_prowler  # ours only
+    if (skipped := _unsupported()) is not None:
+        return skipped
     results = Results([], [], {}, [])
-    if not units_supported():
-        results.notes.append("not measured: this audit takes no --regions/--concurrency")
-        return results
     _unit_inventories(plan, moto.url, _MADE)
     for count in UNIT_COUNTS:
         regions = UNIT_REGIONS[:count]
@@ -342,10 +348,9 @@ def units_latency(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: 
     a set wait and costs this machine next to nothing (`bench/replay_endpoint.py`): a model of AWS's network
     wait, not a measurement of AWS. No target is judged on it."""
     del with_prowler  # ours only
+    if (skipped := _unsupported()) is not None:
+        return skipped
     results = Results([], [], {}, [])
-    if not units_supported():
-        results.notes.append("not measured: this audit takes no --regions/--concurrency")
-        return results
     _unit_inventories(plan, moto.url, _MADE)
     pair = {CONCURRENT: _ours(UNIT_REGIONS, listed=True), SERIAL: _ours(UNIT_REGIONS, 1)}
     size = f"{len(UNIT_REGIONS)} region(s) x {plan.unit_groups} groups"
@@ -399,10 +404,9 @@ def crossing_note(ratios: Sequence[tuple[float, float]]) -> str:
 
 def across_regions(plan: Plan, with_prowler: bool, env: Mapping[str, str], moto: MotoServer, work: Path) -> Results:
     """Both auditors over the same 8 regions."""
+    if (skipped := _unsupported()) is not None:
+        return skipped
     results = Results([], [], {}, [])
-    if not units_supported():
-        results.notes.append("not measured: this audit takes no --regions/--concurrency")
-        return results
     inventories = _unit_inventories(plan, moto.url, _MADE)
     spread = f"{len(UNIT_REGIONS)} regions x {plan.unit_groups} groups"
     sides = {OURS: _ours(UNIT_REGIONS)} | ({PROWLER: _prowler(UNIT_REGIONS)} if with_prowler else {})

@@ -6,8 +6,6 @@ import http.client
 import itertools
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +13,7 @@ from threading import Thread
 from urllib.parse import urlsplit
 
 import pytest
-from security_group_tools.paths import PROJECT_DIR
+from bench_quick import quick_part
 
 from bench.replay_endpoint import Key, key_of, replay_endpoint
 
@@ -130,18 +128,7 @@ def test_a_requests_key_is_its_signatures_region_and_service_path_and_body(autho
 
 def test_quick_latency_run_reports_each_wait_and_where_the_ratio_stands(tmp_path: Path) -> None:
     """`--quick --no-prowler --part units-latency`: a figure and a busy note per wait, then the ratios; no target."""
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.prowler_compare", "--quick", "--no-prowler"),
-            *("--part", "units-latency", "--out", str(tmp_path)),
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    quick_part("units-latency", tmp_path)
     results = json.loads((tmp_path / "prowler-units-latency.json").read_text())
     assert [figure["size"] for figure in results["figures"]] == [
         "8 region(s) x 3 groups, 0 ms per call",

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bench_quick import quick_part
 from security_group_tools.paths import PROJECT_DIR
 
 from bench.pack_bench import awsguard_installed
@@ -239,18 +240,7 @@ def test_quick_prowler_comparison_runs_our_side_against_moto(tmp_path: Path) -> 
 
     Prowler is left out even when .venv-prowler exists (it takes minutes to start); its targets say so.
     """
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.prowler_compare", "--quick", "--no-prowler"),
-            *("--part", "one-region", "--out", str(tmp_path)),
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = quick_part("one-region", tmp_path)
     size = "41 groups, 205 rules, 1 region"
     reason = "not measured: Prowler left out (--no-prowler) or not installed (make bench builds .venv-prowler)"
     assert [line for line in done.stdout.splitlines() if line.startswith(("PASS", "FAIL", "SKIP"))] == [
@@ -407,18 +397,7 @@ def test_a_processs_cpu_time_is_read_for_every_thread_of_it(tmp_path: Path) -> N
 
 def test_quick_units_run_reports_each_count_with_its_floor(tmp_path: Path) -> None:
     """`--quick --no-prowler --part units`: the 1, 4 and 8 region figures, each with the CPU floor, and the target."""
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.prowler_compare", "--quick", "--no-prowler"),
-            *("--part", "units", "--out", str(tmp_path)),
-        ],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = quick_part("units", tmp_path)
     results = json.loads((tmp_path / "prowler-units.json").read_text())
     assert [(figure["size"], figure["baseline"]["name"]) for figure in results["figures"]] == [
         (f"{count} region(s) x 3 groups", "--concurrency 1") for count in (1, 4, 8)

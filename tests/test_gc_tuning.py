@@ -116,6 +116,19 @@ def test_adopt_reads_under_the_tuning_and_leaves_the_collector_as_it_found_it(
     assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
 
 
+def _thresholds_at_registration(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    """Record the collector's thresholds each time the program registers a resource under the mocks."""
+    seen: list[tuple[int, int, int]] = []
+    original = RecordingMocks.new_resource
+
+    def new_resource(self: RecordingMocks, args: Any) -> tuple[str, dict[str, Any]]:
+        seen.append(gc.get_threshold())
+        return original(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", new_resource)
+    return seen
+
+
 def test_the_collector_helper_sets_the_thresholds_the_tools_share() -> None:
     before = gc.get_threshold()
     try:
@@ -130,14 +143,7 @@ def test_the_program_registers_under_the_tuned_collector_and_its_runner_puts_it_
 ) -> None:
     """The project's __main__.py tunes the collector before it builds; run in this process, the caller's
     thresholds come back afterwards (as after a program that fails)."""
-    seen: list[tuple[int, int, int]] = []
-    original = RecordingMocks.new_resource
-
-    def new_resource(self: RecordingMocks, args: Any) -> tuple[str, dict[str, Any]]:
-        seen.append(gc.get_threshold())
-        return original(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", new_resource)
+    seen = _thresholds_at_registration(monkeypatch)
     before = gc.get_threshold()
     with start_runtime("dev") as runtime:
         run = runtime.run_program(cli_config(stack_config("dev")))
@@ -155,14 +161,7 @@ def test_the_package_alone_leaves_the_collector_as_the_program_set_it(monkeypatc
     """A program of its own that builds a SecurityGroup without calling collector.tune() keeps its thresholds."""
     from security_groups_component import SecurityGroup
 
-    seen: list[tuple[int, int, int]] = []
-    original = RecordingMocks.new_resource
-
-    def new_resource(self: RecordingMocks, args: Any) -> tuple[str, dict[str, Any]]:
-        seen.append(gc.get_threshold())
-        return original(self, args)
-
-    monkeypatch.setattr(RecordingMocks, "new_resource", new_resource)
+    seen = _thresholds_at_registration(monkeypatch)
     before = gc.get_threshold()
     with start_runtime("dev") as runtime:
         run = runtime.run(lambda: SecurityGroup("web", {"description": "Web servers", "ingress": [], "egress": []}))
