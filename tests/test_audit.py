@@ -389,6 +389,39 @@ def test_access_denied(run_tool: Runner, authenticating: dict[str, str], monkeyp
     )
 
 
+@pytest.mark.usefixtures("ec2")  # an empty account: no user from another case
+@pytest.mark.parametrize(
+    ("allowed", "denied"),
+    [
+        ("ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"),
+        ("ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules"),
+    ],
+    ids=["both-denied", "rules-denied"],
+)
+def test_a_whole_region_refused_names_the_call_refused_first(
+    moto: Moto, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], allowed: str, denied: str
+) -> None:
+    """A whole region's read (nothing selected: the rules in one region-wide pass) that is refused names the call
+    refused first: the groups', else the rules'."""
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=moto.url, **KEYS)
+    iam.create_user(UserName="reader")
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [allowed], "Resource": "*"}]}
+    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    moto.require_auth()
+    try:
+        status = audit.main(["--region", REGION, "--endpoint-url", moto.url])
+    finally:
+        moto.allow_all()
+    assert (status, capsys.readouterr().err) == (
+        2,
+        "error: access denied (User: arn:aws:iam::123456789012:user/reader is not authorized to perform: "
+        f"{denied}); {ACCESS}\n",
+    )
+
+
 @pytest.mark.usefixtures("authenticating")
 def test_credentials_aws_does_not_know(run_tool: Runner) -> None:
     """Keys AWS cannot validate (AuthFailure)."""
