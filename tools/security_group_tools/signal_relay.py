@@ -49,7 +49,8 @@ class Ends(Protocol):
 _lock = threading.Lock()
 _started = False
 _noted = 0
-"""SIGINT/SIGTERM the relay has read for raising handlers (written by the relay thread only)."""
+"""SIGINT/SIGTERM the relay has read for handlers of ours that run in the main thread (written by the relay
+thread only)."""
 _handled = 0
 """Runs of handlers of ours (written by the main thread only, where Python runs handlers)."""
 
@@ -91,6 +92,12 @@ def _relay(read_end: int, main: int, signals: frozenset[int]) -> None:
         for number in noted:
             if number not in signals:
                 continue  # NUDGE itself, or a signal some library handles
+            if _handled > _noted:
+                # A handler of ours has run for it already, in the main thread, before this thread read it; the
+                # handler now in place may be another (audit, done, has put the startup one back), and must not
+                # act on it a second time.
+                _noted += 1
+                continue
             handler: object = signal.getsignal(number)  # object: a callable, an int or None, maybe an Ends
             if isinstance(handler, Ends):
                 handler.end(number)
