@@ -7,13 +7,14 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from threading import Thread
 from urllib.parse import urlsplit
 
 import pytest
 from bench_quick import quick_part
+from fake_endpoint import served
 
 from bench.replay_endpoint import Key, key_of, replay_endpoint
 
@@ -23,46 +24,35 @@ SIGNED = (
 )
 
 
+@dataclass
 class _Origin:
     """A stand-in for moto: answers each request with its own number, and 500 for a body of `fail`."""
 
-    def __init__(self) -> None:
-        self.count = itertools.count(1)
-        self.seen: list[bytes] = []
-        origin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # the http.server API
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                origin.seen.append(body)
-                answer = f"<answer>{next(origin.count)}</answer>".encode()
-                self.send_response(500 if body == b"fail" else 200)
-                self.send_header("Content-Type", "text/xml;charset=utf-8")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: object) -> None:  # the http.server API
-                del format, args
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+    url: str = ""
+    count: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    seen: list[bytes] = field(default_factory=list)
 
 
 @pytest.fixture
 def origin() -> Iterator[_Origin]:
     running = _Origin()
-    try:
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # the http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            running.seen.append(body)
+            answer = f"<answer>{next(running.count)}</answer>".encode()
+            self.send_response(500 if body == b"fail" else 200)
+            self.send_header("Content-Type", "text/xml;charset=utf-8")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: object) -> None:  # the http.server API
+            del format, args
+
+    with served(Handler, "replay-origin") as running.url:
         yield running
-    finally:
-        running.stop()
 
 
 def _post(url: str, body: bytes, authorization: str = SIGNED) -> tuple[int, str, bytes]:

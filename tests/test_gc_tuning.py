@@ -19,7 +19,8 @@ from security_groups_component import collector
 @pytest.fixture(autouse=True)
 def thawed() -> Iterator[None]:
     """Nothing frozen when a test starts, as in a fresh command; whatever an earlier test froze (the pack's
-    entry, run in this process, freezes its imports) is frozen again afterwards."""
+    analyzer freezes each converted stack in AnalyzeStack, and the pack's tests call it in this process) is frozen
+    again afterwards."""
     frozen = gc.get_freeze_count() > 0
     gc.unfreeze()
     try:
