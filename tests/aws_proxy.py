@@ -10,7 +10,9 @@ policies modelled. The proxy forwards every request to moto unchanged, except:
 - `gate`: the first DescribeSecurityGroups wait until `gate` of them are in flight at once (or `gate_timeout`
   passes; `gate_opened` says which), so a run that reads units one after another cannot pass a test of its
   concurrency;
-- `held_regions`: DescribeSecurityGroups there is held, unanswered, until the proxy stops (for signals).
+- `held_regions`: DescribeSecurityGroups there is held, unanswered, until the proxy stops (for signals);
+- `dropped`: a request for one of these actions (`AssumeRole`) has its connection closed without an answer, as
+  a network that cannot reach the service does (botocore retries it, then raises ConnectionClosedError).
 
 It learns which account each access key belongs to from AssumeRole's answers (the management account's keys are
 `KEYS`), records the largest number of DescribeSecurityGroups in flight at once (`peak`), and every request's
@@ -51,6 +53,7 @@ class Proxy:
     gate_opened: bool = False
     """Set once `gate` requests were in flight together; from then on none waits."""
     held_regions: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
     calls: list[tuple[str, str, str]] = field(default_factory=list)
     """(account, region, action) of every request, in the order received."""
     assumed: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -94,10 +97,14 @@ def aws_proxy(moto_url: str) -> Iterator[Proxy]:
             form = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace")).items()}
             found = _CREDENTIAL.search(self.headers.get("Authorization", ""))
             key, region, service = found.groups() if found else ("", "", "")
-            action = form.get("Action", "")
+            # Query services (EC2, STS) name the action in the form; JSON ones (Organizations) in a header.
+            action = form.get("Action") or self.headers.get("X-Amz-Target", "").rpartition(".")[2]
             account = proxy.keys.get(key, "?")
             with proxy._lock:
                 proxy.calls.append((account, region, action))
+            if action in proxy.dropped:
+                self.close_connection = True  # no status line: the client sees the connection closed
+                return
             if service == "sts" and action == "AssumeRole":
                 with proxy._lock:
                     proxy.assumed.append(

@@ -126,3 +126,12 @@ def proxy(moto: Any, org: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
     with organisation_endpoints(moto.url, monkeypatch, tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore retries at once: every attempt is made and can be counted, without its seconds of jittered
+    waiting between them (up to 12.8 s before the last)."""
+    import botocore.retries.standard  # here: most tests never load botocore
+
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda _self, _context: 0)

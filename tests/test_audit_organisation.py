@@ -333,6 +333,10 @@ def test_concurrency_is_bounded(org: Organisation, proxy: Proxy, capsys: Any) ->
             "argument --regions: 'US-EAST-1' is not an AWS region name (such as us-east-1 or eu-west-1, in lower case)",
         ),
         (
+            ["--region", "us-east1"],
+            "argument --region: 'us-east1' is not an AWS region name (such as us-east-1 or eu-west-1, in lower case)",
+        ),
+        (
             ["--regions", "all,us-east-1"],
             "argument --regions: `all` stands alone: --regions all, not beside other regions",
         ),
@@ -387,6 +391,58 @@ def test_a_unit_past_its_deadline_fails_alone(org: Organisation, proxy: Proxy, c
         "any proxy (HTTPS_PROXY, NO_PROXY), or allow more time with --timeout",
         "audit: incomplete: 1 of 2 account-region(s) could not be read; the report covers the other 1",
     ]
+
+
+def _unreachable(service: str, url: str) -> str:
+    """What a run says of a service other than EC2 whose connections close unanswered."""
+    variable = f"AWS_ENDPOINT_URL_{service.upper()}"
+    return (
+        f"the {service} endpoint {url}/ closed the connection without answering, 10 attempts in a row; check "
+        f"--region, the network and any proxy (HTTPS_PROXY, NO_PROXY), and {variable} if it is set "
+        "(--endpoint-url moves only EC2)"
+    )
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_sts_out_of_reach_is_named_as_sts_not_as_ec2(proxy: Proxy, capsys: Any) -> None:
+    """GetCallerIdentity never answered: the line names STS's endpoint and what moves it; nothing is read."""
+    proxy.dropped.add("GetCallerIdentity")
+    status, out, err = run(proxy, capsys, *ORGANIZATION)
+    assert (status, out) == (2, "")
+    assert err == f"error: sts:GetCallerIdentity: {_unreachable('STS', proxy.url)}\n"
+    assert [action for _, _, action in proxy.calls] == ["GetCallerIdentity"] * 10
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_organizations_out_of_reach_is_named_as_organizations(proxy: Proxy, capsys: Any) -> None:
+    proxy.dropped.add("ListAccounts")
+    status, out, err = run(proxy, capsys, *ORGANIZATION)
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: organizations:ListAccounts: ConnectionClosedError: {_unreachable('Organizations', proxy.url)}\n"
+    )
+    assert [action for _, _, action in proxy.calls] == ["GetCallerIdentity", *["ListAccounts"] * 10]
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_a_role_that_cannot_be_assumed_for_want_of_sts_says_so(org: Organisation, proxy: Proxy, capsys: Any) -> None:
+    """AssumeRole's connections closed: each member's units fail with STS out of reach, not with the advice for
+    a role that does not trust the caller; the management account, read with the credentials, is reported."""
+    proxy.dropped.add("AssumeRole")
+    status, out, err = run(proxy, capsys, *ORGANIZATION)
+    assert status == 3
+    assert json.loads(out)["findings"] == ordered(org, ("management",))
+    members = sorted((org.accounts[name], name) for name in ("prod", "dev", "denied"))
+    assert err.splitlines() == [
+        *(
+            f"error: {account} ({name}) {region}: sts:AssumeRole: ConnectionClosedError: cannot assume "
+            f"arn:aws:iam::{account}:role/{ROLE}: {_unreachable('STS', proxy.url)}"
+            for account, name in members
+            for region in REGIONS
+        ),
+        "audit: incomplete: 6 of 8 account-region(s) could not be read; the report covers the other 2",
+    ]
+    assert sorted(action for _, _, action in proxy.calls if action == "AssumeRole") == ["AssumeRole"] * 30
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,22 @@ def test_an_endpoint_that_closes_the_connection_is_retried_until_the_deadline(
     assert len(endpoint.requests) >= 2  # retried
 
 
+@pytest.mark.usefixtures("no_backoff")
+def test_a_call_is_given_up_after_10_attempts(tool: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ "Up to 10 attempts per call" is what botocore makes: its `max_attempts` counts retries, one more request
+    than it says, so the client is configured with `total_max_attempts`."""
+    with fake_endpoint("close") as endpoint:
+        result = run(tool, endpoint.url, tmp_path, capsys)
+    closed = "closed the connection without answering"
+    assert result == (
+        2,
+        "",
+        f"the EC2 endpoint {endpoint.url} {closed}; retrying (up to 10 attempts per call, within --timeout 300 s)…\n"
+        f"error: the EC2 endpoint {endpoint.url}/ {closed}, 10 attempts in a row; {CHECK}\n",
+    )
+    assert endpoint.requests == ["/"] * 10
+
+
 @pytest.mark.parametrize(
     ("error", "message"),
     [

@@ -17,6 +17,7 @@ import pytest
 from config_item_fixtures import REGION, change_event, configuration, history_item, item, oversized_event, permission
 from config_item_fixtures import scheduled_event as own_scheduled_event
 from fake_config import FakeConfig, aim_the_handler, fake_config
+from fake_endpoint import fake_endpoint
 from moto_server import KEYS, Moto, walkthrough
 from security_group_tools import config_rule
 from security_group_tools.config_rule_accounts import SESSION_NAME
@@ -164,6 +165,26 @@ def test_a_refused_assume_role_is_one_line_naming_account_role_and_code(
     assert str(raised.value) == message
     assert capsys.readouterr().err == f"error: {message}\n"
     assert keys["SecretAccessKey"] not in message
+    assert aws.calls == []
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_a_member_role_behind_an_sts_that_cannot_be_reached(
+    aws: FakeConfig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every AssumeRole connection closed unanswered: the line says STS is out of the function's reach, not that
+    the role may not trust it; 5 attempts, and nothing reaches Config."""
+    with fake_endpoint("close") as sts:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
+        with pytest.raises(config_rule.RuleError) as raised:
+            config_rule.handler(member(change_event(item(OPEN_SSH), PARAMETERS)), Context())
+    message = (
+        f"account {MEMBER}: cannot assume {MEMBER_ROLE}: ConnectionClosedError; STS could not be reached from the "
+        "function: one in a VPC reaches it only through a NAT gateway or an STS interface endpoint"
+    )
+    assert str(raised.value) == message
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert sts.requests == ["/"] * 5
     assert aws.calls == []
 
 

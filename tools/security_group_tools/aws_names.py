@@ -1,4 +1,4 @@
-"""Names the multi-account flags take, checked before any AWS call: each malformed one is one clear usage error.
+"""Names the AWS flags take, checked before any AWS call: each malformed one is one clear usage error.
 
 The rules are AWS's own: an account id is 12 digits; a region is `<area>-<place>-<n>` in lower case
 (`us-east-1`, `us-gov-west-1`, `cn-north-1`); an IAM role name is 1-64 of `A-Za-z0-9+=,.@_-`, optionally after
@@ -51,6 +51,19 @@ def account_ids(text: str) -> list[str]:
     return items
 
 
+def region(text: str) -> str:
+    """An argparse type: one region name (`--region`).
+
+    A typo such as `us-east1` would otherwise be an endpoint name that does not resolve, retried 10 times before
+    it is said.
+    """
+    if not REGION.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{_shown(text)} is not an AWS region name (such as us-east-1 or eu-west-1, in lower case)"
+        )
+    return text
+
+
 def regions(text: str) -> list[str]:
     """An argparse type: `us-east-1,eu-west-1`, or `all` (returned as `["all"]`)."""
     if text.strip().lower() == ALL_REGIONS:
@@ -59,10 +72,7 @@ def regions(text: str) -> list[str]:
     for item in items:
         if item.lower() == ALL_REGIONS:
             raise argparse.ArgumentTypeError("`all` stands alone: --regions all, not beside other regions")
-        if not REGION.fullmatch(item):
-            raise argparse.ArgumentTypeError(
-                f"{_shown(item)} is not an AWS region name (such as us-east-1 or eu-west-1, in lower case)"
-            )
+        region(item)
     return items
 
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 import boto3
 import botocore.exceptions
 
-from .aws_session import AwsError
+from .aws_session import AwsError, unreachable
 from .aws_units import STS_CONFIG
 
 ACTIVE: Final = "ACTIVE"
@@ -68,10 +68,9 @@ def active_accounts(session: boto3.session.Session, parents: Iterable[str] = ())
         advice = _ADVICE.get(code, "the organisation's accounts cannot be listed")
         raise AwsError(f"{operation}: {code}: {advice}", operation=operation, code=code) from None
     except botocore.exceptions.BotoCoreError as error:
+        line = unreachable("Organizations", error) or f"AWS Organizations could not be reached ({error})"
         raise AwsError(
-            f"{operation}: {type(error).__name__}: AWS Organizations could not be reached ({error})",
-            operation=operation,
-            code=type(error).__name__,
+            f"{operation}: {type(error).__name__}: {line}", operation=operation, code=type(error).__name__
         ) from None
     accounts = {str(account["Id"]): str(account.get("Name", "")) for account in raw if _is_active(account)}
     return dict(sorted(accounts.items()))

@@ -24,6 +24,7 @@ import botocore.config
 import botocore.exceptions
 import botocore.parsers
 
+from . import aws_names
 from .cli import progress
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ MAX_TIMEOUT: Final = 86400.0
 """The largest --timeout taken: a day."""
 
 CHECK: Final = "check --endpoint-url, --region, the network and any proxy (HTTPS_PROXY, NO_PROXY)"
+
+ENDPOINT_VARIABLES: Final = {"STS": "AWS_ENDPOINT_URL_STS", "Organizations": "AWS_ENDPOINT_URL_ORGANIZATIONS"}
+"""What moves the endpoint of a service other than EC2: --endpoint-url is EC2's alone, and boto3 takes these
+(or AWS_ENDPOINT_URL, or a profile's `services` section) for the others."""
 
 
 class AwsError(Exception):
@@ -89,7 +94,11 @@ def seconds(text: str) -> float:
 
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
     """Add --region, --profile, --endpoint-url and --timeout."""
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
+    parser.add_argument(
+        "--region",
+        type=aws_names.region,
+        help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)",
+    )
     parser.add_argument("--profile", help="a profile of ~/.aws/config (default: AWS_PROFILE or the default chain)")
     parser.add_argument("--endpoint-url", help="another EC2 endpoint, such as a local moto server")
     parser.add_argument(
@@ -142,7 +151,7 @@ def ec2_client(
     rule's for a member account), that session's credentials and region are used instead of the options'.
     """
     config = botocore.config.Config(
-        retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
     )
@@ -250,7 +259,7 @@ def _note_failure(attempts: Attempts, exception: Exception | None = None, **kwar
 
 
 def _failure(error: Exception) -> str:
-    """How an attempt failed, as the end of a sentence starting `the EC2 endpoint <url> `."""
+    """How an attempt failed, as the end of a sentence starting `the <service> endpoint <url> `."""
     if isinstance(error, botocore.exceptions.ReadTimeoutError):
         return f"sent no answer within {READ_TIMEOUT:g} s"
     if isinstance(error, botocore.exceptions.ConnectTimeoutError):
@@ -260,6 +269,24 @@ def _failure(error: Exception) -> str:
     if isinstance(error, botocore.exceptions.EndpointConnectionError):
         return "could not be reached"
     return f"failed ({error})"
+
+
+def unreachable(service: str, error: Exception) -> str | None:
+    """One line for a service other than EC2 that botocore could not reach; None for any other error.
+
+    `service` is a key of ENDPOINT_VARIABLES: the line names that service's endpoint and what moves it.
+
+    EC2's own line (`explain`) points at --endpoint-url, which moves nothing but EC2: an STS that cannot be
+    reached is not cured there, and calling its endpoint "the EC2 endpoint" sends the user to the wrong one.
+    """
+    if not isinstance(error, botocore.exceptions.HTTPClientError | botocore.exceptions.ConnectionError):
+        return None
+    url = error.kwargs.get("endpoint_url") or "(the region's)"
+    return (
+        f"the {service} endpoint {url} {_failure(error)}, {MAX_ATTEMPTS} attempts in a row; check --region, the "
+        f"network and any proxy (HTTPS_PROXY, NO_PROXY), and {ENDPOINT_VARIABLES[service]} if it is set "
+        f"(--endpoint-url moves only EC2)"
+    )
 
 
 _CLIENT_ERRORS: Final = {

@@ -25,7 +25,7 @@ import botocore.exceptions
 
 from . import aws_names
 from .aws_organization import active_accounts
-from .aws_session import AwsError, AwsOptions, explain
+from .aws_session import AwsError, AwsOptions, explain, unreachable
 from .aws_units import (
     ALL,
     DEFAULT_CONCURRENCY,
@@ -165,8 +165,9 @@ def caller(session: boto3.session.Session, options: AwsOptions) -> Caller:
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         explained = explain(error, options)
+        line = unreachable("STS", error) or str(explained)
         raise AwsError(
-            f"sts:GetCallerIdentity: {explained}", operation="sts:GetCallerIdentity", code=explained.code
+            f"sts:GetCallerIdentity: {line}", operation="sts:GetCallerIdentity", code=explained.code
         ) from None
     return Caller(str(answer["Account"]), str(answer["Arn"]))
 

@@ -40,7 +40,16 @@ import botocore.session
 
 from .account_region import AccountRegion
 from .aws_names import SESSION_NAME_PREFIX
-from .aws_session import MAX_ATTEMPTS, Attempts, AwsError, AwsOptions, ec2_client, explain, within_deadline
+from .aws_session import (
+    MAX_ATTEMPTS,
+    Attempts,
+    AwsError,
+    AwsOptions,
+    ec2_client,
+    explain,
+    unreachable,
+    within_deadline,
+)
 
 T = TypeVar("T")
 
@@ -54,7 +63,7 @@ NOT_ENABLED: Final = "not-opted-in"
 """DescribeRegions' OptInStatus for an opt-in region the account has not enabled (calls there fail)."""
 
 STS_CONFIG: Final = botocore.config.Config(
-    retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS}, connect_timeout=10, read_timeout=30
+    retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}, connect_timeout=10, read_timeout=30
 )
 
 
@@ -344,7 +353,7 @@ class Units(Generic[T]):
                 credentials = _Role(functools.partial(self._assume, account.role_arn))
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
                 return UnitFailure(
-                    self._place(account, ""), "sts:AssumeRole", _code(error), self._assume_failed(account)
+                    self._place(account, ""), "sts:AssumeRole", _code(error), self._assume_failed(account, error)
                 )
         if self.plan.regions != ALL:
             return _Entered(account, credentials, self.plan.regions)
@@ -354,7 +363,10 @@ class Units(Generic[T]):
             return UnitFailure(self._place(account, ""), error.operation, error.code, str(error))
         return _Entered(account, credentials, enabled, skipped)
 
-    def _assume_failed(self, account: Account) -> str:
+    def _assume_failed(self, account: Account, error: Exception) -> str:
+        """Why the account's role could not be assumed: STS out of reach, or what STS's refusal means."""
+        if (line := unreachable("STS", error)) is not None:
+            return f"cannot assume {account.role_arn}: {line}"
         external = " and expect this --external-id" if self.plan.external_id else ""
         return (
             f"cannot assume {account.role_arn}: the role must exist in account {account.account_id}, trust "
@@ -413,7 +425,7 @@ class Units(Generic[T]):
             if entered.credentials is None:  # a session that cannot be made (a profile gone)
                 explained = explain(error, options)
                 return UnitFailure(place, explained.operation, explained.code, str(explained))
-            return UnitFailure(place, "sts:AssumeRole", _code(error), self._assume_failed(entered.account))
+            return UnitFailure(place, "sts:AssumeRole", _code(error), self._assume_failed(entered.account, error))
         try:
             unit = Unit(place, session, options)
             return UnitResult(place, within_deadline(options, lambda attempts: self._work(unit, attempts)))

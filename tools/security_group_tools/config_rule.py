@@ -54,7 +54,7 @@ OVERSIZED: Final = "OversizedConfigurationItemChangeNotification"
 SCHEDULED: Final = "ScheduledNotification"
 
 _CLIENT_CONFIG: Final = botocore.config.Config(
-    retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=10, read_timeout=30
+    retries={"mode": "adaptive", "total_max_attempts": 10}, connect_timeout=10, read_timeout=30
 )
 
 

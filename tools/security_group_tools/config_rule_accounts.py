@@ -28,7 +28,7 @@ SESSION_NAME: Final = "security-groups-config-rule"
 """The role session's name: what CloudTrail in the member account shows as having made the calls."""
 
 _STS_CONFIG: Final = botocore.config.Config(
-    retries={"mode": "adaptive", "max_attempts": 5}, connect_timeout=10, read_timeout=30
+    retries={"mode": "adaptive", "total_max_attempts": 5}, connect_timeout=10, read_timeout=30
 )
 
 
@@ -78,10 +78,15 @@ def member_session(session: boto3.session.Session, role: str, account: str) -> b
     """A session in the member account, from sts:AssumeRole into `role` with the function's own credentials."""
     try:
         answer = session.client("sts", config=_STS_CONFIG).assume_role(RoleArn=role, RoleSessionName=SESSION_NAME)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+    except botocore.exceptions.ClientError as error:
         raise AccountError(
             f"account {account}: cannot assume {role}: {_code(error)}; the role must exist there, trust the "
             "function's role, and the function's role must be allowed sts:AssumeRole on it"
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:  # STS never answered: the role's trust is not in question
+        raise AccountError(
+            f"account {account}: cannot assume {role}: {_code(error)}; STS could not be reached from the "
+            "function: one in a VPC reaches it only through a NAT gateway or an STS interface endpoint"
         ) from None
     credentials = answer["Credentials"]
     return boto3.session.Session(
