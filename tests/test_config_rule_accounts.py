@@ -51,6 +51,15 @@ def member(event: dict[str, object]) -> dict[str, object]:
     return {**event, "accountId": MEMBER, "executionRoleArn": f"arn:aws:iam::{MEMBER}:role/aws-service-role/x"}
 
 
+def refused(event: dict[str, object], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line the handler fails with: raised without a chained traceback, and printed as `error: …`."""
+    with pytest.raises(config_rule.RuleError) as raised:
+        config_rule.handler(event, Context())
+    assert raised.value.__cause__ is None
+    assert capsys.readouterr().err == f"error: {raised.value}\n"
+    return str(raised.value)
+
+
 @pytest.fixture
 def config() -> Iterator[FakeConfig]:
     with fake_config() as fake:
@@ -154,16 +163,13 @@ def test_a_refused_assume_role_is_one_line_naming_account_role_and_code(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys["SecretAccessKey"])
     moto.require_auth()
     try:
-        with pytest.raises(config_rule.RuleError) as raised:
-            config_rule.handler(member(change_event(item(OPEN_SSH), PARAMETERS)), Context())
+        message = refused(member(change_event(item(OPEN_SSH), PARAMETERS)), capsys)
     finally:
         moto.allow_all()
-    message = (
+    assert message == (
         f"account {MEMBER}: cannot assume {MEMBER_ROLE}: AccessDenied; the role must exist there, trust the "
         "function's role, and the function's role must be allowed sts:AssumeRole on it"
     )
-    assert str(raised.value) == message
-    assert capsys.readouterr().err == f"error: {message}\n"
     assert keys["SecretAccessKey"] not in message
     assert aws.calls == []
 
@@ -176,14 +182,11 @@ def test_a_member_role_behind_an_sts_that_cannot_be_reached(
     the role may not trust it; 5 attempts, and nothing reaches Config."""
     with fake_endpoint("close") as sts:
         monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
-        with pytest.raises(config_rule.RuleError) as raised:
-            config_rule.handler(member(change_event(item(OPEN_SSH), PARAMETERS)), Context())
-    message = (
+        message = refused(member(change_event(item(OPEN_SSH), PARAMETERS)), capsys)
+    assert message == (
         f"account {MEMBER}: cannot assume {MEMBER_ROLE}: ConnectionClosedError; STS could not be reached from the "
         "function: one in a VPC reaches it only through a NAT gateway or an STS interface endpoint"
     )
-    assert str(raised.value) == message
-    assert capsys.readouterr().err == f"error: {message}\n"
     assert sts.requests == ["/"] * 5
     assert aws.calls == []
 
@@ -214,13 +217,9 @@ def test_a_member_role_without_put_evaluations_is_one_line_naming_account_call_a
 ) -> None:
     """AccessDenied from Config: the invocation fails with one line (AWS's code, never its message), no traceback."""
     aws.deny.add("PutEvaluations")
-    with pytest.raises(config_rule.RuleError) as raised:
-        config_rule.handler(member(change_event(item(OPEN_SSH), PARAMETERS)), Context())
-    message = (
+    message = refused(member(change_event(item(OPEN_SSH), PARAMETERS)), capsys)
+    assert message == (
         f"account {MEMBER}: PutEvaluations refused: AccessDeniedException; the role this call ran as (the "
         "function's, or the member role for another account) needs that permission (docs/config-rule.md)"
     )
-    assert str(raised.value) == message
-    assert raised.value.__cause__ is None
-    assert capsys.readouterr().err == f"error: {message}\n"
     assert "not authorized" not in message  # AWS's own text is left out
