@@ -398,14 +398,21 @@ def _unreachable(service: str, url: str) -> str:
     variable = f"AWS_ENDPOINT_URL_{service.upper()}"
     return (
         f"the {service} endpoint {url}/ closed the connection without answering, 10 attempts in a row; check "
-        f"--region, the network and any proxy (HTTPS_PROXY, NO_PROXY), and {variable} if it is set "
-        "(--endpoint-url moves only EC2)"
+        f"--region, the network and any proxy (HTTPS_PROXY, NO_PROXY), and {variable} or AWS_ENDPOINT_URL if "
+        "either is set (--endpoint-url moves only EC2)"
     )
 
 
 @pytest.mark.usefixtures("no_backoff")
-def test_sts_out_of_reach_is_named_as_sts_not_as_ec2(proxy: Proxy, capsys: Any) -> None:
-    """GetCallerIdentity never answered: the line names STS's endpoint and what moves it; nothing is read."""
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"])
+def test_sts_out_of_reach_is_named_as_sts_not_as_ec2(
+    variable: str, proxy: Proxy, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GetCallerIdentity never answered: the line names STS's endpoint and what moves it, whichever of the two
+    variables boto3 took it from; nothing is read."""
+    if variable == "AWS_ENDPOINT_URL":  # the one for every service that has none of its own
+        monkeypatch.delenv("AWS_ENDPOINT_URL_STS")
+        monkeypatch.setenv(variable, proxy.url)
     proxy.dropped.add("GetCallerIdentity")
     status, out, err = run(proxy, capsys, *ORGANIZATION)
     assert (status, out) == (2, "")

@@ -284,8 +284,8 @@ def unreachable(service: str, error: Exception) -> str | None:
     url = error.kwargs.get("endpoint_url") or "(the region's)"
     return (
         f"the {service} endpoint {url} {_failure(error)}, {MAX_ATTEMPTS} attempts in a row; check --region, the "
-        f"network and any proxy (HTTPS_PROXY, NO_PROXY), and {ENDPOINT_VARIABLES[service]} if it is set "
-        f"(--endpoint-url moves only EC2)"
+        f"network and any proxy (HTTPS_PROXY, NO_PROXY), and {ENDPOINT_VARIABLES[service]} or AWS_ENDPOINT_URL "
+        "if either is set (--endpoint-url moves only EC2)"
     )
 
 
