@@ -72,6 +72,16 @@ class Proxy:
         return sorted((account, region) for account, region, name in self.calls if name == action)
 
 
+def dropped_line(service: str, url: str) -> str:
+    """What audit and adopt say of STS or Organizations at this proxy when it drops their requests (`dropped`)."""
+    variable = f"AWS_ENDPOINT_URL_{service.upper()}"
+    return (
+        f"the {service} endpoint {url}/ closed the connection without answering, 10 attempts in a row; check "
+        f"--region, the network and any proxy (HTTPS_PROXY, NO_PROXY), and {variable} or AWS_ENDPOINT_URL if "
+        "either is set (--endpoint-url moves only EC2)"
+    )
+
+
 def _error(code: str, message: str) -> bytes:
     return (
         f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"

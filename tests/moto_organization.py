@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from aws_proxy import MANAGEMENT
+from aws_proxy import MANAGEMENT, dropped_line
 from moto_server import KEYS, Moto
 
 REGIONS = ("eu-west-1", "us-east-1")
@@ -47,6 +47,14 @@ class Organisation:
             f"error: {account} (denied) {region}: sts:AssumeRole: AccessDenied: cannot assume "
             f"arn:aws:iam::{account}:role/{ROLE}: the role must exist in account {account}, trust these "
             "credentials, and they must be allowed sts:AssumeRole on it"
+        )
+
+    def sts_dropped_line(self, name: str, region: str, proxy_url: str) -> str:
+        """What audit and adopt print for a member's unit when the proxy drops every AssumeRole."""
+        account = self.accounts[name]
+        return (
+            f"error: {account} ({name}) {region}: sts:AssumeRole: ConnectionClosedError: cannot assume "
+            f"arn:aws:iam::{account}:role/{ROLE}: {dropped_line('STS', proxy_url)}"
         )
 
 

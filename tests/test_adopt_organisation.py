@@ -133,6 +133,29 @@ def test_the_organisation_into_one_stack_file_per_account_region_with_one_denied
     )
 
 
+@pytest.mark.usefixtures("no_backoff")
+def test_members_behind_an_sts_out_of_reach_are_reported_and_the_own_account_written(
+    org: Organisation, proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every AssumeRole dropped: each member's units say STS could not be reached (not that the role refused),
+    and write nothing; the management account, read with the credentials, is written."""
+    proxy.dropped.add("AssumeRole")
+    status, _, err = run(proxy, stacks, capsys, *ORGANIZATION, "--yes")
+    members = sorted((org.accounts[name], name) for name in ("prod", "dev", "denied"))
+    assert status == 3
+    assert sorted(path.name for path in stacks.iterdir()) == sorted(
+        f"{kind}.{MANAGEMENT}-{region}.{ext}"
+        for region in REGIONS
+        for kind, ext in (("Pulumi", "yaml"), ("import", "json"))
+    )
+    assert [line for line in err.splitlines() if line.startswith("error: ")] == [
+        org.sts_dropped_line(name, region, proxy.url) for _, name in members for region in REGIONS
+    ]
+    assert err.splitlines()[-1] == (
+        "adopt: incomplete: 6 of 8 account-region(s) could not be adopted; nothing was written for them"
+    )
+
+
 def test_a_unit_whose_stack_file_cannot_take_its_groups_is_reported_and_the_rest_written(
     org: Organisation, proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_proxy import MANAGEMENT, Proxy
+from aws_proxy import MANAGEMENT, Proxy, dropped_line
 from moto_organization import REGIONS, ROLE, Organisation
 from moto_server import KEYS, Moto
 from security_group_policies.compliance import controls_of
@@ -393,16 +393,6 @@ def test_a_unit_past_its_deadline_fails_alone(org: Organisation, proxy: Proxy, c
     ]
 
 
-def _unreachable(service: str, url: str) -> str:
-    """What a run says of a service other than EC2 whose connections close unanswered."""
-    variable = f"AWS_ENDPOINT_URL_{service.upper()}"
-    return (
-        f"the {service} endpoint {url}/ closed the connection without answering, 10 attempts in a row; check "
-        f"--region, the network and any proxy (HTTPS_PROXY, NO_PROXY), and {variable} or AWS_ENDPOINT_URL if "
-        "either is set (--endpoint-url moves only EC2)"
-    )
-
-
 @pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"])
 def test_sts_out_of_reach_is_named_as_sts_not_as_ec2(
@@ -416,7 +406,7 @@ def test_sts_out_of_reach_is_named_as_sts_not_as_ec2(
     proxy.dropped.add("GetCallerIdentity")
     status, out, err = run(proxy, capsys, *ORGANIZATION)
     assert (status, out) == (2, "")
-    assert err == f"error: sts:GetCallerIdentity: {_unreachable('STS', proxy.url)}\n"
+    assert err == f"error: sts:GetCallerIdentity: {dropped_line('STS', proxy.url)}\n"
     assert [action for _, _, action in proxy.calls] == ["GetCallerIdentity"] * 10
 
 
@@ -426,7 +416,7 @@ def test_organizations_out_of_reach_is_named_as_organizations(proxy: Proxy, caps
     status, out, err = run(proxy, capsys, *ORGANIZATION)
     assert (status, out) == (2, "")
     assert err == (
-        f"error: organizations:ListAccounts: ConnectionClosedError: {_unreachable('Organizations', proxy.url)}\n"
+        f"error: organizations:ListAccounts: ConnectionClosedError: {dropped_line('Organizations', proxy.url)}\n"
     )
     assert [action for _, _, action in proxy.calls] == ["GetCallerIdentity", *["ListAccounts"] * 10]
 
@@ -441,12 +431,7 @@ def test_a_role_that_cannot_be_assumed_for_want_of_sts_says_so(org: Organisation
     assert json.loads(out)["findings"] == ordered(org, ("management",))
     members = sorted((org.accounts[name], name) for name in ("prod", "dev", "denied"))
     assert err.splitlines() == [
-        *(
-            f"error: {account} ({name}) {region}: sts:AssumeRole: ConnectionClosedError: cannot assume "
-            f"arn:aws:iam::{account}:role/{ROLE}: {_unreachable('STS', proxy.url)}"
-            for account, name in members
-            for region in REGIONS
-        ),
+        *(org.sts_dropped_line(name, region, proxy.url) for _, name in members for region in REGIONS),
         "audit: incomplete: 6 of 8 account-region(s) could not be read; the report covers the other 2",
     ]
     assert sorted(action for _, _, action in proxy.calls if action == "AssumeRole") == ["AssumeRole"] * 30

@@ -29,7 +29,7 @@ from .adopt_output import import_document, notes_beside_rules
 from .aws_inventory import LiveGroup, Selection, describe
 from .aws_names import SESSION_NAME_PREFIX
 from .aws_session import Attempts, ec2_client
-from .aws_units import ALL, Plan, Unit, UnitResult, Units
+from .aws_units import ALL, Plan, Unit, UnitFailure, UnitResult, Units
 from .cli import USAGE_ERROR, fail, progress, stopped
 from .output_files import Output, OutputError
 from .unit_progress import UnitProgress
@@ -132,7 +132,7 @@ def _read(
         return describe(ec2_client(unit.options, attempts, unit.session), chosen, unit.options, lambda _: None)
 
     results: list[UnitResult[list[LiveGroup]]] = []
-    failures: list[str] = []
+    failures: list[UnitFailure] = []
     with UnitProgress() as bar, Units(planned, read, args.concurrency) as units:
         for outcome in units.run():
             bar.planned(len(units.planned))
@@ -140,12 +140,14 @@ def _read(
                 results.append(outcome)
                 bar.unit_done(len(outcome.value))
             else:
-                failures.append(outcome.line())
+                failures.append(outcome)
                 bar.unit_done()
         bar.close()
         for place in sorted(units.skipped):
             progress(f"adopt: skipped {place.label()}: an opt-in region the account has not enabled")
-        return results, failures, len(units.planned)
+        # In account and region order, as audit says them: units end in whatever order their reads finish.
+        lines = [failure.line() for failure in sorted(failures, key=lambda failure: failure.place)]
+        return results, lines, len(units.planned)
 
 
 def _prepare(args: argparse.Namespace, place: AccountRegion, groups: list[LiveGroup]) -> _Prepared:
