@@ -189,6 +189,15 @@ def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkth
             id="unknown-policy",
         ),
         pytest.param('{"all": NaN}', "not valid JSON: NaN is not a JSON number", id="nan"),
+        pytest.param(
+            '{"all": {"authorizedTcpPorts": [443]}}',
+            'all: authorizedTcpPorts: `all` sets only an enforcement level ({"all": "mandatory"}); a policy\'s '
+            "properties go under its own name",
+            id="all-with-properties",
+        ),
+        pytest.param(
+            '{"all": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply to be a policy config", id="deep"
+        ),
         pytest.param("[]", "expected a JSON object of policy name -> enforcement level or settings", id="array"),
     ],
 )

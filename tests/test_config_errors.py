@@ -718,6 +718,18 @@ def test_a_number_python_cannot_read_is_a_config_error(pulumi_mocks: Pulumi) -> 
     assert pulumi_mocks.mocks.resources == []
 
 
+def test_json_nested_deeper_than_python_reads_is_a_config_error(pulumi_mocks: Pulumi) -> None:
+    """100,000 nested arrays in the JSON the CLI passes (a stack file can hold them as a quoted text): one clear
+    problem, never the reader's RecursionError."""
+    groups = '{"web": {"description": "Web", "ingress": ' + "[" * 100_000 + "]" * 100_000 + "}}"
+    run = pulumi_mocks.run_program({**cli_config({"aws:region": "eu-west-1"}), "security-groups:groups": groups})
+    assert isinstance(run.error, ConfigError)
+    assert run.error.lines == (
+        "groups: expected a mapping of group keys to groups, got a value this program cannot read (nested too deeply)",
+    )
+    assert pulumi_mocks.mocks.resources == []
+
+
 def test_every_problem_is_reported_at_once(pulumi_mocks: Pulumi) -> None:
     """Three problems in three groups come back together, in config order, under one header."""
     config = copy.deepcopy(BASELINE)

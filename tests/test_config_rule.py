@@ -444,6 +444,17 @@ def test_annotations_never_carry_descriptions_or_tag_values(aws: FakeConfig) -> 
             id="nan",
         ),
         pytest.param(
+            {"policyConfig": '{"all": {"authorizedTcpPorts": [443]}}'},
+            'ruleParameters.policyConfig: all: authorizedTcpPorts: `all` sets only an enforcement level ({"all": '
+            '"mandatory"}); a policy\'s properties go under its own name',
+            id="all-with-properties",
+        ),
+        pytest.param(
+            {"policyConfig": '{"all": ' + "[" * 100_000 + "]" * 100_000 + "}"},
+            "ruleParameters.policyConfig: nested too deeply to be a policy config",
+            id="deep",
+        ),
+        pytest.param(
             {"policyConfig": "{"},
             "ruleParameters.policyConfig:1:2: not valid JSON: Expecting property name enclosed in double quotes",
             id="not-json",
@@ -455,6 +466,15 @@ def test_parameters_the_rule_refuses(aws: FakeConfig, parameters: dict[str, Any]
     with pytest.raises(config_rule.RuleError) as raised:
         config_rule.handler(change_event(item(WALKTHROUGH), parameters))
     assert str(raised.value) == message
+    assert aws.calls == []
+
+
+def test_rule_parameters_nested_deeper_than_python_reads_are_refused(aws: FakeConfig) -> None:
+    """The event's ruleParameters text itself 100,000 arrays deep: one line, not a RecursionError."""
+    event = {**change_event(item(WALKTHROUGH), {}), "ruleParameters": "[" * 100_000 + "]" * 100_000}
+    with pytest.raises(config_rule.RuleError) as raised:
+        config_rule.handler(event)
+    assert str(raised.value) == "ruleParameters: not a JSON object"
     assert aws.calls == []
 
 

@@ -293,7 +293,7 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
         return None
     try:
         value: object = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         if text.lstrip()[:1] in ("{", "["):
             # JSON from the CLI that Python cannot read (a number of thousands of digits): say why, never echo it.
             problems.add(at, f"expected {expected}, got a value this program cannot read ({_json_reason(error)})")
@@ -304,7 +304,9 @@ def _json(text: str | None, at: tuple[PathPart, ...], expected: str, problems: P
     return value
 
 
-def _json_reason(error: ValueError) -> str:
+def _json_reason(error: ValueError | RecursionError) -> str:
+    if isinstance(error, RecursionError):  # Python's reader recurses once per level: about a thousand at most
+        return "nested too deeply"
     message = str(error)
     if "integer string conversion" in message:
         return f"a number longer than {sys.get_int_max_str_digits()} digits"

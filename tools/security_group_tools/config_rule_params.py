@@ -56,7 +56,7 @@ def read(text: str | None) -> Parameters:
         return Parameters()
     try:
         given = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ParameterError("ruleParameters: not a JSON object") from None
     if not isinstance(given, dict):
         raise ParameterError("ruleParameters: not a JSON object")
@@ -99,6 +99,8 @@ def policy_config(source: str, text: str | None, policies: Sequence[str]) -> Map
         raise ParameterError(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
     except ValueError as error:
         raise ParameterError(f"{source}: not valid JSON: {error}") from None
+    except RecursionError:  # Python's reader recurses once per level: about a thousand at most
+        raise ParameterError(f"{source}: nested too deeply to be a policy config") from None
     if not isinstance(document, dict):
         raise ParameterError(f"{source}: expected a JSON object of policy name -> enforcement level or settings")
     try:

@@ -201,6 +201,13 @@ def parse_config_file(document: Mapping[str, Any]) -> dict[str, tuple[str, dict[
                 raise ConfigError(
                     f"{key}.enforcementLevel: {level!r} is not a valid enforcement level; use one of {LEVEL_CHOICES}"
                 )
+            if key == "all" and props and not level:
+                # The engine would pass on an `all` entry with no level at all: the Pulumi CLI's own marshalling
+                # stops on it, and the pack's Configure cannot take it either.
+                raise ConfigError(
+                    f"all: {', '.join(sorted(props))}: `all` sets only an enforcement level "
+                    '({"all": "mandatory"}); a policy\'s properties go under its own name'
+                )
             if level or props:
                 parsed[key] = (level, props or None)
         else:

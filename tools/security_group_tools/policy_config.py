@@ -45,6 +45,8 @@ def read(path: Path, *, hint: str) -> dict[str, Any]:
         raise PolicyConfigError([f"{where}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"]) from None
     except ValueError as error:  # NaN, Infinity: Python reads them, JSON (and the Pulumi CLI) does not
         raise PolicyConfigError([f"{where}: not valid JSON: {error}"]) from None
+    except RecursionError:  # Python's reader recurses once per level: about a thousand at most
+        raise PolicyConfigError([f"{where}: nested too deeply to be a policy config"]) from None
     if not isinstance(document, dict):
         raise PolicyConfigError([f"{where}: expected a JSON object of policy name -> enforcement level or settings"])
     try:
