@@ -160,6 +160,38 @@ def test_a_finding_without_a_location_points_at_the_stack_files_first_line(
     ]
 
 
+def test_a_file_name_sarif_cannot_carry_as_written_is_percent_encoded(judged: dict[str, preview.Judged]) -> None:
+    """A group file named with a space, `#` and `é`: a URI reference (`#` would start a fragment) under
+    %SRCROOT%; the other formats show the name as written."""
+    where = Location("stacks/groups/web tier #1 é.yaml", 4, 7)
+    shown = tuple(dataclasses.replace(f, location=where) for f in judged["dev"].preview.findings)
+    (result,) = findings_sarif.document(report_of(judged["dev"], findings=shown).report)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "stacks/groups/web%20tier%20%231%20%C3%A9.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+
+
+def test_a_stack_file_outside_the_project_is_an_absolute_file_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--stack-file` relative to another directory: every result names the file by its absolute `file:` URI,
+    never as a path under %SRCROOT%, where code scanning would look for a file that is not there."""
+    stack_file = tmp_path / "sp ace" / "Pulumi.dév #1.yaml"
+    stack_file.parent.mkdir()
+    stack_file.write_text((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert preview.main(["--stack", "dev", "--stack-file", "sp ace/Pulumi.dév #1.yaml", "--format", "sarif"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    uri = stack_file.resolve().as_uri()
+    assert uri.endswith("/sp%20ace/Pulumi.d%C3%A9v%20%231.yaml")
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in document["runs"][0]["results"]] == [
+        {"uri": uri}
+    ]
+    if SCHEMA.is_file():
+        jsonschema.validate(document, sarif_schema())
+
+
 def test_one_rule_per_policy_with_help_and_security_severity(judged: dict[str, preview.Judged]) -> None:
     rules = findings_sarif.document(report_of(judged["prod"]).report)["runs"][0]["tool"]["driver"]["rules"]
     by_id = {rule["id"]: rule for rule in rules}

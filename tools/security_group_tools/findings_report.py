@@ -9,7 +9,7 @@ nothing of either command.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from pulumi.runtime.proto import analyzer_pb2
@@ -132,7 +132,11 @@ class Report:
     subjects: tuple[Subject, ...] = ()
     fail_on: str = DEFAULT_FAIL_ON
     fallback: str = ""
-    """The file a finding without a location points at (the stack file), repo-relative; "" for none."""
+    """The file a finding without a location points at (the stack file): repo-relative, or a `file:` URI
+    outside the repository; "" for none."""
+    artifacts: Mapping[str, str] = field(default_factory=dict)
+    """A location's path as shown (`../elsewhere/Pulumi.dev.yaml`) -> the `file:` URI of that file, for the
+    files outside the repository: code scanning can only be given those as absolute URIs."""
 
     @property
     def failing(self) -> tuple[Finding, ...]:

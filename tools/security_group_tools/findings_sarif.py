@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from typing import Any, Final
 
 from . import __version__
@@ -71,12 +72,21 @@ def _location(report: Report, finding: Finding) -> list[dict[str, Any]]:
         path, line, column = report.fallback, 1, 1
     else:
         return []
-    artifact = {"uri": path} if path.startswith("file:") else {"uri": path, "uriBaseId": "%SRCROOT%"}
     physical = {
-        "artifactLocation": artifact,
+        "artifactLocation": _artifact(report.artifacts.get(path, path)),
         "region": {"startLine": line, "startColumn": column},
     }
     return [{"physicalLocation": physical}]
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A file as SARIF's artifactLocation names it, relative to the project's root unless a `file:` URI.
+
+    The uri is a URI reference, so a space, `#` or `é` in a name is percent-encoded: `#` would start a fragment.
+    """
+    if path.startswith("file:"):
+        return {"uri": path}
+    return {"uri": urllib.parse.quote(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _result(report: Report, index: dict[str, int], finding: Finding, reason: str | None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from .baseline import Matched
 from .finding_identity import preview_fingerprint
 from .findings_markdown import render as render_markdown
 from .findings_report import Finding, Policy, Report, Subject
-from .paths import PROJECT_DIR
+from .paths import PROJECT_DIR, shown
 from .preview_model import Finding as PreviewFinding
 from .preview_model import Preview, rule_views
 from .program_runner import EGRESS, INGRESS, SG
@@ -32,6 +32,15 @@ def artifact(path: Path) -> str:
         return resolved.relative_to(PROJECT_DIR).as_posix()
     except ValueError:
         return resolved.as_uri()
+
+
+def _outside(stack_file: Path) -> dict[str, str]:
+    """The stack file's URI under the path its locations show, when it lies outside the project.
+
+    Its group files never do: they are refused outside stacks/.
+    """
+    uri = artifact(stack_file)
+    return {Path(shown(stack_file)).as_posix(): uri} if uri.startswith("file:") else {}
 
 
 def finding(stack: str, found: PreviewFinding) -> Finding:
@@ -79,6 +88,7 @@ def build(
         subjects=subjects,
         fail_on=fail_on,
         fallback=artifact(stack_file),
+        artifacts=_outside(stack_file),
     )
     return PreviewReport(dataclasses.replace(preview, findings=kept), report)
 
