@@ -152,6 +152,22 @@ def notes_on_stderr(api: Api) -> str:
     )
 
 
+@pytest.mark.parametrize("existing", [True, False], ids=["existing-file", "no-file"])
+def test_nothing_to_add_says_so_and_writes_nothing(
+    ec2: Any, moto: Moto, capsys: pytest.CaptureFixture[str], tmp_path: Path, existing: bool
+) -> None:
+    """Only a VPC's default group asked for, which adopt leaves out: no diff, no file written or created, 0."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    default = ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0]["GroupId"]
+    text = "config:\n  aws:region: us-east-1\n" if existing else None
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", default, "--yes")
+    assert (result.status, result.out) == (0, "")
+    outcome = "is unchanged" if existing else "was not created"
+    assert result.err.splitlines()[-1] == f"adopt: no group to add; {result.target} {outcome}"
+    assert result.files() == ({"Pulumi.prod.yaml": b"config:\n  aws:region: us-east-1\n"} if existing else {})
+
+
 def test_merge_into_a_commented_stack_file_shows_the_exact_diff_and_writes_nothing_without_yes(
     api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -167,7 +167,8 @@ def _merge(args: argparse.Namespace, stack: stack_merge.StackFile, adoption: Ado
     sys.stdout.write(merged.diff())
     sys.stdout.flush()
     if not merged.added:
-        print(f"adopt: no group to add; {args.write} is unchanged", file=sys.stderr)
+        outcome = "is unchanged" if args.write.exists() else "was not created"
+        print(f"adopt: no group to add; {args.write} {outcome}", file=sys.stderr)
         return 0
     if not args.yes:
         print(
