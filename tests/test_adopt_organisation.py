@@ -209,6 +209,61 @@ def test_one_file_for_several_units_is_refused_before_any_is_read(
     assert list(stacks.iterdir()) == []
 
 
+FIELDS_OK = {"--write": "Pulumi.{account}-{region}.yaml", "--import-file": "import.{account}-{region}.json"}
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "stray"),
+    [
+        pytest.param("--write", "Pulumi.{acount}-{region}.yaml", "{acount}", id="misspelt"),
+        pytest.param("--import-file", "import.{account}-{Region}-{}.json", "{Region}, {}", id="case-and-empty"),
+    ],
+)
+def test_a_field_adopt_does_not_fill_in_is_refused_before_any_call(
+    proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str], *, flag: str, value: str, stray: str
+) -> None:
+    """A misspelt field would be kept as literal braces in every unit's file name: refused, 2, no call to AWS."""
+    paths = {**FIELDS_OK, flag: value}
+    argv = ["--region", "us-east-1", "--endpoint-url", proxy.url, "--tag", "audit-test=org", *ORGANIZATION]
+    status = adopt.main([*argv, *(part for name, path in paths.items() for part in (name, str(stacks / path)))])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: {flag} {stacks / value}: {stray} is not a field adopt fills in; the fields are {{account}} and "
+        "{region}\n"
+    )
+    assert proxy.calls == []
+    assert list(stacks.iterdir()) == []
+
+
+def test_fields_for_one_account_region_are_refused(
+    proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --regions and the rest there is nothing to fill a field with: refused, never a file named `{region}`."""
+    write = stacks / "Pulumi.{region}.yaml"
+    status = adopt.main(
+        [
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            proxy.url,
+            "--tag",
+            "a=b",
+            "--write",
+            str(write),
+            "--import-file",
+            str(stacks / "import.json"),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: --write {write}: {{region}} is filled in only across accounts or regions (--regions, --accounts, "
+        "--organization, --ou); for one account-region, name the file itself\n"
+    )
+    assert proxy.calls == []
+
+
 def test_across_units_without_write_is_a_usage_error(proxy: Proxy, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         adopt.main(["--regions", "eu-west-1,us-east-1", "--tag", "a=b", "--import-file", "i.json"])

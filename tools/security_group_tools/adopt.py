@@ -44,7 +44,7 @@ from .adopt_output import config_snippet, import_document, notes_beside_rules
 from .aws_inventory import add_selection_arguments, read_selected, selection
 from .aws_session import AwsError, add_aws_arguments, aws_options
 from .aws_targets import UsageError, add_target_arguments, plan, targets
-from .cli import fail, stopped
+from .cli import USAGE_ERROR, fail, stopped
 from .output_files import Output, OutputError, write_all
 
 PREFIX = "adopt: "
@@ -87,6 +87,11 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.error("--yes confirms --write; name the stack file to merge into with --write")
     if args.write and args.output:
         parser.error("--write merges into a stack file, --output writes a snippet: choose one")
+    paths = [("--write", args.write), ("--import-file", args.import_file)]
+    if problems := adopt_units.unknown_fields(paths, across=not where.single):
+        for problem in problems:
+            fail(problem)
+        return USAGE_ERROR
     if not where.single:
         if not args.write:
             parser.error(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +47,35 @@ EXIT_INCOMPLETE: Final = 3
 def fill(path: Path, place: AccountRegion) -> Path:
     """The path for one unit: `{account}` and `{region}` replaced."""
     return Path(str(path).replace(ACCOUNT, place.account_id).replace(REGION, place.region))
+
+
+_FIELD: Final = re.compile(r"\{[^{}/]*\}")
+"""Anything written as a field in a path: `{account}`, or a misspelt `{acount}`."""
+
+
+def unknown_fields(paths: Sequence[tuple[str, Path | None]], *, across: bool) -> list[str]:
+    """Each flag whose path holds a field adopt does not fill in: never kept as literal braces in a file name.
+
+    Across accounts or regions the fields are `{account}` and `{region}`; a single account-region fills in none.
+    """
+    problems = []
+    for flag, path in paths:
+        if path is None:
+            continue
+        fields = list(dict.fromkeys(_FIELD.findall(str(path))))
+        if across:
+            stray = [field for field in fields if field not in (ACCOUNT, REGION)]
+            if stray:
+                problems.append(
+                    f"{flag} {path}: {', '.join(stray)} is not a field adopt fills in; the fields are {ACCOUNT} and "
+                    f"{REGION}"
+                )
+        elif fields:
+            problems.append(
+                f"{flag} {path}: {', '.join(fields)} is filled in only across accounts or regions (--regions, "
+                "--accounts, --organization, --ou); for one account-region, name the file itself"
+            )
+    return problems
 
 
 def missing_fields(planned: Plan, paths: Sequence[tuple[str, Path]]) -> list[str]:
