@@ -144,7 +144,7 @@ def test_walkthrough_group_becomes_the_dev_stack_entry(
         f"{DEFAULT_EGRESS_DESCRIPTION!r}"
     )
     assert out == (
-        "# adopted from us-east-1 by security_group_tools.adopt: 1 group(s) adopted.\n"
+        "# adopted from us-east-1 by security-groups adopt: 1 group(s) adopted.\n"
         "# Add to stacks/Pulumi.<env>.yaml (merge into its `config:` and any existing security-groups:groups).\n"
         f"# NOTE {note}\n"
         "config:\n"

@@ -350,6 +350,62 @@ def test_unknown_group_id(run_tool: Runner) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--group-id", "sg-123"],
+            "argument --group-id: 'sg-123' is not a security group id (sg- and 8 or 17 hex digits, e.g. "
+            "sg-0123456789abcdef0)",
+        ),
+        (
+            ["--group-id", "sg-0123456789ABCDEF0"],
+            "argument --group-id: 'sg-0123456789ABCDEF0' is not a security group id (sg- and 8 or 17 hex digits, e.g. "
+            "sg-0123456789abcdef0)",
+        ),
+        (
+            ["--vpc-id", "vpc-1"],
+            "argument --vpc-id: 'vpc-1' is not a VPC id (vpc- and 8 or 17 hex digits, e.g. vpc-0123456789abcdef0)",
+        ),
+    ],
+)
+def test_a_malformed_id_is_a_usage_error_before_any_call(
+    run_tool: Runner, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A malformed --vpc-id would match no group (EC2 does not check a filter's values): a silent empty audit.
+    The arguments are refused while they are parsed, before any client exists."""
+    with pytest.raises(SystemExit) as stopped:
+        run_tool(*args)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].split(" error: ", 1)[1] == message
+
+
+@pytest.mark.usefixtures("ec2")
+@pytest.mark.parametrize(
+    "args", [["--vpc-id", "vpc-0123456789abcdef0"], ["--tag", "team=nobody", "--tag", "env=x"]], ids=["vpc", "tags"]
+)
+def test_a_filter_that_matches_no_group_says_so(run_tool: Runner, args: list[str]) -> None:
+    """EC2 answers a filter matching nothing with no group: the run says so instead of passing in silence."""
+    status, err = run_tool(*args)
+    shown = " ".join(args)
+    assert status == 0
+    assert err.splitlines()[0].split(": ", 1)[1] == (
+        f"no group in {REGION} matched {shown}; check the filter and the region (EC2 answers a filter that matches "
+        "nothing with no group)"
+    )
+
+
+def test_the_id_patterns_are_the_components(capsys: pytest.CaptureFixture[str]) -> None:
+    """The tools write EC2's id patterns out (importing the component package would load the program's model)."""
+    from security_group_tools import aws_names
+    from security_groups_component import aws_facts
+
+    assert (aws_names.GROUP_ID.pattern, aws_names.VPC_ID.pattern) == (
+        aws_facts.SECURITY_GROUP_ID.pattern,
+        aws_facts.VPC_ID.pattern,
+    )
+
+
 @pytest.mark.parametrize("credentials_file", ["", "[default]\n"], ids=["empty-file", "profile-without-keys"])
 def test_missing_credentials(
     run_tool: Runner, credentials_file: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -41,7 +41,7 @@ import botocore.exceptions
 from . import adopt_units, gc_tuning, stack_merge
 from .adopt_config import Adoption, adopt
 from .adopt_output import config_snippet, import_document, notes_beside_rules
-from .aws_inventory import add_selection_arguments, read_selected, selection
+from .aws_inventory import NOTHING_MATCHED, add_selection_arguments, read_selected, selection
 from .aws_session import AwsError, add_aws_arguments, aws_options
 from .aws_targets import UsageError, add_target_arguments, plan, targets
 from .cli import USAGE_ERROR, fail, stopped
@@ -113,13 +113,15 @@ def _main(argv: Sequence[str] | None) -> int:
         groups = read_selected(args, chosen)
     except AwsError as error:
         return fail(str(error))
+    if not groups and (filters := chosen.filters_shown()):
+        print(f"{PREFIX}no group in {_region(args)} matched {filters}; {NOTHING_MATCHED}", file=sys.stderr)
     adoption = adopt(groups, stack.existing if stack else ())
     for note in adoption.notes:
         print(f"adopt: {note}", file=sys.stderr)
     if stack is not None:
         return _merge(args, stack, adoption)
     region = args.region or "the default region"
-    snippet = config_snippet(adoption, f"adopted from {region} by security_group_tools.adopt")
+    snippet = config_snippet(adoption, f"adopted from {region} by security-groups adopt")
     outputs = [Output("--import-file", args.import_file, json.dumps(import_document(adoption), indent=2) + "\n")]
     if args.output:
         outputs.append(Output("--output", args.output, snippet))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 import botocore.exceptions
 import botocore.parsers
 
+from . import aws_names
 from .aws_session import AwsOptions, aws_options, ec2_client, explain, within_deadline
 from .cli import progress
 
@@ -90,6 +91,10 @@ class LiveGroup:
         return self.name == "default"
 
 
+NOTHING_MATCHED: Final = "check the filter and the region (EC2 answers a filter that matches nothing with no group)"
+"""After `no group in <region> matched <filters>; `: EC2 never says that a VPC or tag does not exist."""
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which groups to read; nothing given means every group of the region."""
@@ -98,11 +103,24 @@ class Selection:
     vpc_id: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
 
+    def filters_shown(self) -> str:
+        """The filters as the command line gave them (`--vpc-id vpc-… --tag team=web`); "" for none."""
+        return " ".join(
+            [*([f"--vpc-id {self.vpc_id}"] if self.vpc_id else []), *(f"--tag {k}={v}" for k, v in self.tags)]
+        )
+
 
 def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     """Add --group-id (repeatable), --vpc-id and --tag Key=Value (repeatable)."""
-    parser.add_argument("--group-id", action="append", default=[], metavar="SG_ID", help="a group id (repeatable)")
-    parser.add_argument("--vpc-id", help="every group of this VPC")
+    parser.add_argument(
+        "--group-id",
+        action="append",
+        default=[],
+        type=aws_names.group_id,
+        metavar="SG_ID",
+        help="a group id (repeatable)",
+    )
+    parser.add_argument("--vpc-id", type=aws_names.vpc_id, help="every group of this VPC")
     parser.add_argument(
         "--tag",
         action="append",

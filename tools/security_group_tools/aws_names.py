@@ -22,6 +22,10 @@ MAX_ROLE_PATH: Final = 512
 EXTERNAL_ID: Final = re.compile(r"[A-Za-z0-9+=,.@:/_-]{2,1224}")
 PARENT_ID: Final = re.compile(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
 ALL_REGIONS: Final = "all"
+GROUP_ID: Final = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+VPC_ID: Final = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+"""EC2's ids (the component's `aws_facts`, written out here: importing that package would load the program's
+model into every command; tests/test_audit.py checks that the two agree)."""
 
 MAX_LISTED: Final = 10_000
 """The most values one list flag takes: far above any organisation's accounts (AWS's default quota is 10)."""
@@ -49,6 +53,24 @@ def account_ids(text: str) -> list[str]:
         if not ACCOUNT_ID.fullmatch(item):
             raise argparse.ArgumentTypeError(f"{_shown(item)} is not an AWS account id (12 digits)")
     return items
+
+
+def group_id(text: str) -> str:
+    """An argparse type: a security group id. EC2 would refuse a malformed one only after the call."""
+    if not GROUP_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{_shown(text)} is not a security group id (sg- and 8 or 17 hex digits, e.g. sg-0123456789abcdef0)"
+        )
+    return text
+
+
+def vpc_id(text: str) -> str:
+    """An argparse type: a VPC id. EC2 does not check a filter's values: a malformed one matches no group."""
+    if not VPC_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{_shown(text)} is not a VPC id (vpc- and 8 or 17 hex digits, e.g. vpc-0123456789abcdef0)"
+        )
+    return text
 
 
 def region(text: str) -> str:
