@@ -469,12 +469,35 @@ def test_parameters_the_rule_refuses(aws: FakeConfig, parameters: dict[str, Any]
     assert aws.calls == []
 
 
-def test_rule_parameters_nested_deeper_than_python_reads_are_refused(aws: FakeConfig) -> None:
-    """The event's ruleParameters text itself 100,000 arrays deep: one line, not a RecursionError."""
-    event = {**change_event(item(WALKTHROUGH), {}), "ruleParameters": "[" * 100_000 + "]" * 100_000}
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        pytest.param(
+            "ruleParameters", "[" * 100_000 + "]" * 100_000, "ruleParameters: not a JSON object", id="deep-parameters"
+        ),
+        pytest.param(
+            "ruleParameters",
+            {"failOn": "advisory"},
+            "ruleParameters: expected JSON text, as AWS Config sends it, got dict",
+            id="parameters-as-an-object",
+        ),
+        pytest.param(
+            "ruleParameters", 5, "ruleParameters: expected JSON text, as AWS Config sends it, got int", id="int"
+        ),
+        pytest.param(
+            "invokingEvent",
+            "[" * 100_000 + "]" * 100_000,
+            "invokingEvent: missing or not JSON; is this an AWS Config rule invocation?",
+            id="deep-invoking-event",
+        ),
+    ],
+)
+def test_an_event_hand_written_wrong_is_one_line(aws: FakeConfig, field: str, value: object, message: str) -> None:
+    """What a console test event can hold that AWS never sends: one line each, never a TypeError or RecursionError."""
+    event = {**change_event(item(WALKTHROUGH), {"failOn": "advisory"}), field: value}
     with pytest.raises(config_rule.RuleError) as raised:
         config_rule.handler(event)
-    assert str(raised.value) == "ruleParameters: not a JSON object"
+    assert str(raised.value) == message
     assert aws.calls == []
 
 

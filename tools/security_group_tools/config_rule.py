@@ -162,7 +162,7 @@ def _fetched_item(summary: Mapping[str, Any], clients: Clients) -> dict[str, Any
     if isinstance(item.get("configuration"), str):
         try:
             item["configuration"] = json.loads(item["configuration"])
-        except ValueError:
+        except (ValueError, RecursionError):
             raise RuleError("GetResourceConfigHistory: the item's configuration is not JSON") from None
     return item
 
@@ -189,7 +189,7 @@ def _item_evaluations(item: Mapping[str, Any], parameters: Parameters, *, left_s
 def _invoking(event: Mapping[str, Any]) -> dict[str, Any]:
     try:
         invoking = json.loads(event["invokingEvent"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, RecursionError):
         raise RuleError("invokingEvent: missing or not JSON; is this an AWS Config rule invocation?") from None
     if not isinstance(invoking, dict):
         raise RuleError("invokingEvent: not a JSON object")

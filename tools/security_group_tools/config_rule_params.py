@@ -50,10 +50,12 @@ def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read(text: str | None) -> Parameters:
+def read(text: object) -> Parameters:
     """The event's `ruleParameters` (JSON text, absent when the rule has none)."""
     if not text:
         return Parameters()
+    if not isinstance(text, str):  # a hand-written test event may hold the object itself
+        raise ParameterError(f"ruleParameters: expected JSON text, as AWS Config sends it, got {type(text).__name__}")
     try:
         given = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
