@@ -7,6 +7,7 @@ SSM are moto's server on 127.0.0.1, each reached through the AWS_ENDPOINT_URL_<S
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -501,9 +502,11 @@ def test_an_event_hand_written_wrong_is_one_line(aws: FakeConfig, field: str, va
     assert aws.calls == []
 
 
-def test_an_unreadable_item_names_the_field_never_its_value(aws: FakeConfig) -> None:
-    """A port that is text: refused with the field's path; the value is not echoed."""
-    bad = configuration("sg-0a11b22c33d44e55f", "g", "d", [{"ipProtocol": "tcp", "fromPort": f"22 {MARK}"}])
+@pytest.mark.parametrize("port", [f"22 {MARK}", 22.5, math.nan, math.inf, True], ids=str)
+def test_an_unreadable_item_names_the_field_never_its_value(aws: FakeConfig, port: object) -> None:
+    """A port that is text, a fraction, NaN or infinite (Python's JSON reader takes `NaN`): refused with the
+    field's path; the value is not echoed."""
+    bad = configuration("sg-0a11b22c33d44e55f", "g", "d", [{"ipProtocol": "tcp", "fromPort": port}])
     with pytest.raises(config_rule.RuleError) as raised:
         config_rule.handler(change_event(item(bad)))
     assert str(raised.value) == "sg-0a11b22c33d44e55f: configuration.ipPermissions[0].fromPort: expected a whole number"

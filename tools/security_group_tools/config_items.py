@@ -54,7 +54,10 @@ def _text(value: Any, where: str, *, optional: bool = False) -> str | None:
 def _port(value: Any, where: str) -> int:
     if value is None:
         return -1  # AWS leaves ports out for protocols without them
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    # float.is_integer is False for NaN and the infinities too (int() of them raises), which a JSON reader that
+    # takes `NaN` can hand over.
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole:
         raise ItemError(f"{where}: expected a whole number")
     return int(value)
 
