@@ -610,7 +610,7 @@ FIX = "recreate it with --create-baseline FILE --force, or correct it by hand"
 BAD_BASELINES: dict[str, tuple[str | bytes, str]] = {
     "not-json": ("{nope", f"not JSON (line 1, column 2: Expecting property name enclosed in double quotes); {FIX}"),
     "a-list": ("[]", f'not a baseline: expected an object {{"version": 1, "findings": [...]}}; {FIX}'),
-    "bad-version": (json.dumps({"version": True, "findings": []}), f"version True is not 1; {FIX}"),
+    "bad-version": (json.dumps({"version": True, "findings": []}), f"version true is not 1; {FIX}"),
     "findings-not-a-list": (json.dumps({"version": 1, "findings": {}}), f"findings must be a list; {FIX}"),
     "missing-key": (
         json.dumps({"version": 1, "findings": [{"fingerprint": "a" * 32}]}),

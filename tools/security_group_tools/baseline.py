@@ -119,7 +119,8 @@ def _entries(where: str, data: Any) -> tuple[Entry, ...]:
     if not isinstance(data, dict) or set(data) != {"version", "findings"}:
         raise BaselineError(f"{where}: not a baseline: expected {shape}; {FIX}")
     if data["version"] != FORMAT_VERSION or isinstance(data["version"], bool):
-        raise BaselineError(f"{where}: version {data['version']!r} is not {FORMAT_VERSION}; {FIX}")
+        shown = json.dumps(data["version"], ensure_ascii=False)  # as the file has it: `true`, not Python's `True`
+        raise BaselineError(f"{where}: version {shown[:40]} is not {FORMAT_VERSION}; {FIX}")
     if not isinstance(data["findings"], list):
         raise BaselineError(f"{where}: findings must be a list; {FIX}")
     entries: list[Entry] = []
