@@ -190,6 +190,12 @@ def test_in_process_pack_answers_exactly_as_the_pack_process(group: tuple[Walkth
         ),
         pytest.param('{"all": NaN}', "not valid JSON: NaN is not a JSON number", id="nan"),
         pytest.param(
+            '{"aws-ec2-securitygroup-disallow-public-ssh": {"enforcementLevel": ["mandatory"]}}',
+            'aws-ec2-securitygroup-disallow-public-ssh.enforcementLevel: ["mandatory"] is not a valid enforcement '
+            "level; use one of advisory, mandatory, remediate, disabled",
+            id="level-in-a-list",
+        ),
+        pytest.param(
             '{"all": {"authorizedTcpPorts": [443]}}',
             'all: authorizedTcpPorts: `all` sets only an enforcement level ({"all": "mandatory"}); a policy\'s '
             "properties go under its own name",

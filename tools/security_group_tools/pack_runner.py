@@ -197,9 +197,10 @@ def parse_config_file(document: Mapping[str, Any]) -> dict[str, tuple[str, dict[
         elif isinstance(value, Mapping):
             props = dict(value)
             level = props.pop("enforcementLevel", "")
-            if level and level not in LEVELS:
+            if level and (not isinstance(level, str) or level not in LEVELS):  # a list or object is no level either
+                shown = repr(level) if isinstance(level, str) else json.dumps(level)[:80]
                 raise ConfigError(
-                    f"{key}.enforcementLevel: {level!r} is not a valid enforcement level; use one of {LEVEL_CHOICES}"
+                    f"{key}.enforcementLevel: {shown} is not a valid enforcement level; use one of {LEVEL_CHOICES}"
                 )
             if key == "all" and props and not level:
                 # The engine would pass on an `all` entry with no level at all: the Pulumi CLI's own marshalling
