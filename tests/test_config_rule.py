@@ -417,6 +417,9 @@ def test_annotations_never_carry_descriptions_or_tag_values(aws: FakeConfig) -> 
         ),
         pytest.param({"failOn": "warning"}, "ruleParameters.failOn: use one of mandatory, advisory", id="fail-on"),
         pytest.param(
+            {"failOn": ["advisory"]}, "ruleParameters.failOn: use one of mandatory, advisory", id="fail-on-a-list"
+        ),
+        pytest.param(
             {"policyConfig": "{}", "policyConfigParameter": "/p"},
             "ruleParameters: give policyConfig or policyConfigParameter, not both",
             id="both",

@@ -76,7 +76,7 @@ def read(text: object) -> Parameters:
     if inline is not None and ssm_name is not None:
         raise ParameterError("ruleParameters: give policyConfig or policyConfigParameter, not both")
     fail_on = given.get("failOn", "mandatory")
-    if fail_on not in FAILING_LEVELS:
+    if not isinstance(fail_on, str) or fail_on not in FAILING_LEVELS:
         raise ParameterError(f"ruleParameters.failOn: use one of {', '.join(FAILING_LEVELS)}")
     member_role = given.get("memberRoleName")
     if member_role is not None and not (isinstance(member_role, str) and ROLE_NAME.fullmatch(member_role)):
