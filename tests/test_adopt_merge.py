@@ -505,6 +505,24 @@ def test_a_stack_file_the_program_refuses_is_not_merged_into(
     assert result.files() == {"Pulumi.prod.yaml": text.encode()}
 
 
+def test_a_layout_the_round_trip_reader_trips_on_is_refused_not_a_traceback(
+    api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `>` before a comment under the groups: the CLI's reader takes it (as text), ruamel.yaml's round-trip
+    scanner asserts; one line, status 2, the file untouched (found by mutating the stack files)."""
+    text = (
+        "config:\n  aws:region: us-east-1\n  security-groups:groups:\n    # a\n   > # b\n    web:\n"
+        "      description: Web\n"
+    )
+    result = adopt_into(moto, capsys, tmp_path, text, "--group-id", api.group_id, "--yes")
+    assert (result.status, result.out) == (2, "")
+    assert result.err.endswith(
+        f"error: {result.target}: adopt cannot find where to add groups in this file's layout; merge the groups by "
+        "hand\nerror: nothing was written\n"
+    )
+    assert result.files() == {"Pulumi.prod.yaml": text.encode()}
+
+
 def test_what_is_not_a_regular_file_is_never_read_or_replaced(
     api: Api, moto: Moto, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -36,6 +36,7 @@ from typing import Final
 
 import pulumi
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     CollectionStartEvent,
@@ -290,10 +291,25 @@ class _Node:
     """A mapping's entries: key text, key column, value."""
 
 
+def _events(stack: StackFile) -> list[Event]:
+    """The file's events as the round-trip reader gives them, which say where each node starts and ends.
+
+    The file has already been read as the CLI reads it (`read`); the round-trip reader still trips on some
+    layouts that reader takes (its scanner asserts on comments around a block scalar's indicator), and
+    then adopt cannot say where the groups would go.
+    """
+    try:
+        return list(YAML(typ="rt").parse(stack.text))
+    except (YAMLError, AssertionError):
+        raise MergeError(
+            [f"{stack.shown}: adopt cannot find where to add groups in this file's layout; merge the groups by hand"]
+        ) from None
+
+
 def _tree(stack: StackFile) -> _Node | None:
     if stack.raw is None:
         return None
-    events = iter(YAML(typ="rt").parse(stack.text))
+    events = iter(_events(stack))
     for event in events:
         if isinstance(event, CollectionStartEvent | ScalarEvent | AliasEvent):
             return _node(event, events)
@@ -301,7 +317,7 @@ def _tree(stack: StackFile) -> _Node | None:
 
 
 def _aliases(stack: StackFile) -> set[str]:
-    return {str(event.anchor) for event in YAML(typ="rt").parse(stack.text) if isinstance(event, AliasEvent)}
+    return {str(event.anchor) for event in _events(stack) if isinstance(event, AliasEvent)}
 
 
 def _node(first: Event, events: Iterator[Event]) -> _Node:
