@@ -178,26 +178,26 @@ def test_a_unit_whose_stack_file_cannot_take_its_groups_is_reported_and_the_rest
     ]
 
 
+def refused(proxy: Proxy, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """adopt with these arguments refused as a usage error (2, nothing on stdout); what it printed on stderr."""
+    status = adopt.main(["--region", "us-east-1", "--endpoint-url", proxy.url, "--tag", "audit-test=org", *args])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    return err
+
+
 def test_one_file_for_several_units_is_refused_before_any_is_read(
     org: Organisation, proxy: Proxy, stacks: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = adopt.main(
-        [
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            proxy.url,
-            "--tag",
-            "audit-test=org",
-            *ORGANIZATION,
-            "--write",
-            str(stacks / "Pulumi.prod.yaml"),
-            "--import-file",
-            str(stacks / "import.{account}.json"),
-        ]
+    err = refused(
+        proxy,
+        capsys,
+        *ORGANIZATION,
+        "--write",
+        str(stacks / "Pulumi.prod.yaml"),
+        "--import-file",
+        str(stacks / "import.{account}.json"),
     )
-    out, err = capsys.readouterr()
-    assert (status, out) == (2, "")
     assert err == (
         f"error: --write {stacks / 'Pulumi.prod.yaml'}: one stack deploys to one account and one region, so each "
         "account-region needs files of its own: put {account} and {region} in the path, e.g. --write "
@@ -224,10 +224,9 @@ def test_a_field_adopt_does_not_fill_in_is_refused_before_any_call(
 ) -> None:
     """A misspelt field would be kept as literal braces in every unit's file name: refused, 2, no call to AWS."""
     paths = {**FIELDS_OK, flag: value}
-    argv = ["--region", "us-east-1", "--endpoint-url", proxy.url, "--tag", "audit-test=org", *ORGANIZATION]
-    status = adopt.main([*argv, *(part for name, path in paths.items() for part in (name, str(stacks / path)))])
-    out, err = capsys.readouterr()
-    assert (status, out) == (2, "")
+    err = refused(
+        proxy, capsys, *ORGANIZATION, *(part for name, path in paths.items() for part in (name, str(stacks / path)))
+    )
     assert err == (
         f"error: {flag} {stacks / value}: {stray} is not a field adopt fills in; the fields are {{account}} and "
         "{region}\n"
@@ -241,22 +240,7 @@ def test_fields_for_one_account_region_are_refused(
 ) -> None:
     """Without --regions and the rest there is nothing to fill a field with: refused, never a file named `{region}`."""
     write = stacks / "Pulumi.{region}.yaml"
-    status = adopt.main(
-        [
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            proxy.url,
-            "--tag",
-            "a=b",
-            "--write",
-            str(write),
-            "--import-file",
-            str(stacks / "import.json"),
-        ]
-    )
-    out, err = capsys.readouterr()
-    assert (status, out) == (2, "")
+    err = refused(proxy, capsys, "--write", str(write), "--import-file", str(stacks / "import.json"))
     assert err == (
         f"error: --write {write}: {{region}} is filled in only across accounts or regions (--regions, --accounts, "
         "--organization, --ou); for one account-region, name the file itself\n"
