@@ -336,6 +336,52 @@ def test_a_member_role_name_the_guard_refuses(mocks: Mocks, args: dict[str, Any]
     assert mocks.resources == []
 
 
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        pytest.param(
+            {"scope": "organization", "member_accounts": "444455556666"},
+            "  - member_accounts: expected a list of AWS account ids (12 digits each)",
+            id="accounts-as-text",
+        ),
+        pytest.param(
+            {"scope": "organization", "member_accounts": ["444455556666"], "excluded_accounts": True},
+            "  - excluded_accounts: expected a list of AWS account ids (12 digits each)",
+            id="excluded-as-a-bool",
+        ),
+        pytest.param(
+            {"policy_config_parameter": 7},
+            "  - policy_config_parameter: the name of an SSM parameter (String)",
+            id="parameter-as-a-number",
+        ),
+        pytest.param(
+            {"policy_config": {"all": "mandatory"}},
+            "  - policy_config: JSON text of a policy config (json.dumps of the document)",
+            id="config-as-an-object",
+        ),
+        pytest.param(
+            {"log_retention_days": 10},
+            "  - log_retention_days: one of the days CloudWatch Logs keeps logs: 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, "
+            "150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (0: always)",
+            id="retention-cloudwatch-refuses",
+        ),
+        pytest.param(
+            {"log_retention_days": ["90"]},
+            "  - log_retention_days: one of the days CloudWatch Logs keeps logs: 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, "
+            "150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (0: always)",
+            id="retention-as-a-list",
+        ),
+    ],
+)
+def test_an_argument_of_the_wrong_kind_is_one_problem(mocks: Mocks, args: dict[str, Any], problem: str) -> None:
+    """What a typed SDK would refuse, from a Python caller: one problem, nothing registered, never a TypeError or
+    AttributeError halfway through (found by calling the guard 1,500 ways)."""
+    with pytest.raises(ConfigError) as raised:
+        SecurityGroupGuard("guard", {"code_path": "rule.zip", **args})  # type: ignore[typeddict-item]
+    assert str(raised.value).splitlines() == ["SecurityGroupGuard guard: 1 problem. Fix these arguments.", problem]
+    assert mocks.resources == []
+
+
 def test_bad_arguments_register_nothing(mocks: Mocks) -> None:
     """Every problem at once, before anything is registered."""
     with pytest.raises(ConfigError) as raised:

@@ -37,6 +37,11 @@ TRIGGERS: Final = (
 FREQUENCIES: Final = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 SCOPES: Final = ("account", "organization")
 FAIL_ON: Final = ("mandatory", "advisory")
+LOG_RETENTION_DAYS: Final = (
+    *(0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
+    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
+)
+"""The retentions CloudWatch Logs takes (PutRetentionPolicy), with 0 for never expiring as the provider reads it."""
 MEMBER_ROLE_NAME: Final = "security-groups-config-rule-member"
 """The role the function enters in each member account of an organisation rule, unless `member_role_name` says."""
 ROLE_NAME: Final = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
@@ -97,11 +102,26 @@ def _read(name: str, args: Mapping[str, Any]) -> list[Problem]:
     elif member_role is not None and not (isinstance(member_role, str) and ROLE_NAME.fullmatch(member_role)):
         problems.append(Problem("member_role_name", "an IAM role name: 1-64 of A-Z a-z 0-9 +=,.@_- (no path)"))
     for key in ("member_accounts", "excluded_accounts"):
-        for index, account in enumerate(args.get(key) or ()):
+        accounts = args.get(key)
+        if accounts is not None and (isinstance(accounts, str) or not isinstance(accounts, Sequence)):
+            problems.append(Problem(key, "expected a list of AWS account ids (12 digits each)"))
+            continue
+        for index, account in enumerate(accounts or ()):
             if not (isinstance(account, str) and len(account) == 12 and account.isascii() and account.isdigit()):
                 problems.append(Problem(f"{key}[{index}]", "an AWS account id is 12 digits"))
-    if args.get("policy_config") is not None and args.get("policy_config_parameter") is not None:
+    inline, parameter = args.get("policy_config"), args.get("policy_config_parameter")
+    if inline is not None and not isinstance(inline, str):
+        problems.append(Problem("policy_config", "JSON text of a policy config (json.dumps of the document)"))
+    if parameter is not None and not (isinstance(parameter, str) and parameter.strip("/")):
+        problems.append(Problem("policy_config_parameter", "the name of an SSM parameter (String)"))
+    if inline is not None and parameter is not None:
         problems.append(Problem("policy_config", "give policy_config or policy_config_parameter, not both"))
+    retention = args.get("log_retention_days", 90)
+    if isinstance(retention, bool) or retention not in LOG_RETENTION_DAYS:
+        days = ", ".join(map(str, LOG_RETENTION_DAYS))
+        problems.append(
+            Problem("log_retention_days", f"one of the days CloudWatch Logs keeps logs: {days} (0: always)")
+        )
     if args.get("fail_on", "mandatory") not in FAIL_ON:
         problems.append(Problem("fail_on", f"use one of {', '.join(FAIL_ON)}"))
     if args.get("maximum_execution_frequency", "TwentyFour_Hours") not in FREQUENCIES:
