@@ -41,7 +41,7 @@ import botocore.exceptions
 from . import adopt_units, gc_tuning, stack_merge
 from .adopt_config import Adoption, adopt
 from .adopt_output import config_snippet, import_document, notes_beside_rules
-from .aws_inventory import NOTHING_MATCHED, add_selection_arguments, read_selected, selection
+from .aws_inventory import add_selection_arguments, nothing_matched, read_selected, selection
 from .aws_session import AwsError, add_aws_arguments, aws_options
 from .aws_targets import UsageError, add_target_arguments, plan, targets
 from .cli import USAGE_ERROR, fail, stopped
@@ -113,8 +113,8 @@ def _main(argv: Sequence[str] | None) -> int:
         groups = read_selected(args, chosen)
     except AwsError as error:
         return fail(str(error))
-    if not groups and (filters := chosen.filters_shown()):
-        print(f"{PREFIX}no group in {_region(args)} matched {filters}; {NOTHING_MATCHED}", file=sys.stderr)
+    if not groups and (line := nothing_matched(chosen, groups, _region(args))):
+        print(f"{PREFIX}{line}", file=sys.stderr)
     adoption = adopt(groups, stack.existing if stack else ())
     for note in adoption.notes:
         print(f"adopt: {note}", file=sys.stderr)

@@ -37,7 +37,7 @@ from .account_region import AccountRegion
 from .audit_engine import InProcessPack
 from .audit_report import Counts, UnitReport, unit_report
 from .audit_resources import stack_items
-from .aws_inventory import NOTHING_MATCHED, Selection, add_selection_arguments, selection
+from .aws_inventory import Selection, add_selection_arguments, nothing_matched, selection
 from .aws_session import Attempts, AwsError, add_aws_arguments, aws_options, ec2_client
 from .aws_targets import UsageError, add_target_arguments, plan, targets
 from .aws_units import Plan, Unit, UnitFailure, UnitResult, Units, Work
@@ -115,9 +115,8 @@ def _reader(
         client = ec2_client(unit.options, attempts, unit.session)
         judging = early[unit.place] = EarlyJudging(pack)
         read = inventory(client, chosen, unit.options, report, unit.place, seen=judging.seen)
-        if single and not read.groups and (filters := chosen.filters_shown()):
-            # Every group of a region judged and none open is a pass; a filter that matched nothing is no audit.
-            progress(f"{PREFIX}no group in {unit.place.region} matched {filters}; {NOTHING_MATCHED}")
+        if single and (line := nothing_matched(chosen, read.groups, unit.place.region)):
+            progress(f"{PREFIX}{line}")
         return read
 
     return read

@@ -95,6 +95,12 @@ NOTHING_MATCHED: Final = "check the filter and the region (EC2 answers a filter 
 """After `no group in <region> matched <filters>; `: EC2 never says that a VPC or tag does not exist."""
 
 
+def nothing_matched(chosen: Selection, groups: Sequence[LiveGroup], region: str) -> str | None:
+    """The line for a filter that matched no group in `region` (a run that read no group is no audit); else None."""
+    filters = chosen.filters_shown()
+    return f"no group in {region} matched {filters}; {NOTHING_MATCHED}" if filters and not groups else None
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which groups to read; nothing given means every group of the region."""

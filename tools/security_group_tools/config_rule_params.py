@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Final, NoReturn
 
 from .config_evaluations import FAILING_LEVELS
-from .pack_runner import ConfigError, parse_config_file
+from .policy_config import PolicyConfigError
+from .policy_config import document as read_document
 
 KNOWN: Final = ("policyConfig", "policyConfigParameter", "failOn", "memberRoleName")
 ALL: Final = "all"
@@ -96,19 +97,9 @@ def policy_config(source: str, text: str | None, policies: Sequence[str]) -> Map
     if text is None:
         return None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as error:
-        raise ParameterError(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
-    except ValueError as error:
-        raise ParameterError(f"{source}: not valid JSON: {error}") from None
-    except RecursionError:  # Python's reader recurses once per level: about a thousand at most
-        raise ParameterError(f"{source}: nested too deeply to be a policy config") from None
-    if not isinstance(document, dict):
-        raise ParameterError(f"{source}: expected a JSON object of policy name -> enforcement level or settings")
-    try:
-        parse_config_file(document)
-    except ConfigError as error:
-        raise ParameterError(f"{source}: {'; '.join(error.problems)}") from None
+        document = read_document(source, text)
+    except PolicyConfigError as error:
+        raise ParameterError("; ".join(error.problems)) from None
     for key in document:
         if key != ALL and key not in policies:
             close = difflib.get_close_matches(key, policies, n=1)

@@ -39,21 +39,29 @@ def read(path: Path, *, hint: str) -> dict[str, Any]:
         raise PolicyConfigError([f"{where}: cannot read the policy config ({error.strerror}); {hint}"]) from None
     except UnicodeDecodeError as error:
         raise PolicyConfigError([f"{where}: not UTF-8 text (byte {error.start + 1}); JSON files are UTF-8"]) from None
+    return document(where, text)
+
+
+def document(where: str, text: str) -> dict[str, Any]:
+    """A policy config's text read as JSON and its levels checked; each problem starts with `where`.
+
+    The Config rule reads its `policyConfig` parameter with this too, so the two refuse the same documents.
+    """
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        parsed = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise PolicyConfigError([f"{where}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"]) from None
     except ValueError as error:  # NaN, Infinity: Python reads them, JSON (and the Pulumi CLI) does not
         raise PolicyConfigError([f"{where}: not valid JSON: {error}"]) from None
     except RecursionError:  # Python's reader recurses once per level: about a thousand at most
         raise PolicyConfigError([f"{where}: nested too deeply to be a policy config"]) from None
-    if not isinstance(document, dict):
+    if not isinstance(parsed, dict):
         raise PolicyConfigError([f"{where}: expected a JSON object of policy name -> enforcement level or settings"])
     try:
-        parse_config_file(document)
+        parse_config_file(parsed)
     except ConfigError as error:
         raise PolicyConfigError([f"{where}: {problem}" for problem in error.problems]) from None
-    return document
+    return parsed
 
 
 def _refuse_constant(name: str) -> NoReturn:

@@ -306,18 +306,16 @@ def _events(stack: StackFile) -> list[Event]:
         ) from None
 
 
-def _tree(stack: StackFile) -> _Node | None:
-    if stack.raw is None:
-        return None
-    events = iter(_events(stack))
-    for event in events:
+def _tree(events: Sequence[Event]) -> _Node | None:
+    remaining = iter(events)
+    for event in remaining:
         if isinstance(event, CollectionStartEvent | ScalarEvent | AliasEvent):
-            return _node(event, events)
+            return _node(event, remaining)
     return None
 
 
-def _aliases(stack: StackFile) -> set[str]:
-    return {str(event.anchor) for event in _events(stack) if isinstance(event, AliasEvent)}
+def _aliases(events: Sequence[Event]) -> set[str]:
+    return {str(event.anchor) for event in events if isinstance(event, AliasEvent)}
 
 
 def _node(first: Event, events: Iterator[Event]) -> _Node:
@@ -378,8 +376,9 @@ def _insert(
 ) -> str:
     text = stack.text.replace("\r\n", "\n").replace("\r", "\n")  # one kind of break (checked), restored on writing
     stack = replace(stack, text=text, newline="\n")
-    root = _tree(stack)
-    aliased = _aliases(stack) if stack.raw is not None else set()
+    events = _events(stack) if stack.raw is not None else []  # read once: the tree and the aliases both need it
+    root = _tree(events)
+    aliased = _aliases(events)
 
     def adding(block: Mapping[str, object], prefix: yaml_writer.Path) -> _Addition:
         return _Addition(block, prefix, header, notes)
